@@ -1,0 +1,3 @@
+from dagfactory.cli import run
+
+run()

@@ -1,0 +1,134 @@
+"""The pipeline of stages for a set of spec files: load -> validate -> graph -> model -> render.
+
+``check`` stops after the graph (it is what ``dagfactory validate`` runs, and
+imports neither Jinja2 nor Airflow); ``compile_specs`` adds the model and the
+rendered text for every spec when no spec has an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from dagfactory.diagnostics import Diagnostic, has_errors
+from dagfactory.graph import TaskGraph, build_graph
+from dagfactory.loader import Document, load_file
+from dagfactory.model import Pipeline, build_pipeline
+from dagfactory.validate import validate_document
+
+SPEC_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class SpecFile:
+    path: Path  # where to read it
+    display: str  # how diagnostics and headers name it (posix, relative to the project when possible)
+    relative: PurePosixPath  # its place under the specs folder, mirrored in the output folder
+
+    @property
+    def output_relative(self) -> PurePosixPath:
+        return self.relative.with_suffix(".py")
+
+
+@dataclass
+class SpecResult:
+    spec: SpecFile
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    document: Document | None = None
+    graph: TaskGraph | None = None
+    pipeline: Pipeline | None = None
+    text: str | None = None
+
+
+def display_path(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def discover(paths: list[Path], specs_dir: Path, root: Path) -> list[SpecFile]:
+    """Spec files under ``paths`` (files or folders), sorted, each once.
+
+    Files whose name starts with ``_`` or ``.`` are not specs (``_defaults.yaml``).
+    """
+    found: dict[Path, SpecFile] = {}
+    for path in paths:
+        candidates = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+        for candidate in candidates:
+            if candidate.suffix not in SPEC_SUFFIXES or candidate.name.startswith(("_", ".")):
+                continue
+            if any(part.startswith(".") for part in candidate.relative_to(path).parts[:-1] if path.is_dir()):
+                continue
+            found.setdefault(candidate.resolve(), _spec_file(candidate, specs_dir, root))
+    return sorted(found.values(), key=lambda s: s.relative.as_posix())
+
+
+def _spec_file(path: Path, specs_dir: Path, root: Path) -> SpecFile:
+    try:
+        relative = PurePosixPath(path.resolve().relative_to(specs_dir.resolve()).as_posix())
+    except ValueError:
+        relative = PurePosixPath(path.name)
+    return SpecFile(path, display_path(path, root), relative)
+
+
+def check_spec(spec: SpecFile) -> SpecResult:
+    """Load, validate and analyse one spec file."""
+    result = SpecResult(spec)
+    doc, problems = load_file(spec.path, spec.display)
+    result.diagnostics.extend(problems)
+    if doc is None:
+        return result
+    result.document = doc
+    result.diagnostics.extend(validate_document(doc))
+    data = doc.data
+    if isinstance(data, dict) and isinstance(data.get("tasks"), dict) and _edges_are_strings(data.get("edges")):
+        result.graph, problems = build_graph(doc)
+        result.diagnostics.extend(problems)
+    return result
+
+
+def _edges_are_strings(edges: object) -> bool:
+    return edges is None or (isinstance(edges, list) and all(isinstance(e, str) for e in edges))
+
+
+def check(specs: list[SpecFile]) -> list[SpecResult]:
+    results = [check_spec(spec) for spec in specs]
+    _check_unique(results)
+    return results
+
+
+def _check_unique(results: list[SpecResult]) -> None:
+    """Two specs may not claim the same dag_id (Airflow would keep only one)."""
+    seen: dict[str, SpecResult] = {}
+    for result in results:
+        doc = result.document
+        if doc is None or not isinstance(doc.data, dict) or has_errors(result.diagnostics):
+            continue
+        dag_id = doc.data.get("dag_id") or result.spec.relative.stem
+        if dag_id in seen:
+            first = seen[dag_id].spec.display
+            path = ("dag_id",) if "dag_id" in doc.data else ()
+            result.diagnostics.append(
+                doc.diagnostic(
+                    path, "DF402", f"dag_id {dag_id!r} is already used by {first}", hint="set a unique `dag_id:`"
+                )
+            )
+        else:
+            seen[dag_id] = result
+
+
+def compile_specs(specs: list[SpecFile]) -> list[SpecResult]:
+    """Check every spec; when none has an error, render each one."""
+    results = check(specs)
+    if any(has_errors(r.diagnostics) for r in results):
+        return results
+    from dagfactory.render import render_pipeline
+
+    for result in results:
+        assert result.document is not None and result.graph is not None
+        result.pipeline = build_pipeline(
+            result.document.data, result.graph, result.spec.display, result.spec.relative.stem
+        )
+        result.text = render_pipeline(result.pipeline)
+    return results

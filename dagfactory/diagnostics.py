@@ -1,0 +1,111 @@
+"""Diagnostics: what every stage returns when something is wrong, and how it is shown.
+
+A diagnostic points at a file, line and column (1-based, like every editor and
+``ruff``), carries a stable code from :data:`CODES`, a message saying what is
+wrong, and optionally a hint saying what to do.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Iterable, Literal
+
+Severity = Literal["error", "warning"]
+
+# One table of every code the compiler emits. The README's table is checked
+# against it by a test, so the two never drift.
+CODES: dict[str, str] = {
+    # Reading the file
+    "DF001": "the file cannot be read or is not valid YAML",
+    "DF002": "a key appears twice in the same mapping",
+    "DF003": "a YAML feature the spec format does not allow (tags, merge keys, non-string keys)",
+    "DF004": "the file exceeds a safety limit (size, nesting depth, alias expansion)",
+    # Shape of the spec (JSON Schema)
+    "DF101": "unknown key",
+    "DF102": "a required key is missing",
+    "DF103": "a value has the wrong type",
+    "DF104": "a value is not one of the allowed choices",
+    "DF105": "a value does not have the required form",
+    "DF106": "a value is out of range or a list is empty",
+    # Meaning of values
+    "DF201": "invalid cron expression",
+    "DF202": "unknown time zone",
+    "DF203": "invalid duration",
+    "DF204": "invalid date or datetime",
+    "DF205": "invalid Python import path",
+    "DF206": "inconsistent settings",
+    # Task graph
+    "DF301": "malformed edge chain",
+    "DF302": "an edge names a task that does not exist",
+    "DF303": "a task depends on itself",
+    "DF304": "the task graph has a cycle",
+    # Writing output
+    "DF401": "an output file exists that dagfactory did not generate",
+    "DF402": "two specs compile to the same output file or dag_id",
+    "DF403": "the output cannot be written",
+    # Never expected
+    "DF900": "internal compiler error (a bug in dagfactory: please report it)",
+}
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One problem at one place. Ordering sorts by file, then position."""
+
+    path: str
+    line: int
+    column: int
+    code: str
+    message: str
+    severity: Severity = "error"
+    hint: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:  # a typo here is a compiler bug, caught by tests
+            raise ValueError(f"unknown diagnostic code {self.code}")
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+    def format_text(self) -> str:
+        text = f"{self.path}:{self.line}:{self.column}: {self.severity}[{self.code}]: {self.message}"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+    def to_json(self) -> dict[str, object]:
+        return asdict(self)
+
+    def format_github(self) -> str:
+        # GitHub workflow commands: data must escape %, CR and LF; properties also , and :
+        def esc(value: str, prop: bool = False) -> str:
+            value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+            if prop:
+                value = value.replace(":", "%3A").replace(",", "%2C")
+            return value
+
+        message = f"[{self.code}] {self.message}" + (f" (hint: {self.hint})" if self.hint else "")
+        return (
+            f"::{self.severity} file={esc(self.path, True)},line={self.line},"
+            f"col={self.column},title={esc('dagfactory ' + self.code, True)}::{esc(message)}"
+        )
+
+
+def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    return sorted(set(diagnostics))
+
+
+def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
+    return any(d.is_error for d in diagnostics)
+
+
+def render(diagnostics: Iterable[Diagnostic], fmt: str) -> str:
+    """Render diagnostics as ``text``, ``json`` or ``github``; returns '' for none (text)."""
+    items = sort_diagnostics(diagnostics)
+    if fmt == "json":
+        return json.dumps([d.to_json() for d in items], indent=2, ensure_ascii=False)
+    if fmt == "github":
+        return "\n".join(d.format_github() for d in items)
+    return "\n".join(d.format_text() for d in items)

@@ -1,0 +1,183 @@
+"""The typed model of a valid spec: frozen dataclasses the renderer reads.
+
+Built only from documents that passed validation, so construction does not
+re-check anything; typed strings (durations, dates, import paths) are parsed
+into values here, once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from dagfactory.graph import TaskGraph
+from dagfactory.operators import CATALOG, COMMON_ARGS, TASK_ONLY_ARGS, Operator
+from dagfactory.values import Duration, parse_date, parse_duration, parse_import_path
+
+
+@dataclass(frozen=True)
+class Callable:
+    module: str
+    attr: str
+
+    @property
+    def path(self) -> str:
+        return f"{self.module}:{self.attr}"
+
+
+@dataclass(frozen=True)
+class AssetRef:
+    uri: str
+    name: str | None = None
+    description: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.name or self.uri
+
+
+@dataclass(frozen=True)
+class Owner:
+    name: str
+    email: str | None = None
+    team: str | None = None
+
+
+@dataclass(frozen=True)
+class Schedule:
+    kind: str  # "preset" | "cron" | "none" | "every" | "assets"
+    value: str | Duration | tuple[AssetRef, ...] | None
+
+
+@dataclass(frozen=True)
+class Task:
+    task_id: str
+    operator: Operator | None  # None: a full class path operator
+    module: str
+    class_name: str
+    args: tuple[tuple[str, Any], ...]  # converted values, in spec order
+    inputs: tuple[AssetRef, ...]
+    outputs: tuple[AssetRef, ...]
+    doc_md: str | None
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    source: str  # the spec's path, as shown in diagnostics and headers
+    dag_id: str
+    description: str
+    owner: str
+    business_owner: Owner
+    schedule: Schedule
+    start_date: datetime
+    end_date: datetime | None
+    timezone: str
+    catchup: bool
+    max_active_runs: int | None
+    max_active_tasks: int | None
+    dagrun_timeout: Duration | None
+    tags: tuple[str, ...]
+    default_args: tuple[tuple[str, Any], ...]
+    macros: dict[str, Any]
+    params: dict[str, Any]
+    inputs: tuple[AssetRef, ...]
+    outputs: tuple[AssetRef, ...]
+    doc_md: str | None
+    tasks: tuple[Task, ...]
+    graph: TaskGraph
+
+    def task(self, task_id: str) -> Task:
+        return next(t for t in self.tasks if t.task_id == task_id)
+
+
+_BASE_KINDS = {a.name: a.kind for a in COMMON_ARGS + TASK_ONLY_ARGS}
+
+
+def convert(kind: str | None, value: Any) -> Any:
+    """A validated spec value -> the value the renderer emits (durations, callables)."""
+    if value is None:
+        return None
+    if kind == "duration":
+        return parse_duration(value)
+    if kind == "callable":
+        return Callable(*parse_import_path(value))
+    if kind == "callables":
+        items = value if isinstance(value, list) else [value]
+        converted = [Callable(*parse_import_path(v)) for v in items]
+        return converted if isinstance(value, list) else converted[0]
+    return value
+
+
+def asset(value: str | dict[str, Any]) -> AssetRef:
+    if isinstance(value, str):
+        return AssetRef(value)
+    return AssetRef(value["uri"], value.get("name"), value.get("description"))
+
+
+def _assets(values: list[Any] | None) -> tuple[AssetRef, ...]:
+    return tuple(asset(v) for v in values or [])
+
+
+def _schedule(value: Any) -> Schedule:
+    if value is None:
+        return Schedule("none", None)
+    if isinstance(value, dict):
+        if "every" in value:
+            return Schedule("every", parse_duration(value["every"]))
+        return Schedule("assets", _assets(value["assets"]))
+    return Schedule("preset" if value.startswith("@") else "cron", value)
+
+
+def _task(task_id: str, data: dict[str, Any]) -> Task:
+    name = data["operator"]
+    operator = CATALOG.get(name)
+    kinds = dict(_BASE_KINDS)
+    if operator:
+        kinds |= {a.name: a.kind for a in operator.args}
+        module, class_name = operator.module, operator.class_name
+    else:
+        module, _, class_name = name.rpartition(".")
+    skip = {"operator", "inputs", "outputs", "doc_md"}
+    args = tuple((k, convert(kinds.get(k), v)) for k, v in data.items() if k not in skip)
+    return Task(
+        task_id,
+        operator,
+        module,
+        class_name,
+        args,
+        _assets(data.get("inputs")),
+        _assets(data.get("outputs")),
+        data.get("doc_md"),
+    )
+
+
+def build_pipeline(data: dict[str, Any], graph: TaskGraph, source: str, default_dag_id: str) -> Pipeline:
+    owner = data["business_owner"]
+    lineage = data.get("lineage") or {}
+    common = {a.name: a.kind for a in COMMON_ARGS}
+    end_date = data.get("end_date")
+    return Pipeline(
+        source=source,
+        dag_id=data.get("dag_id") or default_dag_id,
+        description=data["description"],
+        owner=data["owner"],
+        business_owner=Owner(owner["name"], owner.get("email"), owner.get("team")),
+        schedule=_schedule(data["schedule"]),
+        start_date=parse_date(data["start_date"]),
+        end_date=parse_date(end_date) if end_date is not None else None,
+        timezone=data.get("timezone") or "UTC",
+        catchup=bool(data.get("catchup", False)),
+        max_active_runs=data.get("max_active_runs"),
+        max_active_tasks=data.get("max_active_tasks"),
+        dagrun_timeout=convert("duration", data.get("dagrun_timeout")),
+        tags=tuple(data.get("tags") or ()),
+        default_args=tuple((k, convert(common.get(k), v)) for k, v in (data.get("default_args") or {}).items()),
+        macros=dict(data.get("macros") or {}),
+        params=dict(data.get("params") or {}),
+        inputs=_assets(lineage.get("inputs")),
+        outputs=_assets(lineage.get("outputs")),
+        doc_md=data.get("doc_md"),
+        tasks=tuple(_task(tid, t) for tid, t in data["tasks"].items()),
+        graph=graph,
+    )

@@ -1,0 +1,113 @@
+"""The operator catalog: data, one entry per operator.
+
+An entry says how to import the operator, which provider distribution ships it,
+and every argument it accepts with its type. The JSON Schema's operator part,
+the validator's argument checks and the renderer's value conversion are all
+derived from these entries, so they cannot drift apart.
+
+Argument types (``Arg.kind``):
+
+=============  ==============================================================
+``string``     a string
+``integer``    a whole number
+``number``     an integer or a float
+``boolean``    ``true`` / ``false``
+``duration``   ``30s``, ``5m``, ``1h30m``, ``PT5M`` or seconds -> ``timedelta``
+``callable``   ``package.module:function`` -> an import of that function
+``callables``  one ``callable`` or a list of them
+``strings``    a string or a list of strings
+``list``       a list of plain values
+``mapping``    a mapping of plain values
+``any``        any plain value
+=============  ==============================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Arg:
+    name: str
+    kind: str
+    description: str
+    required: bool = False
+    templated: bool = False
+    choices: tuple[str, ...] = ()
+    minimum: int | None = None
+
+
+@dataclass(frozen=True)
+class Operator:
+    name: str
+    module: str
+    class_name: str
+    provider: str  # the pip distribution that ships ``module``
+    description: str
+    args: tuple[Arg, ...] = field(default=())
+
+    @property
+    def class_path(self) -> str:
+        return f"{self.module}.{self.class_name}"
+
+    def arg(self, name: str) -> Arg | None:
+        return next((a for a in self.args if a.name == name), None)
+
+
+TRIGGER_RULES = (
+    "all_success", "all_failed", "all_done", "all_done_min_one_success", "all_done_setup_success",
+    "one_success", "one_failed", "one_done", "none_failed", "none_skipped", "always",
+    "none_failed_min_one_success", "all_skipped",
+)  # fmt: skip
+
+# Arguments every Airflow operator accepts (BaseOperator), usable on any task and,
+# except the per-task ones, in ``default_args``.
+COMMON_ARGS: tuple[Arg, ...] = (
+    Arg("owner", "string", "Technical owner of this task (defaults to the spec's owner)."),
+    Arg("retries", "integer", "How many times to retry the task before failing it.", minimum=0),
+    Arg("retry_delay", "duration", "How long to wait between retries."),
+    Arg("retry_exponential_backoff", "boolean", "Double the wait between retries each time."),
+    Arg("max_retry_delay", "duration", "Upper bound of the wait between retries with exponential backoff."),
+    Arg("execution_timeout", "duration", "Fail the task if one try runs longer than this."),
+    Arg("depends_on_past", "boolean", "Run only if this task succeeded in the previous DAG run."),
+    Arg("wait_for_downstream", "boolean", "Run only if this task's downstream tasks of the previous DAG run finished."),
+    Arg("trigger_rule", "string", "When the task runs, given its upstream tasks' states.", choices=TRIGGER_RULES),
+    Arg("pool", "string", "Airflow pool that limits how many such tasks run at once."),
+    Arg("pool_slots", "integer", "How many pool slots one try of this task takes.", minimum=1),
+    Arg("queue", "string", "Executor queue (for Celery: the worker queue that runs the task)."),
+    Arg("priority_weight", "integer", "Priority of this task against others in the executor queue."),
+    Arg(
+        "weight_rule",
+        "string",
+        "How priority_weight adds up along the graph.",
+        choices=("downstream", "upstream", "absolute"),
+    ),
+    Arg("email", "strings", "Address or addresses that receive failure and retry emails."),
+    Arg("email_on_failure", "boolean", "Send an email when the task fails."),
+    Arg("email_on_retry", "boolean", "Send an email when the task is retried."),
+    Arg("on_failure_callback", "callables", "Function(s) called when the task fails: package.module:function."),
+    Arg("on_success_callback", "callables", "Function(s) called when the task succeeds: package.module:function."),
+    Arg("on_retry_callback", "callables", "Function(s) called when the task is retried: package.module:function."),
+    Arg("do_xcom_push", "boolean", "Push the operator's result to XCom."),
+)
+
+# Arguments that only make sense on one task, never in default_args.
+TASK_ONLY_ARGS: tuple[Arg, ...] = (
+    Arg("doc_md", "string", "Markdown documentation of this task, shown in the Airflow UI."),
+    Arg("params", "mapping", "Task-level params, merged over the DAG's params for this task."),
+)
+
+
+def _load_catalog() -> dict[str, Operator]:
+    from dagfactory.operators import core
+
+    entries = [*core.OPERATORS]
+    return {op.name: op for op in entries}
+
+
+CATALOG: dict[str, Operator] = _load_catalog()
+
+
+def lookup(name: str) -> Operator | None:
+    return CATALOG.get(name)

@@ -1,0 +1,180 @@
+"""Python source fragments, built so that no spec value can ever become code.
+
+:class:`PyCode` is the only kind of text the DAG template prints as is; the
+template's ``finalize`` hook turns anything else into a Python literal (the
+same idea as HTML auto-escaping). PyCode is made only by the functions here,
+from values that are escaped on the way in, and laid out the way ``ruff
+format`` lays them out (88 columns, magic trailing commas), so the generated
+files are stable under the formatter.
+"""
+
+from __future__ import annotations
+
+import keyword
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+LINE_WIDTH = 88
+INDENT = "    "
+
+
+class PyCode(str):
+    """Python source text produced by this module. Templates print it unescaped."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True)
+class Call:
+    """A call expression ``func(*args, **kwargs)``; ``func`` must be a trusted name."""
+
+    func: str
+    args: tuple[Any, ...] = ()
+    kwargs: tuple[tuple[str, Any], ...] = ()
+
+
+def text_width(text: str) -> int:
+    """Display width as the formatter measures it (East Asian wide characters count 2)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _escape_char(char: str) -> str:
+    if char == "\\":
+        return "\\\\"
+    if char == "\n":
+        return "\\n"
+    if char == "\r":
+        return "\\r"
+    if char == "\t":
+        return "\\t"
+    if char.isprintable():
+        return char
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def string_literal(value: str) -> PyCode:
+    """A one-line string literal, with the quote ``ruff format`` prefers."""
+    quote = '"' if value.count('"') <= value.count("'") else "'"
+    body = "".join("\\" + c if c == quote else _escape_char(c) for c in value)
+    return PyCode(quote + body + quote)
+
+
+def block_string_literal(value: str) -> PyCode:
+    """A triple-quoted literal for multi-line text (scripts, SQL, Markdown), exact to the byte.
+
+    Newlines stay real newlines so the text reads as written; backslashes,
+    carriage returns and unprintable characters are escaped, and every quote
+    that touches another quote (or ends the text) is escaped so ``\"\"\"``
+    can never close the literal early.
+    """
+    out = []
+    for i, char in enumerate(value):
+        if char == '"':
+            touching = (i > 0 and value[i - 1] == '"') or (i + 1 < len(value) and value[i + 1] == '"')
+            out.append('\\"' if touching or i == len(value) - 1 else '"')
+        elif char == "\n":
+            out.append("\n")
+        else:
+            out.append(_escape_char(char))
+    return PyCode('"""\\\n' + "".join(out) + '"""')
+
+
+def identifier(name: str) -> PyCode:
+    if not name.isidentifier() or keyword.iskeyword(name):
+        raise ValueError(f"not a usable Python identifier: {name!r}")
+    return PyCode(name)
+
+
+def python_name(text: str, taken: set[str]) -> PyCode:
+    """A fresh variable name derived from ``text``, not in ``taken`` (which it extends)."""
+    base = re.sub(r"\W", "_", text, flags=re.ASCII) or "task"
+    if base[0].isdigit():
+        base = "task_" + base
+    if keyword.iskeyword(base) or base in taken:
+        base = base + "_task"
+    name, n = base, 2
+    while name in taken:
+        name, n = f"{base}_{n}", n + 1
+    taken.add(name)
+    return PyCode(name)
+
+
+def literal(value: Any, indent: int = 0, used: int = 0, suffix: int = 1) -> PyCode:
+    """``value`` as Python source. ``used`` is how many columns the line already holds
+    before it (indentation included), ``suffix`` how many follow (a comma)."""
+    if isinstance(value, PyCode):
+        return value
+    if value is None or isinstance(value, bool):
+        return PyCode(repr(value))
+    if isinstance(value, int):
+        return PyCode(repr(value))
+    if isinstance(value, float):
+        if math.isnan(value):
+            return PyCode('float("nan")')
+        if math.isinf(value):
+            return PyCode('float("inf")' if value > 0 else 'float("-inf")')
+        return PyCode(repr(value))
+    if isinstance(value, str):
+        return string_literal(value)
+    if isinstance(value, Call):
+        return _call(value, indent, used, suffix)
+    if isinstance(value, (list, tuple)):
+        return _collection("[", "]", [(None, v) for v in value], indent, used, suffix)
+    if isinstance(value, dict):
+        return _collection("{", "}", [(string_literal(str(k)), v) for k, v in value.items()], indent, used, suffix)
+    raise TypeError(f"no Python literal for {type(value).__name__}")  # a compiler bug, never user input
+
+
+def _fits(used: int, text: str, suffix: int) -> bool:
+    return "\n" not in text and used + text_width(text) + suffix <= LINE_WIDTH
+
+
+def _collection(
+    open_: str, close: str, items: list[tuple[PyCode | None, Any]], indent: int, used: int, suffix: int
+) -> PyCode:
+    inline = open_ + ", ".join(_item(k, v, 0, LINE_WIDTH * 10, flat=True) for k, v in items) + close
+    if not items or _fits(used, inline, suffix):
+        return PyCode(inline)
+    inner = INDENT * (indent + 1)
+    lines = [inner + _item(k, v, indent + 1, len(inner), flat=False) + "," for k, v in items]
+    return PyCode(open_ + "\n" + "\n".join(lines) + "\n" + INDENT * indent + close)
+
+
+def _item(key: PyCode | None, value: Any, indent: int, used: int, flat: bool) -> str:
+    prefix = f"{key}: " if key is not None else ""
+    if flat:
+        return prefix + literal(value, 0, 0, -LINE_WIDTH * 100)
+    return prefix + literal(value, indent, used + text_width(prefix), 1)
+
+
+def _call(call: Call, indent: int, used: int, suffix: int) -> PyCode:
+    parts: list[tuple[str, Any]] = [("", a) for a in call.args] + [(f"{k}=", v) for k, v in call.kwargs]
+    inline = call.func + "(" + ", ".join(p + literal(v, 0, 0, -LINE_WIDTH * 100) for p, v in parts) + ")"
+    if _fits(used, inline, suffix):
+        return PyCode(inline)
+    return call_block(call.func, [(p, v) for p, v in parts], indent)
+
+
+def call_block(func: str, parts: list[tuple[str, Any]], indent: int) -> PyCode:
+    """``func(`` then one argument per line with a trailing comma, as ``ruff format`` keeps it."""
+    inner = INDENT * (indent + 1)
+    lines = [f"{inner}{prefix}{argument(prefix, value, indent + 1)}," for prefix, value in parts]
+    return PyCode(f"{func}(\n" + "\n".join(lines) + "\n" + INDENT * indent + ")")
+
+
+def argument(prefix: str, value: Any, indent: int) -> PyCode:
+    """The source of ``value`` written on its own line after ``prefix`` (``name=``) and before a comma.
+
+    Multi-line strings become triple-quoted blocks, so scripts and SQL read as written.
+    """
+    if isinstance(value, str) and not isinstance(value, PyCode) and "\n" in value:
+        return block_string_literal(value)
+    return literal(value, indent, len(INDENT * indent) + text_width(prefix), 1)

@@ -1,0 +1,330 @@
+"""Validate a loaded spec: JSON Schema first, then the checks a schema cannot express.
+
+Every problem becomes a :class:`Diagnostic` at the key or value it is about.
+This module never imports Airflow or Jinja2: it is what pre-commit runs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import keyword
+from typing import Any, Iterator
+
+import jsonschema
+
+from dagfactory.diagnostics import Diagnostic
+from dagfactory.loader import Document, JsonPath
+from dagfactory.operators import CATALOG, COMMON_ARGS, TASK_ONLY_ARGS
+from dagfactory.schema import DATE_PATTERN, DURATION_PATTERN, PATTERN_HINTS, SCHEDULE_PRESETS, build_schema
+from dagfactory.values import check_cron, parse_date, parse_duration, parse_import_path
+
+_JSON_TYPES = {
+    dict: "mapping",
+    list: "list",
+    str: "string",
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    type(None): "null",
+}
+_SCHEMA_TYPE_WORDS = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "null",
+}
+
+
+@functools.lru_cache(maxsize=1)
+def _validator() -> jsonschema.protocols.Validator:
+    return jsonschema.Draft202012Validator(build_schema())
+
+
+def validate_document(doc: Document) -> list[Diagnostic]:
+    """All problems in one loaded spec (schema and semantic), unsorted."""
+    if not isinstance(doc.data, dict):
+        found = _JSON_TYPES.get(type(doc.data), "value")
+        return [
+            doc.diagnostic(
+                (), "DF103", f"a spec must be a mapping of keys, not a {found}", hint="start from `dagfactory new NAME`"
+            )
+        ]
+    diagnostics: list[Diagnostic] = []
+    for error in _validator().iter_errors(doc.data):
+        diagnostics.extend(_schema_error(doc, error))
+    diagnostics.extend(check_semantics(doc))
+    return diagnostics
+
+
+# --- schema errors -> diagnostics ---------------------------------------------------------
+
+
+def _where(path: JsonPath) -> str:
+    if len(path) >= 2 and path[0] == "tasks":
+        inner = ".".join(str(p) for p in path[2:])
+        return f"task {path[1]!r}" + (f" ({inner})" if inner else "")
+    return ".".join(str(p) for p in path) or "the spec"
+
+
+def _did_you_mean(word: str, choices: list[str]) -> str | None:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else None
+
+
+def _schema_error(doc: Document, error: jsonschema.ValidationError) -> Iterator[Diagnostic]:
+    path: JsonPath = tuple(error.absolute_path)
+    kind, schema, instance = error.validator, error.schema, error.instance
+    if kind in ("additionalProperties", "unevaluatedProperties"):
+        allowed = sorted(schema.get("properties", {}))
+        for key in sorted(set(instance) - set(allowed)):
+            yield _unknown_key(doc, path, key, allowed)
+    elif kind == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else str(error.message)
+        what = "required argument" if len(path) == 2 and path[0] == "tasks" else "required key"
+        yield doc.diagnostic(
+            path,
+            "DF102",
+            f"{_where(path)} is missing {what} {missing!r}",
+            key=True,
+            hint=_describe(schema.get("properties", {}).get(missing)),
+        )
+    elif kind == "type":
+        wanted = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        words = " or ".join(_SCHEMA_TYPE_WORDS[t] for t in wanted)
+        found = _JSON_TYPES.get(type(instance), "value")
+        hint = "YAML 1.2: booleans are only true and false" if "boolean" in wanted and found == "string" else None
+        yield doc.diagnostic(
+            path, "DF103", f"{_where(path)} must be {words}, not {found} {_short(instance)}", hint=hint
+        )
+    elif kind == "anyOf" and path[-1:] == ("operator",) and isinstance(instance, str):
+        yield doc.diagnostic(
+            path,
+            "DF104",
+            f"unknown operator {instance!r}",
+            hint=_did_you_mean(instance, sorted(CATALOG))
+            or f"use one of {', '.join(sorted(CATALOG))}, or a full class path",
+        )
+    elif kind in ("enum", "const"):
+        choices = [str(c) for c in schema.get("enum", [schema.get("const")])]
+        yield doc.diagnostic(
+            path,
+            "DF104",
+            f"{_where(path)}: {_short(instance)} is not one of {', '.join(choices)}",
+            hint=_did_you_mean(str(instance), choices),
+        )
+    elif kind == "pattern":
+        yield doc.diagnostic(
+            path, "DF105", f"{_where(path)}: {_short(instance)} is not valid", hint=PATTERN_HINTS.get(schema["pattern"])
+        )
+    elif kind == "propertyNames":
+        yield from _bad_names(doc, path, error)
+    elif kind == "not" and path[-1:] == ("sla",):
+        yield doc.diagnostic(
+            path,
+            "DF101",
+            "`sla` was removed in Airflow 3",
+            key=True,
+            hint="use execution_timeout, or a deadline alert configured in Airflow",
+        )
+    elif kind in (
+        "minimum",
+        "maximum",
+        "minItems",
+        "minProperties",
+        "maxProperties",
+        "minLength",
+        "maxLength",
+        "uniqueItems",
+    ):
+        yield doc.diagnostic(path, "DF106", f"{_where(path)}: {error.message}")
+    else:
+        yield doc.diagnostic(path, "DF105", f"{_where(path)}: {error.message}")
+
+
+def _unknown_key(doc: Document, path: JsonPath, key: str, allowed: list[str]) -> Diagnostic:
+    operator = None
+    if len(path) == 2 and path[0] == "tasks":
+        task = _get(doc.data, path)
+        operator = task.get("operator") if isinstance(task, dict) else None
+    what = f"argument for operator {operator!r}" if operator else "key"
+    hint = _did_you_mean(key, [a for a in allowed if a not in ("sla", "operator")])
+    if key == "schedule_interval":
+        hint = "Airflow 3 removed schedule_interval; use `schedule:`"
+    return doc.diagnostic(
+        path + (key,),
+        "DF101",
+        f"unknown {what} {key!r} in {_where(path)}",
+        key=True,
+        hint=hint or (f"allowed: {', '.join(a for a in allowed if a != 'sla')}" if len(allowed) <= 12 else None),
+    )
+
+
+def _bad_names(doc: Document, path: JsonPath, error: jsonschema.ValidationError) -> Iterator[Diagnostic]:
+    pattern = error.schema["propertyNames"].get("pattern")
+    for cause in error.context or []:
+        name = cause.instance
+        what = "task id" if path == ("tasks",) else "name"
+        yield doc.diagnostic(
+            path + (name,),
+            "DF105",
+            f"{what} {_short(name)} in {_where(path)} is not valid",
+            key=True,
+            hint=PATTERN_HINTS.get(pattern),
+        )
+
+
+def _describe(schema: Any) -> str | None:
+    if isinstance(schema, dict) and schema.get("description"):
+        return str(schema["description"])
+    return None
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _get(data: Any, path: JsonPath) -> Any:
+    for part in path:
+        data = data[part]
+    return data
+
+
+# --- semantic checks ----------------------------------------------------------------------
+
+_TASK_ARG_KINDS: dict[str, str] = {a.name: a.kind for a in COMMON_ARGS + TASK_ONLY_ARGS}
+
+
+def _arg_kinds(task: dict[str, Any]) -> dict[str, str]:
+    op = CATALOG.get(task.get("operator")) if isinstance(task.get("operator"), str) else None
+    kinds = dict(_TASK_ARG_KINDS)
+    if op:
+        kinds |= {a.name: a.kind for a in op.args}
+    return kinds
+
+
+def check_semantics(doc: Document) -> list[Diagnostic]:
+    data: dict[str, Any] = doc.data
+    out: list[Diagnostic] = []
+    _check_schedule(doc, data, out)
+    _check_dates(doc, data, out)
+    for name in ("dagrun_timeout",):
+        _check_typed(doc, (name,), data.get(name), "duration", out)
+    if isinstance(data.get("default_args"), dict):
+        kinds = {a.name: a.kind for a in COMMON_ARGS}
+        for key, value in data["default_args"].items():
+            _check_typed(doc, ("default_args", key), value, kinds.get(key), out)
+    tasks = data.get("tasks")
+    if isinstance(tasks, dict):
+        for task_id, task in tasks.items():
+            if isinstance(task, dict):
+                _check_task(doc, task_id, task, out)
+    return out
+
+
+def _check_schedule(doc: Document, data: dict[str, Any], out: list[Diagnostic]) -> None:
+    schedule = data.get("schedule")
+    if isinstance(schedule, str):
+        if schedule.startswith("@"):
+            if schedule not in SCHEDULE_PRESETS:
+                out.append(
+                    doc.diagnostic(
+                        ("schedule",),
+                        "DF201",
+                        f"unknown schedule preset {schedule!r}",
+                        hint=_did_you_mean(schedule, list(SCHEDULE_PRESETS))
+                        or f"use one of {', '.join(SCHEDULE_PRESETS)}",
+                    )
+                )
+        else:
+            try:
+                check_cron(schedule)
+            except ValueError as exc:
+                out.append(
+                    doc.diagnostic(("schedule",), "DF201", str(exc), hint='e.g. "0 6 * * *" runs every day at 06:00')
+                )
+        if schedule == "@continuous" and data.get("max_active_runs") != 1:
+            out.append(
+                doc.diagnostic(
+                    ("schedule",),
+                    "DF206",
+                    "@continuous needs `max_active_runs: 1`",
+                    hint="Airflow refuses a continuous DAG that may run more than once at a time",
+                )
+            )
+    elif isinstance(schedule, dict):
+        _check_typed(doc, ("schedule", "every"), schedule.get("every"), "duration", out)
+
+
+def _check_dates(doc: Document, data: dict[str, Any], out: list[Diagnostic]) -> None:
+    parsed = {}
+    for name in ("start_date", "end_date"):
+        value = data.get(name)
+        if isinstance(value, str):
+            try:
+                parsed[name] = parse_date(value)
+            except ValueError as exc:
+                out.append(doc.diagnostic((name,), "DF204", str(exc), hint=PATTERN_HINTS[DATE_PATTERN]))
+    if len(parsed) == 2 and parsed["end_date"] < parsed["start_date"]:
+        out.append(doc.diagnostic(("end_date",), "DF206", "end_date is before start_date"))
+    tz = data.get("timezone")
+    if isinstance(tz, str) and not is_valid_timezone(tz):
+        out.append(doc.diagnostic(("timezone",), "DF202", f"unknown time zone {tz!r}", hint=_timezone_hint(tz)))
+
+
+@functools.lru_cache(maxsize=1)
+def _all_timezones() -> frozenset[str]:
+    import zoneinfo
+
+    return frozenset(zoneinfo.available_timezones())
+
+
+def is_valid_timezone(name: str) -> bool:
+    return name in _all_timezones() or name == "UTC"
+
+
+def _timezone_hint(name: str) -> str:
+    close = difflib.get_close_matches(name, sorted(_all_timezones()), n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else "use an IANA name such as Asia/Seoul or UTC"
+
+
+def _check_task(doc: Document, task_id: str, task: dict[str, Any], out: list[Diagnostic]) -> None:
+    operator = task.get("operator")
+    kinds = _arg_kinds(task)
+    is_class_path = isinstance(operator, str) and operator not in CATALOG
+    for key, value in task.items():
+        path = ("tasks", task_id, key)
+        if is_class_path and key not in kinds and keyword.iskeyword(key):
+            out.append(doc.diagnostic(path, "DF105", f"argument name {key!r} is a Python keyword", key=True))
+        _check_typed(doc, path, value, kinds.get(key), out)
+
+
+def _check_typed(doc: Document, path: JsonPath, value: Any, kind: str | None, out: list[Diagnostic]) -> None:
+    if value is None or kind is None:
+        return
+    if kind == "duration" and isinstance(value, (str, int)) and not isinstance(value, bool):
+        try:
+            parse_duration(value)
+        except ValueError as exc:
+            out.append(doc.diagnostic(path, "DF203", str(exc), hint=PATTERN_HINTS[DURATION_PATTERN]))
+    elif kind in ("callable", "callables"):
+        items = value if isinstance(value, list) else [value]
+        for index, item in enumerate(items):
+            if isinstance(item, str):
+                try:
+                    parse_import_path(item)
+                except ValueError as exc:
+                    item_path = path + (index,) if isinstance(value, list) else path
+                    out.append(
+                        doc.diagnostic(
+                            item_path,
+                            "DF205",
+                            str(exc),
+                            hint="put the function in a module Airflow can import "
+                            "and name it as package.module:function",
+                        )
+                    )
