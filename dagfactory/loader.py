@@ -156,9 +156,8 @@ def load_text(text: str, display_path: str) -> tuple[Document | None, list[Diagn
     except _Refused as exc:
         pos = _pos(exc.node.start_mark)
         return None, [Diagnostic(display_path, pos.line, pos.column, exc.code, exc.message, hint=exc.hint)]
-    if builder.duplicates:
-        return None, builder.duplicates
-    return doc, []
+    # Duplicates are errors, but the rest of the file is still checked (first value kept)
+    return doc, builder.duplicates
 
 
 def _decode(raw: bytes, display_path: str) -> tuple[str, Diagnostic | None]:
@@ -208,7 +207,8 @@ class _Builder:
             )
         if depth > MAX_DEPTH:
             raise _Refused(node, "DF004", f"nesting is deeper than {MAX_DEPTH} levels")
-        plain = isinstance(node, yaml.ScalarNode) and node.style is None and node.start_mark.line == node.end_mark.line
+        # libyaml reports a plain scalar's style as "", pure-Python PyYAML as None
+        plain = isinstance(node, yaml.ScalarNode) and not node.style and node.start_mark.line == node.end_mark.line
         self.doc.nodes[path] = NodeInfo(_pos(node.start_mark), key_pos, plain)
         if isinstance(node, yaml.MappingNode):
             self._check_tag(node, "map")

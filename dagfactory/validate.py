@@ -50,14 +50,25 @@ def validate_document(doc: Document) -> list[Diagnostic]:
         found = _JSON_TYPES.get(type(doc.data), "value")
         return [
             doc.diagnostic(
-                (), "DF103", f"a spec must be a mapping of keys, not a {found}", hint="start from `dagfactory new NAME`"
+                (),
+                "DF103",
+                f"a spec must be a mapping of keys, not a {found}",
+                hint="a spec starts with keys such as description:, owner: and tasks:",
             )
         ]
     diagnostics: list[Diagnostic] = []
     for error in _validator().iter_errors(doc.data):
         diagnostics.extend(_schema_error(doc, error))
-    diagnostics.extend(check_semantics(doc))
-    return diagnostics
+    return _one_per_problem(diagnostics, check_semantics(doc))
+
+
+def _one_per_problem(schema: list[Diagnostic], semantic: list[Diagnostic]) -> list[Diagnostic]:
+    """Drop echoes: a semantic error where the schema already complained, and a
+    "missing key" whose likely cause is a misspelt key already reported."""
+    flagged = {(d.line, d.column) for d in schema}
+    suggested = {d.hint for d in schema if d.code == "DF101" and d.hint}
+    kept = [d for d in schema if not (d.code == "DF102" and f"did you mean {d.message.split()[-1]}?" in suggested)]
+    return kept + [d for d in semantic if (d.line, d.column) not in flagged]
 
 
 # --- schema errors -> diagnostics ---------------------------------------------------------
@@ -150,14 +161,14 @@ def _unknown_key(doc: Document, path: JsonPath, key: str, allowed: list[str]) ->
     if len(path) == 2 and path[0] == "tasks":
         task = _get(doc.data, path)
         operator = task.get("operator") if isinstance(task, dict) else None
-    what = f"argument for operator {operator!r}" if operator else "key"
+    what = f"argument {key!r} for operator {operator!r}" if operator else f"key {key!r}"
     hint = _did_you_mean(key, [a for a in allowed if a not in ("sla", "operator")])
     if key == "schedule_interval":
         hint = "Airflow 3 removed schedule_interval; use `schedule:`"
     return doc.diagnostic(
         path + (key,),
         "DF101",
-        f"unknown {what} {key!r} in {_where(path)}",
+        f"{_where(path)}: unknown {what}",
         key=True,
         hint=hint or (f"allowed: {', '.join(a for a in allowed if a != 'sla')}" if len(allowed) <= 12 else None),
     )
