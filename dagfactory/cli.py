@@ -5,17 +5,18 @@ Exit status: 0 no errors, 1 errors found (or ``--check`` found drift), 2 bad usa
 
 from __future__ import annotations
 
+import os
+import re
 import sys
 import time
 from pathlib import Path
 
 import click
 
+from dagfactory.config import Config, ConfigError, discover_config, load_config, with_overrides
 from dagfactory.diagnostics import Diagnostic, has_errors, render
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
-DEFAULT_SPECS = Path("specs")
-DEFAULT_OUT = Path("generated_dags")
 
 _paths = click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 _format = click.option(
@@ -29,14 +30,51 @@ _format = click.option(
 _specs_dir = click.option(
     "--specs-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_SPECS,
-    show_default=True,
-    help="The specs folder (output paths mirror paths under it).",
+    default=None,
+    help="The specs folder (output paths mirror paths under it). [default: `specs` in the config, else specs]",
 )
+_config_file = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="A dagfactory.toml or pyproject.toml to use instead of looking one up from the current folder.",
+)
+_warnings_as_errors = click.option(
+    "--warnings-as-errors/--no-warnings-as-errors",
+    default=None,
+    help="Treat warnings as errors. [default: `warnings_as_errors` in the config, else off]",
+)
+
+
+def _settings(config_path: Path | None, fmt: str, **overrides: object) -> Config:
+    """The project config (given, or looked up from the cwd upward) with CLI options over it."""
+    try:
+        config = load_config(config_path) if config_path else discover_config(Path.cwd())
+    except ConfigError as exc:
+        _report(exc.diagnostics, fmt)
+        click.echo("dagfactory: the configuration file has errors", err=True)
+        sys.exit(EXIT_USAGE)
+    return with_overrides(config, **overrides)
+
+
+_SEVERITY_STYLE = {"error": {"fg": "red", "bold": True}, "warning": {"fg": "yellow", "bold": True}}
+
+
+def _use_colour() -> bool:
+    # https://no-color.org: any non-empty NO_COLOR turns colour off; pipes and files never get it.
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _colourise(text: str) -> str:
+    text = re.sub(r"\b(error|warning)(\[DF\d+\])", lambda m: click.style(m[1] + m[2], **_SEVERITY_STYLE[m[1]]), text)
+    return re.sub(r"^(  hint:)", lambda m: click.style(m[1], fg="cyan"), text, flags=re.M)
 
 
 def _report(diagnostics: list[Diagnostic], fmt: str) -> None:
     text = render(diagnostics, fmt)
+    if fmt == "text" and text and _use_colour():
+        text = _colourise(text)
     if text or fmt == "json":
         click.echo(text)
 
@@ -47,13 +85,20 @@ def _errors_summary(diagnostics: list[Diagnostic]) -> str:
     return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
 
 
-def _specs(paths: tuple[Path, ...], specs_dir: Path) -> list:
+def _specs(paths: tuple[Path, ...], config: Config, *, may_be_gone: bool = False) -> list:
     from dagfactory.compiler import discover
 
+    specs_dir = config.specs
     roots = list(paths) or [specs_dir]
     if not paths and not specs_dir.is_dir():
+        if may_be_gone:  # git drops a folder with its last file: every spec was deleted
+            click.echo(f"note: {specs_dir.as_posix()} does not exist: compiling no specs", err=True)
+            return []
         raise click.UsageError(f"no spec paths given and the folder {specs_dir.as_posix()!r} does not exist")
-    return discover(roots, specs_dir, Path.cwd())
+    # Name specs relative to the project (the config file's folder), not the cwd: the name is
+    # written into each generated file's header, which must not depend on where you ran from.
+    root = config.source.parent if config.source else Path.cwd()
+    return discover(roots, specs_dir, root)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -73,7 +118,19 @@ def main() -> None:
 @_paths
 @_format
 @_specs_dir
-def validate(paths: tuple[Path, ...], fmt: str, specs_dir: Path) -> None:
+@_config_file
+@_warnings_as_errors
+@click.option("-q", "--quiet", is_flag=True, help="Print only problems (no summary line).")
+@click.option("-v", "--verbose", is_flag=True, help="Also name each spec that has no problem.")
+def validate(
+    paths: tuple[Path, ...],
+    fmt: str,
+    specs_dir: Path | None,
+    config_path: Path | None,
+    warnings_as_errors: bool | None,
+    quiet: bool,
+    verbose: bool,
+) -> None:
     """Check specs and report every problem as path:line:col.
 
     PATHS are spec files or folders (default: the specs folder). Imports
@@ -85,10 +142,16 @@ def validate(paths: tuple[Path, ...], fmt: str, specs_dir: Path) -> None:
     """
     from dagfactory.compiler import check
 
-    specs = _specs(paths, specs_dir)
-    diagnostics = [d for r in check(specs) for d in r.diagnostics]
+    config = _settings(config_path, fmt, specs=specs_dir, warnings_as_errors=warnings_as_errors)
+    specs = _specs(paths, config)
+    results = check(specs, config)
+    diagnostics = [d for r in results for d in r.diagnostics]
     _report(diagnostics, fmt)
-    if fmt == "text":
+    if verbose and fmt == "text":
+        for result in results:
+            if not result.diagnostics:
+                click.echo(f"ok {result.spec.display}", err=True)
+    if fmt == "text" and not quiet:
         click.echo(f"checked {len(specs)} spec{'s' * (len(specs) != 1)}: {_errors_summary(diagnostics)}", err=True)
     sys.exit(EXIT_ERRORS if has_errors(diagnostics) else EXIT_OK)
 
@@ -97,13 +160,14 @@ def validate(paths: tuple[Path, ...], fmt: str, specs_dir: Path) -> None:
 @_paths
 @_format
 @_specs_dir
+@_config_file
+@_warnings_as_errors
 @click.option(
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_OUT,
-    show_default=True,
-    help="Output folder for generated DAG files.",
+    default=None,
+    help="Output folder for generated DAG files. [default: `out` in the config, else generated_dags]",
 )
 @click.option(
     "--check",
@@ -112,8 +176,24 @@ def validate(paths: tuple[Path, ...], fmt: str, specs_dir: Path) -> None:
     help="Write nothing; exit 1 with a diff if any generated file is missing, stale or would be removed.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
+@click.option("-v", "--verbose", is_flag=True, help="Also name each file written.")
+@click.option(
+    "--exit-non-zero-on-change",
+    "fail_on_change",
+    is_flag=True,
+    help="Exit 1 when a file was written or removed (for pre-commit: re-stage the changes and commit again).",
+)
 def compile_command(
-    paths: tuple[Path, ...], fmt: str, specs_dir: Path, out_dir: Path, check_only: bool, quiet: bool
+    paths: tuple[Path, ...],
+    fmt: str,
+    specs_dir: Path | None,
+    config_path: Path | None,
+    warnings_as_errors: bool | None,
+    out_dir: Path | None,
+    check_only: bool,
+    quiet: bool,
+    verbose: bool,
+    fail_on_change: bool,
 ) -> None:
     """Validate specs and render each into an Airflow DAG file.
 
@@ -132,8 +212,10 @@ def compile_command(
     from dagfactory.compiler import compile_specs
 
     started = time.perf_counter()
-    specs = _specs(paths, specs_dir)
-    results = compile_specs(specs)
+    config = _settings(config_path, fmt, specs=specs_dir, out=out_dir, warnings_as_errors=warnings_as_errors)
+    out_dir = config.out
+    specs = _specs(paths, config, may_be_gone=out_dir.is_dir())
+    results = compile_specs(specs, config)
     diagnostics = [d for r in results for d in r.diagnostics]
     if has_errors(diagnostics):
         _report(diagnostics, fmt)
@@ -162,6 +244,9 @@ def compile_command(
     if problems:
         _report(problems, fmt)
         sys.exit(EXIT_ERRORS)
+    if verbose and not quiet:
+        for target in plan.write:
+            click.echo(f"wrote {target.as_posix()}", err=True)
     if not quiet:
         for target in plan.remove:
             click.echo(f"removed {target.as_posix()} (its spec is gone)", err=True)
@@ -172,6 +257,9 @@ def compile_command(
             f"({elapsed:.2f}s)",
             err=True,
         )
+    if fail_on_change and plan.changes:
+        click.echo(f"{out_dir.as_posix()} changed: stage the changes and commit again", err=True)
+        sys.exit(EXIT_ERRORS)
     sys.exit(EXIT_OK)
 
 
@@ -186,6 +274,111 @@ def schema() -> None:
     from dagfactory.schema import schema_json
 
     click.echo(schema_json(), nl=False)
+
+
+@main.command()
+@click.argument("name")
+@click.option(
+    "--operator",
+    type=click.Choice(["bash", "python", "sql"]),
+    default="bash",
+    show_default=True,
+    help="The operator of the starter task.",
+)
+@_specs_dir
+@_config_file
+def new(name: str, operator: str, specs_dir: Path | None, config_path: Path | None) -> None:
+    """Write a starter spec NAME.yaml into the specs folder; it compiles as is.
+
+    NAME becomes the dag_id and may include sub-folders. Never overwrites a file.
+
+    \b
+    Example:
+      dagfactory new marketing/daily_sales --operator python
+    """
+    from dagfactory.scaffold import ScaffoldError, write_starter
+
+    config = _settings(config_path, "text", specs=specs_dir)
+    root = config.source.parent if config.source else Path.cwd()
+    try:
+        target = write_starter(name, operator, config, root)
+    except (ScaffoldError, OSError) as exc:
+        click.echo(f"dagfactory new: error: {exc}", err=True)
+        sys.exit(EXIT_ERRORS)
+    click.echo(f"wrote {target.as_posix()}: edit it, then run `dagfactory compile`", err=True)
+
+
+def _compiled(paths: tuple[Path, ...], fmt: str, specs_dir: Path | None, config_path: Path | None) -> tuple:
+    """(config, results, diagnostics) of compiling specs in memory; exits 1 with the report on errors."""
+    from dagfactory.compiler import compile_specs
+
+    config = _settings(config_path, fmt, specs=specs_dir)
+    results = compile_specs(_specs(paths, config), config)
+    diagnostics = [d for r in results for d in r.diagnostics]
+    if has_errors(diagnostics):
+        _report(diagnostics, fmt)
+        click.echo(f"dagfactory: {_errors_summary(diagnostics)}", err=True)
+        sys.exit(EXIT_ERRORS)
+    return config, results, diagnostics
+
+
+@main.command()
+@_paths
+@_specs_dir
+@_config_file
+def requirements(paths: tuple[Path, ...], specs_dir: Path | None, config_path: Path | None) -> None:
+    """Print the provider distributions the compiled DAGs need, one per line.
+
+    Sorted and pip-installable: build your Airflow image from it.
+
+    \b
+    Example:
+      dagfactory requirements > requirements-airflow.txt
+    """
+    from dagfactory.requirements import requirements as needed
+
+    _, results, warnings = _compiled(paths, "text", specs_dir, config_path)
+    if warnings:  # stdout is the requirements list: keep it clean
+        click.echo(render(warnings, "text"), err=True)
+    for name in needed(r.pipeline for r in results if r.pipeline is not None):
+        click.echo(name)
+
+
+@main.command(name="check")
+@_paths
+@_format
+@_specs_dir
+@_config_file
+def check_command(paths: tuple[Path, ...], fmt: str, specs_dir: Path | None, config_path: Path | None) -> None:
+    """Load the compiled DAGs in the installed Airflow and check every operator argument.
+
+    Compiles to a temporary folder (nothing is written to the output folder),
+    fills a real DagBag, and compares each task's arguments with the installed
+    operator's signature. Problems are reported at the spec's path:line:col.
+    Needs Airflow: pip install 'dagfactory[airflow]'.
+
+    \b
+    Example:
+      dagfactory check specs/mysql_to_s3_employee.yaml
+    """
+    from dagfactory.deepcheck import airflow_available, deep_check
+
+    if not airflow_available():
+        click.echo(
+            "dagfactory check needs Apache Airflow in this Python environment: "
+            "pip install 'dagfactory[airflow]' plus the providers `dagfactory requirements` lists",
+            err=True,
+        )
+        sys.exit(EXIT_USAGE)
+    config, results, warnings = _compiled(paths, fmt, specs_dir, config_path)
+    diagnostics = warnings + deep_check(results, [config.out])
+    _report(diagnostics, fmt)
+    if fmt == "text":
+        click.echo(
+            f"checked {len(results)} spec{'s' * (len(results) != 1)} in Airflow: {_errors_summary(diagnostics)}",
+            err=True,
+        )
+    sys.exit(EXIT_ERRORS if has_errors(diagnostics) else EXIT_OK)
 
 
 def run() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from dagfactory.config import Config, policy_diagnostics, promote_warnings
 from dagfactory.diagnostics import Diagnostic, has_errors
 from dagfactory.graph import TaskGraph, build_graph
 from dagfactory.loader import Document, load_file
@@ -24,6 +25,7 @@ class SpecFile:
     path: Path  # where to read it
     display: str  # how diagnostics and headers name it (posix, relative to the project when possible)
     relative: PurePosixPath  # its place under the specs folder, mirrored in the output folder
+    escapes: bool = False  # in the specs folder only through a symlink to elsewhere: refused, never read
 
     @property
     def output_relative(self) -> PurePosixPath:
@@ -69,18 +71,29 @@ def _spec_file(path: Path, specs_dir: Path, root: Path) -> SpecFile:
         relative = PurePosixPath(path.resolve().relative_to(specs_dir.resolve()).as_posix())
     except ValueError:
         relative = PurePosixPath(path.name)
-    return SpecFile(path, display_path(path, root), relative)
+    return SpecFile(path, display_path(path, root), relative, _escapes(path, specs_dir))
 
 
-def check_spec(spec: SpecFile) -> SpecResult:
+def _escapes(path: Path, specs_dir: Path) -> bool:
+    """Inside the specs folder as named, outside it once symlinks are followed."""
+    inside_by_name = path.absolute().is_relative_to(specs_dir.absolute())
+    return inside_by_name and not path.resolve().is_relative_to(specs_dir.resolve())
+
+
+def check_spec(spec: SpecFile, config: Config = Config()) -> SpecResult:
     """Load, validate and analyse one spec file."""
     result = SpecResult(spec)
+    if spec.escapes:  # a link could make the compiler read (and echo into a DAG) any file
+        message = "this spec is a symlink to a file outside the specs folder; refusing to read it"
+        result.diagnostics.append(Diagnostic(spec.path.as_posix(), 1, 1, "DF001", message, hint="copy the file in"))
+        return result
     doc, problems = load_file(spec.path, spec.display)
     result.diagnostics.extend(problems)
     if doc is None:
         return result
     result.document = doc
     result.diagnostics.extend(validate_document(doc))
+    result.diagnostics.extend(policy_diagnostics(doc, config))
     data = doc.data
     if isinstance(data, dict) and isinstance(data.get("tasks"), dict) and _edges_are_strings(data.get("edges")):
         result.graph, problems = build_graph(doc)
@@ -92,9 +105,12 @@ def _edges_are_strings(edges: object) -> bool:
     return edges is None or (isinstance(edges, list) and all(isinstance(e, str) for e in edges))
 
 
-def check(specs: list[SpecFile]) -> list[SpecResult]:
-    results = [check_spec(spec) for spec in specs]
+def check(specs: list[SpecFile], config: Config = Config()) -> list[SpecResult]:
+    results = [check_spec(spec, config) for spec in specs]
     _check_unique(results)
+    if config.warnings_as_errors:
+        for result in results:
+            result.diagnostics = promote_warnings(result.diagnostics)
     return results
 
 
@@ -118,9 +134,9 @@ def _check_unique(results: list[SpecResult]) -> None:
             seen[dag_id] = result
 
 
-def compile_specs(specs: list[SpecFile]) -> list[SpecResult]:
+def compile_specs(specs: list[SpecFile], config: Config = Config()) -> list[SpecResult]:
     """Check every spec; when none has an error, render each one."""
-    results = check(specs)
+    results = check(specs, config)
     if any(has_errors(r.diagnostics) for r in results):
         return results
     from dagfactory.render import render_pipeline
@@ -128,7 +144,11 @@ def compile_specs(specs: list[SpecFile]) -> list[SpecResult]:
     for result in results:
         assert result.document is not None and result.graph is not None
         result.pipeline = build_pipeline(
-            result.document.data, result.graph, result.spec.display, result.spec.relative.stem
+            result.document.data,
+            result.graph,
+            result.spec.display,
+            result.spec.relative.stem,
+            base_dir=result.document.base_dir,
         )
         result.text = render_pipeline(result.pipeline)
     return results

@@ -35,6 +35,8 @@ CODES: dict[str, str] = {
     "DF204": "invalid date or datetime",
     "DF205": "invalid Python import path",
     "DF206": "inconsistent settings",
+    "DF207": "deprecated in the target Airflow version (a warning)",
+    "DF208": "a file the spec refers to (a .sql file) cannot be read",
     # Task graph
     "DF301": "malformed edge chain",
     "DF302": "an edge names a task that does not exist",
@@ -44,6 +46,13 @@ CODES: dict[str, str] = {
     "DF401": "an output file exists that dagfactory did not generate",
     "DF402": "two specs compile to the same output file or dag_id",
     "DF403": "the output cannot be written",
+    # Project configuration ([tool.dagfactory] or dagfactory.toml)
+    "DF601": "the configuration file cannot be read or is not valid TOML",
+    "DF602": "unknown configuration key",
+    "DF603": "a configuration value has the wrong type or is not allowed",
+    # Deep check against installed Airflow (`dagfactory check`)
+    "DF501": "the installed operator does not accept an argument, or lacks a required one",
+    "DF502": "a generated DAG file fails to import in Airflow",
     # Never expected
     "DF900": "internal compiler error (a bug in dagfactory: please report it)",
 }

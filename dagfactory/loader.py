@@ -16,6 +16,7 @@ YAML 1.1 defaults, so nothing is silently coerced:
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ from dagfactory.diagnostics import Diagnostic
 MAX_FILE_BYTES = 1_000_000
 MAX_DEPTH = 64
 MAX_NODES = 100_000  # nodes produced after alias expansion (billion-laughs guard)
+MAX_NUMBER_DIGITS = 100  # an integer or float literal longer than this is refused, not silently mangled
 
 JsonPath = tuple[str | int, ...]
 
@@ -79,6 +81,7 @@ class Document:
     path: str
     data: Any
     nodes: dict[JsonPath, NodeInfo] = field(default_factory=dict)
+    base_dir: Path | None = None  # where relative file references (.sql) resolve: the spec's folder
 
     def position(self, path: JsonPath, *, key: bool = False) -> Position:
         """Position of the value (or its key) at ``path``, else of the nearest ancestor."""
@@ -124,7 +127,10 @@ def load_file(path: Path, display_path: str | None = None) -> tuple[Document | N
         raw = path.read_bytes()
     except OSError as exc:
         return None, [_file_diag(shown, "DF001", f"cannot read file: {exc.strerror or exc}")]
-    return load_bytes(raw, shown)
+    doc, problems = load_bytes(raw, shown)
+    if doc is not None:
+        doc.base_dir = path.parent
+    return doc, problems
 
 
 def load_bytes(raw: bytes, display_path: str) -> tuple[Document | None, list[Diagnostic]]:
@@ -137,6 +143,9 @@ def load_bytes(raw: bytes, display_path: str) -> tuple[Document | None, list[Dia
 
 
 def load_text(text: str, display_path: str) -> tuple[Document | None, list[Diagnostic]]:
+    ambiguous = _AMBIGUOUS_BREAK.search(text)
+    if ambiguous:
+        return None, [_ambiguous_break(text, ambiguous.start(), display_path)]
     try:
         root = yaml.compose(text, Loader=_ComposeOnlyLoader)
     except yaml.MarkedYAMLError as exc:
@@ -152,12 +161,31 @@ def load_text(text: str, display_path: str) -> tuple[Document | None, list[Diagn
         return doc, []
     builder = _Builder(doc)
     try:
+        _check_expansion(root)
         doc.data = builder.build(root, (), None, 0)
     except _Refused as exc:
         pos = _pos(exc.node.start_mark)
         return None, [Diagnostic(display_path, pos.line, pos.column, exc.code, exc.message, hint=exc.hint)]
     # Duplicates are errors, but the rest of the file is still checked (first value kept)
     return doc, builder.duplicates
+
+
+# YAML 1.1 (and libyaml) read NEL, LS and PS as line breaks, YAML 1.2 as text: the same
+# file would mean two different values, so a raw one is refused rather than guessed.
+_AMBIGUOUS_BREAK = re.compile("[\x85\u2028\u2029]")
+
+
+def _ambiguous_break(text: str, offset: int, display_path: str) -> Diagnostic:
+    before = text[:offset]
+    line, col = before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
+    return Diagnostic(
+        display_path,
+        line,
+        col,
+        "DF001",
+        f"raw U+{ord(text[offset]):04X} character: YAML versions disagree on whether it is a line break",
+        hint='write it as an escape in a double-quoted string ("\\x85", "\\u2028", "\\u2029")',
+    )
 
 
 def _decode(raw: bytes, display_path: str) -> tuple[str, Diagnostic | None]:
@@ -186,6 +214,49 @@ def _line_col(raw: bytes, offset: int) -> tuple[int, int]:
 
 def _file_diag(path: str, code: str, message: str, hint: str | None = None) -> Diagnostic:
     return Diagnostic(path, 1, 1, code, message, hint=hint)
+
+
+def _check_expansion(root: yaml.Node) -> None:
+    """Refuse an alias bomb before building anything.
+
+    Aliases share composed nodes, so sizes are memoised per node: this costs one
+    visit per distinct node, while expanding a bomb would cost exponential time.
+    Sizes count what the builder will count (values, not keys); below MAX_DEPTH only,
+    since deeper content is refused anyway (and a self-referencing alias is a cycle).
+    """
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node, depth: int) -> int:
+        if id(node) in sizes:
+            return sizes[id(node)]
+        total = 1
+        if depth <= MAX_DEPTH:
+            total += sum(size(child, depth + 1) for child in _children(node))
+        sizes[id(node)] = total
+        return total
+
+    if size(root, 0) <= MAX_NODES:
+        return
+    node = root  # point at the innermost collection that alone is too big
+    while True:
+        bigger = [child for child in _children(node) if sizes.get(id(child), 0) > MAX_NODES]
+        if not bigger:
+            break
+        node = bigger[0]
+    raise _Refused(
+        node,
+        "DF004",
+        f"the document expands to more than {MAX_NODES:,} values",
+        "aliases (*name) multiply content; this looks like an alias bomb",
+    )
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [value for _key, value in node.value]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 class _Builder:
@@ -264,13 +335,24 @@ class _Builder:
             raise _Refused(
                 node,
                 "DF003",
-                f"mapping key {node.value!r} is a {_type_name(value)}, not a string",
+                f"mapping key {node.value!r} is {_type_name(value)}, not a string",
                 f'quote it: "{node.value}"',
             )
         return value
 
 
+class _TooLong(ValueError):
+    """A number literal too big to convert faithfully (Python refuses int() past 4,300 digits)."""
+
+
 def _scalar(node: yaml.ScalarNode) -> Any:
+    try:
+        return _typed_scalar(node)
+    except _TooLong as exc:
+        raise _Refused(node, "DF004", str(exc), "quote it if it is text, not a number") from None
+
+
+def _typed_scalar(node: yaml.ScalarNode) -> Any:
     value, tag = node.value, node.tag
     if tag == _STD + "str":
         return value
@@ -296,6 +378,8 @@ def _resolve_plain(value: str) -> Any:
         return None
     if value in _BOOL:
         return _BOOL[value]
+    if len(value) > MAX_NUMBER_DIGITS + 2 and (_INT.match(value) or _OCT.match(value) or _HEX.match(value)):
+        raise _TooLong(f"an integer with more than {MAX_NUMBER_DIGITS} digits is not allowed")
     if _INT.match(value):
         return int(value)
     if _OCT.match(value):
@@ -303,7 +387,10 @@ def _resolve_plain(value: str) -> Any:
     if _HEX.match(value):
         return int(value[2:], 16)
     if _FLOAT.match(value):
-        return float(value)
+        number = float(value)
+        if math.isinf(number):  # 1e999 would silently become infinity
+            raise _TooLong(f"{value[:20]}{'...' * (len(value) > 20)} is too large for a number")
+        return number
     if _INF.match(value):
         return float("-inf") if value.startswith("-") else float("inf")
     if _NAN.match(value):
@@ -314,4 +401,4 @@ def _resolve_plain(value: str) -> Any:
 def _type_name(value: Any) -> str:
     if value is None:
         return "null"
-    return {bool: "boolean", int: "integer", float: "number", str: "string"}.get(type(value), type(value).__name__)
+    return {bool: "a boolean", int: "an integer", float: "a number"}.get(type(value), type(value).__name__)

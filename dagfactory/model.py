@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from dagfactory.graph import TaskGraph
 from dagfactory.operators import CATALOG, COMMON_ARGS, TASK_ONLY_ARGS, Operator
+from dagfactory.operators.args import embed_files
 from dagfactory.values import Duration, parse_date, parse_duration, parse_import_path
 
 
@@ -129,7 +131,15 @@ def _schedule(value: Any) -> Schedule:
     return Schedule("preset" if value.startswith("@") else "cron", value)
 
 
-def _task(task_id: str, data: dict[str, Any]) -> Task:
+def _catalog_arg(operator: Operator, name: str, value: Any, base: Path) -> tuple[str, Any]:
+    """(keyword, value) of a catalog argument: .sql files embedded, old names renamed."""
+    arg = operator.arg(name)
+    if arg is None:
+        return name, value
+    return arg.keyword, embed_files(base, arg, value)
+
+
+def _task(task_id: str, data: dict[str, Any], base: Path) -> Task:
     name = data["operator"]
     operator = CATALOG.get(name)
     kinds = dict(_BASE_KINDS)
@@ -139,7 +149,10 @@ def _task(task_id: str, data: dict[str, Any]) -> Task:
     else:
         module, _, class_name = name.rpartition(".")
     skip = {"operator", "inputs", "outputs", "doc_md"}
-    args = tuple((k, convert(kinds.get(k), v)) for k, v in data.items() if k not in skip)
+    pairs = [(k, v) for k, v in data.items() if k not in skip]
+    if operator:
+        pairs = [_catalog_arg(operator, k, v, base) for k, v in pairs]
+    args = tuple((k, convert(kinds.get(k), v)) for k, v in pairs)
     return Task(
         task_id,
         operator,
@@ -152,7 +165,11 @@ def _task(task_id: str, data: dict[str, Any]) -> Task:
     )
 
 
-def build_pipeline(data: dict[str, Any], graph: TaskGraph, source: str, default_dag_id: str) -> Pipeline:
+def build_pipeline(
+    data: dict[str, Any], graph: TaskGraph, source: str, default_dag_id: str, base_dir: Path | None = None
+) -> Pipeline:
+    """``base_dir``: where the spec's relative file references resolve (default: the source's folder)."""
+    base = base_dir if base_dir is not None else Path(source).parent
     owner = data["business_owner"]
     lineage = data.get("lineage") or {}
     common = {a.name: a.kind for a in COMMON_ARGS}
@@ -178,6 +195,6 @@ def build_pipeline(data: dict[str, Any], graph: TaskGraph, source: str, default_
         inputs=_assets(lineage.get("inputs")),
         outputs=_assets(lineage.get("outputs")),
         doc_md=data.get("doc_md"),
-        tasks=tuple(_task(tid, t) for tid, t in data["tasks"].items()),
+        tasks=tuple(_task(tid, t, base) for tid, t in data["tasks"].items()),
         graph=graph,
     )

@@ -16,6 +16,7 @@ import jsonschema
 from dagfactory.diagnostics import Diagnostic
 from dagfactory.loader import Document, JsonPath
 from dagfactory.operators import CATALOG, COMMON_ARGS, TASK_ONLY_ARGS
+from dagfactory.operators.args import check_task_args
 from dagfactory.schema import DATE_PATTERN, DURATION_PATTERN, PATTERN_HINTS, SCHEDULE_PRESETS, build_schema
 from dagfactory.values import check_cron, parse_date, parse_duration, parse_import_path
 
@@ -127,12 +128,19 @@ def _schema_error(doc: Document, error: jsonschema.ValidationError) -> Iterator[
             f"{_where(path)}: {_short(instance)} is not one of {', '.join(choices)}",
             hint=_did_you_mean(str(instance), choices),
         )
+    elif kind == "pattern" and "propertyNames" in error.schema_path:
+        what = "task id" if path == ("tasks",) else "name"
+        yield doc.diagnostic(
+            path + (instance,),
+            "DF105",
+            f"{_where(path)}: {what} {_short(instance)} is not valid",
+            key=True,
+            hint=PATTERN_HINTS.get(schema["pattern"]),
+        )
     elif kind == "pattern":
         yield doc.diagnostic(
             path, "DF105", f"{_where(path)}: {_short(instance)} is not valid", hint=PATTERN_HINTS.get(schema["pattern"])
         )
-    elif kind == "propertyNames":
-        yield from _bad_names(doc, path, error)
     elif kind == "not" and path[-1:] == ("sla",):
         yield doc.diagnostic(
             path,
@@ -172,20 +180,6 @@ def _unknown_key(doc: Document, path: JsonPath, key: str, allowed: list[str]) ->
         key=True,
         hint=hint or (f"allowed: {', '.join(a for a in allowed if a != 'sla')}" if len(allowed) <= 12 else None),
     )
-
-
-def _bad_names(doc: Document, path: JsonPath, error: jsonschema.ValidationError) -> Iterator[Diagnostic]:
-    pattern = error.schema["propertyNames"].get("pattern")
-    for cause in error.context or []:
-        name = cause.instance
-        what = "task id" if path == ("tasks",) else "name"
-        yield doc.diagnostic(
-            path + (name,),
-            "DF105",
-            f"{what} {_short(name)} in {_where(path)} is not valid",
-            key=True,
-            hint=PATTERN_HINTS.get(pattern),
-        )
 
 
 def _describe(schema: Any) -> str | None:
@@ -229,6 +223,7 @@ def check_semantics(doc: Document) -> list[Diagnostic]:
         kinds = {a.name: a.kind for a in COMMON_ARGS}
         for key, value in data["default_args"].items():
             _check_typed(doc, ("default_args", key), value, kinds.get(key), out)
+            _check_deprecated(doc, ("default_args", key), key, out)
     tasks = data.get("tasks")
     if isinstance(tasks, dict):
         for task_id, task in tasks.items():
@@ -303,6 +298,28 @@ def _timezone_hint(name: str) -> str:
     return f"did you mean {close[0]!r}?" if close else "use an IANA name such as Asia/Seoul or UTC"
 
 
+# Accepted, but Airflow 3 warns (RemovedInAirflow4Warning) whenever they are set on a task.
+DEPRECATED_TASK_ARGS = {
+    "email": "use on_failure_callback with airflow.providers.smtp.notifications.smtp.SmtpNotifier",
+    "email_on_failure": "use on_failure_callback with an SmtpNotifier",
+    "email_on_retry": "use on_retry_callback with an SmtpNotifier",
+}
+
+
+def _check_deprecated(doc: Document, path: JsonPath, key: str, out: list[Diagnostic]) -> None:
+    if key in DEPRECATED_TASK_ARGS:
+        out.append(
+            doc.diagnostic(
+                path,
+                "DF207",
+                f"`{key}` is deprecated in Airflow 3 and warns at parse time",
+                key=True,
+                severity="warning",
+                hint=DEPRECATED_TASK_ARGS[key],
+            )
+        )
+
+
 def _check_task(doc: Document, task_id: str, task: dict[str, Any], out: list[Diagnostic]) -> None:
     operator = task.get("operator")
     kinds = _arg_kinds(task)
@@ -312,6 +329,9 @@ def _check_task(doc: Document, task_id: str, task: dict[str, Any], out: list[Dia
         if is_class_path and key not in kinds and keyword.iskeyword(key):
             out.append(doc.diagnostic(path, "DF105", f"argument name {key!r} is a Python keyword", key=True))
         _check_typed(doc, path, value, kinds.get(key), out)
+        _check_deprecated(doc, path, key, out)
+    if isinstance(operator, str) and operator in CATALOG:
+        out.extend(check_task_args(doc, task_id, task, CATALOG[operator]))
 
 
 def _check_typed(doc: Document, path: JsonPath, value: Any, kind: str | None, out: list[Diagnostic]) -> None:

@@ -20,6 +20,11 @@ Argument types (``Arg.kind``):
 ``mapping``    a mapping of plain values
 ``any``        any plain value
 =============  ==============================================================
+
+An argument with ``file_suffix`` (``.sql``) also accepts a path to such a file,
+relative to the spec: the compiler reads it and embeds its text, so the
+generated DAG is self-contained. ``emit_as`` renames an argument in the
+generated call (an old spelling users know, emitted as the current name).
 """
 
 from __future__ import annotations
@@ -36,6 +41,12 @@ class Arg:
     templated: bool = False
     choices: tuple[str, ...] = ()
     minimum: int | None = None
+    file_suffix: str | None = None  # a string ending in this is a file read at compile time
+    emit_as: str | None = None  # the keyword the generated call uses, when it differs from name
+
+    @property
+    def keyword(self) -> str:
+        return self.emit_as or self.name
 
 
 @dataclass(frozen=True)
@@ -99,10 +110,25 @@ TASK_ONLY_ARGS: tuple[Arg, ...] = (
 )
 
 
-def _load_catalog() -> dict[str, Operator]:
-    from dagfactory.operators import core
+# Arguments of every sensor (BaseSensorOperator).
+SENSOR_ARGS: tuple[Arg, ...] = (
+    Arg("poke_interval", "duration", "How long to wait between two checks."),
+    Arg("timeout", "duration", "Fail (or skip, with soft_fail) when the condition is not met within this time."),
+    Arg(
+        "mode",
+        "string",
+        "poke keeps a worker slot while waiting; reschedule frees it between checks.",
+        choices=("poke", "reschedule"),
+    ),
+    Arg("soft_fail", "boolean", "Mark the task skipped instead of failed on timeout."),
+    Arg("exponential_backoff", "boolean", "Grow the wait between checks exponentially."),
+)
 
-    entries = [*core.OPERATORS]
+
+def _load_catalog() -> dict[str, Operator]:
+    from dagfactory.operators import amazon, core, http, sensors, sql
+
+    entries = [*core.OPERATORS, *sql.OPERATORS, *amazon.OPERATORS, *http.OPERATORS, *sensors.OPERATORS]
     return {op.name: op for op in entries}
 
 

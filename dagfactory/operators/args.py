@@ -1,0 +1,88 @@
+"""Argument rules beyond the schema: ``.sql`` files read at compile time, renamed arguments.
+
+Shared by the validator (which reports problems at the value's line) and the
+model (which embeds the file text), so both agree on what a file reference is.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from dagfactory.diagnostics import Diagnostic
+from dagfactory.loader import Document
+from dagfactory.operators import Arg, Operator
+
+MAX_FILE_BYTES = 1_000_000  # the same bound as a spec: a referenced file is part of it
+
+
+def is_file_reference(arg: Arg, value: Any) -> bool:
+    """A one-line string ending in the argument's suffix names a file (``queries/load.sql``)."""
+    if not arg.file_suffix or not isinstance(value, str):
+        return False
+    text = value.strip()
+    return text.endswith(arg.file_suffix) and "\n" not in text and len(text) > len(arg.file_suffix)
+
+
+def references(arg: Arg, value: Any) -> list[tuple[tuple[int, ...], str]]:
+    """(index path inside the value, file name) of every file reference in a value or list."""
+    if isinstance(value, list):
+        return [((i,), item) for i, item in enumerate(value) if is_file_reference(arg, item)]
+    return [((), value)] if is_file_reference(arg, value) else []
+
+
+def read_referenced(base: Path, name: str) -> str:
+    """The file's text; ValueError with a message a user can act on.
+
+    Files are relative to the spec's folder (``base``), like an include, whatever the
+    working directory.
+    """
+    path = base / name.strip()
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ValueError(f"{name!r} is larger than {MAX_FILE_BYTES} bytes")
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ValueError(f"file {name!r} not found (looked for {path.as_posix()})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"file {name!r} cannot be read: {exc}") from None
+
+
+def embed_files(base: Path, arg: Arg, value: Any) -> Any:
+    """The value with every file reference replaced by the file's text (validated before)."""
+    if isinstance(value, list):
+        return [read_referenced(base, v) if is_file_reference(arg, v) else v for v in value]
+    return read_referenced(base, value) if is_file_reference(arg, value) else value
+
+
+def check_task_args(doc: Document, task_id: str, task: dict[str, Any], op: Operator) -> list[Diagnostic]:
+    """Unreadable referenced files, and an argument given under both its names."""
+    out: list[Diagnostic] = []
+    base = doc.base_dir if doc.base_dir is not None else Path(doc.path).parent
+    for arg in op.args:
+        if arg.name not in task:
+            continue
+        for index, name in references(arg, task[arg.name]):
+            try:
+                read_referenced(base, name)
+            except ValueError as exc:
+                out.append(
+                    doc.diagnostic(
+                        ("tasks", task_id, arg.name, *index),
+                        "DF208",
+                        str(exc),
+                        hint=f"a string ending in {arg.file_suffix} is a file path relative to the spec; "
+                        "write the SQL itself otherwise",
+                    )
+                )
+        if arg.emit_as and arg.emit_as in task:
+            out.append(
+                doc.diagnostic(
+                    ("tasks", task_id, arg.name),
+                    "DF206",
+                    f"task {task_id!r}: {arg.name!r} and {arg.emit_as!r} are the same argument",
+                    key=True,
+                    hint=f"keep only {arg.emit_as!r}",
+                )
+            )
+    return out

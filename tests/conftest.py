@@ -1,0 +1,40 @@
+"""Shared test helpers: the repo layout and a way to run the real CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "tests" / "fixtures"
+DAGFACTORY = Path(sys.executable).with_name("dagfactory")
+
+MINIMAL_SPEC = """\
+description: A test pipeline
+owner: data-eng
+business_owner:
+  name: Finance
+schedule: "@daily"
+start_date: 2024-01-01
+tasks:
+  only:
+    operator: empty
+"""
+
+
+def run_cli(*args: str, cwd: Path = REPO, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the installed `dagfactory` console script as a user would."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([str(DAGFACTORY), *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """An empty project folder with specs/ and generated_dags/."""
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "generated_dags").mkdir()
+    return tmp_path

@@ -1,0 +1,115 @@
+"""Every invalid fixture names, in `# expect:` lines, exactly the diagnostics it must produce."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from dagfactory.compiler import check, discover
+from dagfactory.diagnostics import CODES, Diagnostic
+from dagfactory.loader import load_text
+from dagfactory.validate import validate_document
+
+from .conftest import FIXTURES, REPO
+
+INVALID = sorted((FIXTURES / "invalid").glob("*.yaml"))
+VALID = sorted((FIXTURES / "valid").glob("*.yaml"))
+EXPECT = re.compile(r"^# expect: (DF\d{3}) (\d+):(\d+)$", re.M)
+
+
+def results_for(paths: list[Path]):
+    specs = discover(paths, FIXTURES, REPO)
+    return check(specs)
+
+
+@pytest.mark.parametrize("path", INVALID, ids=lambda p: p.stem)
+def test_invalid_fixture_reports_exactly_its_expected_errors(path: Path):
+    expected = sorted((code, int(line), int(col)) for code, line, col in EXPECT.findall(path.read_text()))
+    assert expected, f"{path.name} has no `# expect:` line"
+    (result,) = results_for([path])
+    got = sorted((d.code, d.line, d.column) for d in result.diagnostics)
+    assert got == expected
+    for diagnostic in result.diagnostics:
+        assert diagnostic.path == f"tests/fixtures/invalid/{path.name}"
+        assert diagnostic.message and diagnostic.severity == "error"
+
+
+@pytest.mark.parametrize("path", VALID + sorted((REPO / "specs").glob("*.yaml")), ids=lambda p: p.stem)
+def test_valid_specs_have_no_diagnostics(path: Path):
+    (result,) = results_for([path])
+    assert result.diagnostics == []
+
+
+def test_invalid_fixtures_cover_every_spec_code():
+    covered = {code for p in INVALID for code, _, _ in EXPECT.findall(p.read_text())}
+    # DF004 (limits) is tested in test_loader, DF207 (a warning) below
+    spec_codes = {c for c in CODES if c < "DF400" and c not in ("DF004", "DF207")}
+    assert spec_codes - covered == set()
+
+
+def diagnostics(text: str) -> list[Diagnostic]:
+    doc, problems = load_text(text, "s.yaml")
+    assert doc is not None, problems
+    return problems + validate_document(doc)
+
+
+BASE = "description: x\nowner: me\nbusiness_owner: {name: A}\nstart_date: 2024-01-01\n"
+
+
+def test_did_you_mean_hints():
+    found = diagnostics(BASE + "schedul: '@daily'\ntasks:\n  a: {operator: bash, bash_comand: x}\n")
+    hints = {d.message: d.hint for d in found}
+    assert hints["the spec: unknown key 'schedul'"] == "did you mean 'schedule'?"
+    assert hints["task 'a': unknown argument 'bash_comand' for operator 'bash'"] == "did you mean 'bash_command'?"
+    # the missing `schedule` and `bash_command` are explained by the typos: not reported twice
+    assert all(d.code != "DF102" for d in found)
+
+
+def test_everything_is_reported_not_only_the_first():
+    found = diagnostics(
+        "description: 3\nowner: [me]\nbusiness_owner: {name: A, mail: x}\nschedule: '61 * * * *'\n"
+        "start_date: 2024-01-01\ntimezone: Mars/Base\ntasks:\n"
+        "  a: {operator: bsh}\n  b: {operator: empty, retries: -1}\n"
+    )
+    assert sorted((d.code, d.line) for d in found) == [
+        ("DF101", 3), ("DF103", 1), ("DF103", 2), ("DF104", 8), ("DF106", 9), ("DF201", 4), ("DF202", 6),
+    ]  # fmt: skip
+
+
+def test_class_path_operator_passes_arguments_through():
+    found = diagnostics(
+        BASE + "schedule: null\ntasks:\n  a:\n    operator: my.pkg.MyOperator\n    anything: [1, {x: y}]\n"
+        "    retries: 2\n"
+    )
+    assert found == []
+    bad = diagnostics(
+        BASE + "schedule: null\ntasks:\n  a:\n    operator: my.pkg.MyOperator\n    not-a-name: 1\n"
+        "    class: 2\n    retries: two\n"
+    )
+    assert sorted((d.code, d.line) for d in bad) == [("DF103", 11), ("DF105", 9), ("DF105", 10)]
+
+
+def test_validate_module_does_not_import_airflow_or_jinja2():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom dagfactory.cli import main\n"
+        "try:\n    main(['validate', 'specs'])\nexcept SystemExit:\n    pass\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('airflow', 'jinja2'))\n"
+        "print(bad)\nassert not bad, bad\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.strip().endswith("[]")
+
+
+def test_deprecated_email_arguments_are_warnings_not_errors():
+    found = diagnostics(
+        BASE + "schedule: null\ndefault_args: {email_on_failure: true}\n"
+        "tasks:\n  a: {operator: empty, email: [x@example.com]}\n"
+    )
+    assert sorted((d.code, d.severity, d.line) for d in found) == [("DF207", "warning", 6), ("DF207", "warning", 8)]
+    assert all("SmtpNotifier" in (d.hint or "") for d in found)

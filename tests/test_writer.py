@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path, PurePosixPath
+
+from dagfactory import writer
+
+TEXT = writer.HEADER_MARK + ". Do not edit.\n# Source: specs/a.yaml\nx = 1\n"
+
+
+def plan_one(out: Path, text: str = TEXT, prune: bool = False) -> writer.Plan:
+    return writer.plan({PurePosixPath("sub/a.py"): ("specs/sub/a.yaml", text)}, out, prune=prune)
+
+
+def test_new_file_is_written_atomically_without_leftovers(tmp_path: Path):
+    plan = plan_one(tmp_path)
+    assert list(plan.write) == [tmp_path / "sub" / "a.py"]
+    assert writer.apply(plan) == []
+    assert (tmp_path / "sub" / "a.py").read_text() == TEXT
+    assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == ["a.py"]
+
+
+def test_identical_file_is_left_untouched(tmp_path: Path):
+    writer.apply(plan_one(tmp_path))
+    target = tmp_path / "sub" / "a.py"
+    os.utime(target, (1_000_000, 1_000_000))
+    plan = plan_one(tmp_path)
+    assert plan.write == {} and plan.unchanged == [target]
+    writer.apply(plan)
+    assert target.stat().st_mtime == 1_000_000
+
+
+def test_hand_written_file_is_never_overwritten(tmp_path: Path):
+    target = tmp_path / "sub" / "a.py"
+    target.parent.mkdir()
+    target.write_text("# my own DAG\n")
+    plan = plan_one(tmp_path)
+    assert plan.write == {}
+    (conflict,) = plan.conflicts
+    assert conflict.code == "DF401" and conflict.path == "specs/sub/a.yaml"
+    assert target.read_text() == "# my own DAG\n"
+
+
+def test_prune_removes_only_generated_orphans(tmp_path: Path):
+    (tmp_path / "old.py").write_text(TEXT)
+    (tmp_path / "mine.py").write_text("from airflow.sdk import DAG\n")
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "helpers.py").write_text("def f(): ...\n")
+    plan = plan_one(tmp_path, prune=True)
+    assert plan.remove == [tmp_path / "old.py"]
+    assert "--- a/" in writer.diff(plan) and "+++ /dev/null" in writer.diff(plan)
+    writer.apply(plan)
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.py")) == [
+        "lib/helpers.py", "mine.py", "sub/a.py"]  # fmt: skip
+
+
+def test_unwritable_folder_is_a_diagnostic_and_keeps_old_files(tmp_path: Path):
+    writer.apply(plan_one(tmp_path))
+    target = tmp_path / "sub" / "a.py"
+    os.chmod(target.parent, 0o555)
+    try:
+        problems = writer.apply(plan_one(tmp_path, TEXT + "y = 2\n"))
+    finally:
+        os.chmod(target.parent, 0o755)
+    if os.geteuid() == 0:  # root ignores permissions: the write succeeds, and must be complete
+        assert problems == [] and target.read_text() == TEXT + "y = 2\n"
+    else:
+        assert [p.code for p in problems] == ["DF403"] and target.read_text() == TEXT
