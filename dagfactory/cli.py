@@ -156,7 +156,15 @@ def validate(
     sys.exit(EXIT_ERRORS if has_errors(diagnostics) else EXIT_OK)
 
 
+def _cache(config: object) -> object:
+    from dagfactory.cache import CompileCache
+
+    folder = config.source.parent if config.source is not None else Path.cwd()  # type: ignore[attr-defined]
+    return CompileCache(folder, repr(config))
+
+
 @main.command(name="compile")
+@click.option("--no-cache", is_flag=True, help="Recompile every spec, ignoring .dagfactory_cache/.")
 @_paths
 @_format
 @_specs_dir
@@ -194,6 +202,7 @@ def compile_command(
     quiet: bool,
     verbose: bool,
     fail_on_change: bool,
+    no_cache: bool,
 ) -> None:
     """Validate specs and render each into an Airflow DAG file.
 
@@ -215,7 +224,7 @@ def compile_command(
     config = _settings(config_path, fmt, specs=specs_dir, out=out_dir, warnings_as_errors=warnings_as_errors)
     out_dir = config.out
     specs = _specs(paths, config, may_be_gone=out_dir.is_dir())
-    results = compile_specs(specs, config)
+    results = compile_specs(specs, config, None if no_cache else _cache(config))
     diagnostics = [d for r in results for d in r.diagnostics]
     if has_errors(diagnostics):
         _report(diagnostics, fmt)

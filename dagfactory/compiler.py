@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from dagfactory.cache import CompileCache
 from dagfactory.config import Config, policy_diagnostics, promote_warnings
 from dagfactory.diagnostics import Diagnostic, has_errors
 from dagfactory.graph import TaskGraph, build_graph
 from dagfactory.loader import Document, load_file
 from dagfactory.model import Pipeline, build_pipeline
-from dagfactory.validate import validate_document
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
@@ -40,6 +40,7 @@ class SpecResult:
     graph: TaskGraph | None = None
     pipeline: Pipeline | None = None
     text: str | None = None
+    restored: bool = False  # document and diagnostics came from the incremental-compile cache
 
 
 def display_path(path: Path, root: Path) -> str:
@@ -80,13 +81,20 @@ def _escapes(path: Path, specs_dir: Path) -> bool:
     return inside_by_name and not path.resolve().is_relative_to(specs_dir.resolve())
 
 
-def check_spec(spec: SpecFile, config: Config = Config()) -> SpecResult:
-    """Load, validate and analyse one spec file."""
+def check_spec(spec: SpecFile, config: Config = Config(), cache: CompileCache | None = None) -> SpecResult:
+    """Load, validate and analyse one spec file (or restore that work from the cache)."""
     result = SpecResult(spec)
+    restored = cache.restore(spec.display, spec.path) if cache is not None and not spec.escapes else None
+    if restored is not None:
+        result.document, result.diagnostics = restored[0], list(restored[1])
+        result.restored = True
+        return result
     if spec.escapes:  # a link could make the compiler read (and echo into a DAG) any file
         message = "this spec is a symlink to a file outside the specs folder; refusing to read it"
         result.diagnostics.append(Diagnostic(spec.path.as_posix(), 1, 1, "DF001", message, hint="copy the file in"))
         return result
+    from dagfactory.validate import validate_document  # jsonschema: only when a spec needs checking
+
     doc, problems = load_file(spec.path, spec.display)
     result.diagnostics.extend(problems)
     if doc is None:
@@ -105,8 +113,8 @@ def _edges_are_strings(edges: object) -> bool:
     return edges is None or (isinstance(edges, list) and all(isinstance(e, str) for e in edges))
 
 
-def check(specs: list[SpecFile], config: Config = Config()) -> list[SpecResult]:
-    results = [check_spec(spec, config) for spec in specs]
+def check(specs: list[SpecFile], config: Config = Config(), cache: CompileCache | None = None) -> list[SpecResult]:
+    results = [check_spec(spec, config, cache) for spec in specs]
     _check_unique(results)
     if config.warnings_as_errors:
         for result in results:
@@ -134,21 +142,58 @@ def _check_unique(results: list[SpecResult]) -> None:
             seen[dag_id] = result
 
 
-def compile_specs(specs: list[SpecFile], config: Config = Config()) -> list[SpecResult]:
-    """Check every spec; when none has an error, render each one."""
-    results = check(specs, config)
+def compile_specs(
+    specs: list[SpecFile], config: Config = Config(), cache: CompileCache | None = None
+) -> list[SpecResult]:
+    """Check every spec; when none has an error, render each one.
+
+    With a ``cache``, specs whose inputs are unchanged are neither parsed nor rendered
+    again: their current output is reused (see :mod:`dagfactory.cache`).
+    """
+    results = check(specs, config, cache)
     if any(has_errors(r.diagnostics) for r in results):
         return results
+    from dagfactory.cache import context_fingerprint
+
+    context = context_fingerprint([r.document for r in results if r.document is not None])
+    for result in results:
+        assert result.document is not None
+        target = config.out / result.spec.output_relative.as_posix()
+        if result.restored and cache is not None:
+            result.text = cache.output_if_current(result.spec.display, context, target)
+            if result.text is not None:
+                continue
+        _render(result)
+        if cache is not None and result.text is not None:
+            refs = referenced_files(result.document)
+            cache.remember(result.document, result.spec.path, result.diagnostics, refs, context, target, result.text)
+    if cache is not None:
+        cache.save()
+    return results
+
+
+def _render(result: SpecResult) -> None:
     from dagfactory.render import render_pipeline
 
-    for result in results:
-        assert result.document is not None and result.graph is not None
-        result.pipeline = build_pipeline(
-            result.document.data,
-            result.graph,
-            result.spec.display,
-            result.spec.relative.stem,
-            base_dir=result.document.base_dir,
-        )
-        result.text = render_pipeline(result.pipeline)
-    return results
+    doc = result.document
+    assert doc is not None
+    if result.graph is None:  # restored from the cache: the graph is cheap to rebuild
+        result.graph, _ = build_graph(doc)
+    result.pipeline = build_pipeline(
+        doc.data, result.graph, result.spec.display, result.spec.relative.stem, base_dir=doc.base_dir
+    )
+    result.text = render_pipeline(result.pipeline)
+
+
+def referenced_files(doc: Document) -> list[Path]:
+    """Files a spec embeds (``sql: queries/load.sql``): inputs of its output, like the spec."""
+    from dagfactory.operators import CATALOG
+    from dagfactory.operators.args import references
+
+    base = doc.base_dir if doc.base_dir is not None else Path(doc.path).parent
+    found: list[Path] = []
+    for task in (doc.data.get("tasks") or {}).values():
+        operator = CATALOG.get(task.get("operator")) if isinstance(task, dict) else None
+        for arg in operator.args if operator else ():
+            found.extend(base / name.strip() for _, name in references(arg, task.get(arg.name)))
+    return found

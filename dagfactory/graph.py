@@ -92,14 +92,11 @@ def _parse_id(text: str, base: int) -> Ref:
 
 def build_graph(doc: Document) -> tuple[TaskGraph, list[Diagnostic]]:
     """Parse `edges:` and check it against `tasks:`. Needs a schema-valid document."""
-    import networkx as nx
-
     data: dict[str, Any] = doc.data
     tasks = set(data.get("tasks") or {})
     diagnostics: list[Diagnostic] = []
     chains: list[Chain] = []
-    graph = nx.DiGraph()
-    graph.add_nodes_from(data.get("tasks") or {})
+    where: dict[tuple[str, str], tuple[int, int]] = {}  # edge -> (chain index, offset) where first written
     for index, text in enumerate(data.get("edges") or []):
         try:
             chain = Chain(index, parse_chain(text))
@@ -138,17 +135,38 @@ def build_graph(doc: Document) -> tuple[TaskGraph, list[Diagnostic]]:
             continue
         chains.append(chain)
         for up, down in chain.pairs():
-            if not graph.has_edge(up.task_id, down.task_id):
-                graph.add_edge(up.task_id, down.task_id, chain=index, offset=down.offset)
-    diagnostics.extend(_cycles(doc, graph))
-    edges = tuple((u, v) for c in chains for u, v in ((a.task_id, b.task_id) for a, b in c.pairs()))
-    return TaskGraph(tuple(chains), tuple(dict.fromkeys(edges))), diagnostics
+            where.setdefault((up.task_id, down.task_id), (index, down.offset))
+    if not _is_acyclic(tasks, where):
+        diagnostics.extend(_cycles(doc, tasks, where))
+    return TaskGraph(tuple(chains), tuple(where)), diagnostics
 
 
-def _cycles(doc: Document, graph: Any) -> list[Diagnostic]:
+def _is_acyclic(tasks: set[str], edges: dict[tuple[str, str], Any]) -> bool:
+    """The fast answer for the common case, from the standard library.
+
+    Importing networkx costs more than validating a typical spec; it is loaded only
+    when there is a cycle whose path needs reporting.
+    """
+    from graphlib import CycleError, TopologicalSorter
+
+    sorter: TopologicalSorter[str] = TopologicalSorter({t: () for t in tasks})
+    for up, down in edges:
+        sorter.add(down, up)
+    try:
+        sorter.prepare()
+    except CycleError:
+        return False
+    return True
+
+
+def _cycles(doc: Document, tasks: set[str], where: dict[tuple[str, str], tuple[int, int]]) -> list[Diagnostic]:
     """Report each cycle once, at the edge (latest in the file) that closes it."""
     import networkx as nx
 
+    graph = nx.DiGraph()
+    graph.add_nodes_from(sorted(tasks))
+    for (up, down), (chain, offset) in where.items():
+        graph.add_edge(up, down, chain=chain, offset=offset)
     found: list[Diagnostic] = []
     while not nx.is_directed_acyclic_graph(graph):
         cycle = nx.find_cycle(graph)

@@ -1,0 +1,182 @@
+"""The incremental-compile cache: skip parsing, validating and rendering unchanged specs.
+
+A spec is "unchanged" when its bytes, the files it embeds (``.sql``), the compiler
+itself (every source file and template of this package) and the settings that shape
+the output are all byte-identical to the last successful compile, *and* the
+cross-spec context its docs depend on (which pipelines produce and consume which
+assets) is the same, *and* its output file still holds exactly what was written.
+Anything else is compiled afresh, so the cache can make a compile faster but never
+different. It lives in ``.dagfactory_cache/`` beside the project configuration
+(or in the working directory), and is safe to delete at any time.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from dagfactory.diagnostics import Diagnostic
+from dagfactory.loader import Document, NodeInfo, Position
+
+CACHE_DIR = ".dagfactory_cache"
+CACHE_FILE = "compile-v1.json"
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def compiler_fingerprint() -> str:
+    """A hash of this package's code and templates: a new compiler invalidates everything."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".jinja") and p.is_file()):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def context_fingerprint(documents: list[Document]) -> str:
+    """What a spec's generated docs may say about *other* specs: every spec's dag_id and lineage."""
+    summary = []
+    for doc in documents:
+        data = doc.data if isinstance(doc.data, dict) else {}
+        tasks = data.get("tasks") if isinstance(data.get("tasks"), dict) else {}
+        summary.append([
+            doc.path,
+            data.get("dag_id"),
+            data.get("lineage"),
+            data.get("schedule") if isinstance(data.get("schedule"), dict) else None,
+            [[t.get("inputs"), t.get("outputs")] for t in tasks.values() if isinstance(t, dict)],
+        ])  # fmt: skip
+    return _sha(json.dumps(summary, sort_keys=True, default=str).encode())
+
+
+def _encode_nodes(nodes: dict[tuple[Any, ...], NodeInfo]) -> list[list[Any]]:
+    rows = []
+    for path, info in nodes.items():
+        key = [info.key.line, info.key.column] if info.key else None
+        rows.append([list(path), info.value.line, info.value.column, key, info.plain_scalar])
+    return rows
+
+
+class _LazyNodes(dict):  # type: ignore[type-arg]
+    """Positions of a restored document, decoded on first use: a cache hit that reports
+    nothing (the usual case) never pays for them."""
+
+    def __init__(self, rows: list[list[Any]]):
+        super().__init__()
+        self._rows: list[list[Any]] | None = rows
+
+    def _load(self) -> None:
+        if self._rows is not None:
+            rows, self._rows = self._rows, None
+            for path, line, col, key, plain in rows:
+                self[tuple(path)] = NodeInfo(Position(line, col), Position(*key) if key else None, plain)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        self._load()
+        return super().get(key, default)
+
+    def __getitem__(self, key: Any) -> Any:
+        self._load()
+        return super().__getitem__(key)
+
+    def __contains__(self, key: object) -> bool:
+        self._load()
+        return super().__contains__(key)
+
+    def items(self) -> Any:
+        self._load()
+        return super().items()
+
+
+class CompileCache:
+    def __init__(self, folder: Path, settings: str):
+        self.file = folder / CACHE_DIR / CACHE_FILE
+        self.salt = _sha(f"{compiler_fingerprint()}\0{settings}".encode())
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.dirty = False
+        try:
+            stored = json.loads(self.file.read_text(encoding="utf-8"))
+            if stored.get("salt") == self.salt:
+                self.entries = stored["entries"]
+        except (OSError, ValueError, KeyError, AttributeError):
+            pass  # no cache, or an unreadable one: compile everything
+
+    def _key(self, display: str, raw: bytes) -> str:
+        return _sha(self.salt.encode() + b"\0" + display.encode() + b"\0" + raw)
+
+    def restore(self, display: str, path: Path) -> tuple[Document, list[Diagnostic]] | None:
+        """The validated document and its warnings, when the spec and its files are unchanged."""
+        entry = self.entries.get(display)
+        try:
+            if entry is None or entry["key"] != self._key(display, path.read_bytes()):
+                return None
+            if any(_file_sha(Path(ref)) != sha for ref, sha in entry["refs"].items()):
+                return None
+        except OSError:
+            return None
+        base = Path(entry["base_dir"]) if entry["base_dir"] is not None else None
+        doc = Document(display, entry["data"], _LazyNodes(entry["nodes"]), base)
+        return doc, [Diagnostic(**d) for d in entry["diagnostics"]]
+
+    def output_if_current(self, display: str, context: str, target: Path) -> str | None:
+        """The output's text, when it was produced in the same context and is untouched since."""
+        entry = self.entries.get(display)
+        if entry is None or entry.get("context") != context or entry.get("target") != target.as_posix():
+            return None
+        try:
+            raw = target.read_bytes()
+        except OSError:
+            return None
+        return raw.decode("utf-8") if _sha(raw) == entry["output"] else None
+
+    def remember(
+        self,
+        doc: Document,
+        path: Path,
+        diagnostics: list[Diagnostic],
+        refs: list[Path],
+        context: str,
+        target: Path,
+        text: str,
+    ) -> None:
+        self.entries[doc.path] = {
+            "key": self._key(doc.path, path.read_bytes()),
+            "refs": {str(ref): _file_sha(ref) for ref in refs},
+            "base_dir": str(doc.base_dir) if doc.base_dir is not None else None,
+            "data": doc.data,
+            "nodes": _encode_nodes(doc.nodes),
+            "diagnostics": [d.to_json() for d in diagnostics],
+            "context": context,
+            "target": target.as_posix(),
+            "output": _sha(text.encode("utf-8")),
+        }
+        self.dirty = True
+
+    def save(self) -> None:
+        """Write atomically; a cache that cannot be written is simply not kept."""
+        if not self.dirty:
+            return
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            (self.file.parent / ".gitignore").write_text("*\n")
+            fd, temp = tempfile.mkstemp(prefix=".compile.", dir=self.file.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump({"salt": self.salt, "entries": self.entries}, handle)
+            os.replace(temp, self.file)
+        except OSError:
+            pass
+
+
+def _file_sha(path: Path) -> str | None:
+    try:
+        return _sha(path.read_bytes())
+    except OSError:
+        return None

@@ -1,0 +1,100 @@
+"""Incremental compile: faster when nothing changed, never different."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from dagfactory.cache import CACHE_DIR, CACHE_FILE, CompileCache, context_fingerprint
+from dagfactory.loader import load_text
+
+from .conftest import MINIMAL_SPEC, run_cli
+
+SQL_SPEC = MINIMAL_SPEC.replace(
+    "  only:\n    operator: empty\n",
+    "  load:\n    operator: sql\n    conn_id: warehouse\n    sql: queries/load.sql\n",
+)
+
+
+def compile_(project: Path, *args: str):
+    proc = run_cli("compile", *args, cwd=project)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stderr
+
+
+def cached_entries(project: Path) -> dict:
+    return json.loads((project / CACHE_DIR / CACHE_FILE).read_text())["entries"]
+
+
+def test_second_compile_restores_from_cache_and_output_is_identical(project: Path, tmp_path: Path):
+    for i in range(3):
+        (project / "specs" / f"s{i}.yaml").write_text(MINIMAL_SPEC.replace("A test pipeline", f"Pipeline {i}"))
+    assert "3 written" in compile_(project)
+    assert sorted(cached_entries(project)) == ["specs/s0.yaml", "specs/s1.yaml", "specs/s2.yaml"]
+    assert (project / CACHE_DIR / ".gitignore").read_text() == "*\n"
+    assert "0 written, 3 unchanged" in compile_(project)
+    fresh = tmp_path / "fresh"
+    compile_(project, "--no-cache", "--out", str(fresh))
+    for path in (project / "generated_dags").glob("*.py"):
+        assert path.read_bytes() == (fresh / path.name).read_bytes()
+
+
+def test_edited_spec_hand_edited_output_and_embedded_file_are_all_noticed(project: Path):
+    (project / "specs" / "queries").mkdir()
+    (project / "specs" / "queries" / "load.sql").write_text("SELECT 1;\n")
+    (project / "specs" / "etl.yaml").write_text(SQL_SPEC)
+    (project / "specs" / "other.yaml").write_text(MINIMAL_SPEC)
+    compile_(project)
+    output = project / "generated_dags" / "etl.py"
+    assert "SELECT 1;" in output.read_text()
+
+    (project / "specs" / "queries" / "load.sql").write_text("SELECT 2;\n")
+    assert "1 written, 1 unchanged" in compile_(project)
+    assert "SELECT 2;" in output.read_text()
+
+    output.write_text(output.read_text() + "# edited by hand\n")
+    assert "1 written, 1 unchanged" in compile_(project)
+    assert "# edited by hand" not in output.read_text()
+
+    (project / "specs" / "other.yaml").write_text(MINIMAL_SPEC.replace("A test pipeline", "Changed"))
+    assert "1 written, 1 unchanged" in compile_(project)
+    assert 'description="Changed"' in (project / "generated_dags" / "other.py").read_text()
+
+
+def test_corrupt_cache_is_ignored(project: Path):
+    (project / "specs" / "a.yaml").write_text(MINIMAL_SPEC)
+    compile_(project)
+    (project / CACHE_DIR / CACHE_FILE).write_text("{not json")
+    assert "0 written, 1 unchanged" in compile_(project)
+    assert "specs/a.yaml" in cached_entries(project)
+
+
+def test_restored_spec_still_reports_its_warnings_and_errors_elsewhere_still_fail(project: Path):
+    (project / "specs" / "warn.yaml").write_text(MINIMAL_SPEC + "default_args: {email_on_failure: true}\n")
+    first = run_cli("compile", cwd=project)
+    assert first.returncode == 0 and "warning[DF207]" in first.stdout
+    second = run_cli("compile", cwd=project)
+    assert second.returncode == 0 and "warning[DF207]" in second.stdout
+    (project / "specs" / "bad.yaml").write_text(MINIMAL_SPEC.replace("empty", "emty"))
+    third = run_cli("compile", cwd=project)
+    assert third.returncode == 1 and "error[DF104]" in third.stdout and "warning[DF207]" in third.stdout
+
+
+def test_a_new_compiler_or_other_settings_invalidate_everything(tmp_path: Path):
+    cache = CompileCache(tmp_path, "settings-a")
+    cache.entries["x"] = {"key": "k"}
+    cache.dirty = True
+    cache.save()
+    assert CompileCache(tmp_path, "settings-a").entries == {"x": {"key": "k"}}
+    assert CompileCache(tmp_path, "settings-b").entries == {}
+
+
+def test_context_fingerprint_follows_lineage_not_descriptions():
+    def doc(text: str):
+        document, problems = load_text(text, "s.yaml")
+        assert problems == []
+        return document
+
+    base = context_fingerprint([doc(MINIMAL_SPEC)])
+    assert context_fingerprint([doc(MINIMAL_SPEC.replace("A test pipeline", "Other"))]) == base
+    assert context_fingerprint([doc(MINIMAL_SPEC + "lineage: {outputs: [s3://b/k]}\n")]) != base
