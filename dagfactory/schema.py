@@ -14,14 +14,16 @@ from dagfactory.operators import CATALOG, COMMON_ARGS, TASK_ONLY_ARGS, Arg, Oper
 
 SCHEMA_ID = "https://dagfactory.dev/schemas/pipeline.schema.json"
 
-IDENTIFIER_PATTERN = r"^[A-Za-z0-9_.\-]{1,250}$"
-PYTHON_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
-CLASS_PATH_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$"
+# Every pattern ends in `$(?!\n)`: in Python (which jsonschema uses) a bare `$` also matches
+# before a final newline, so "ok\n" would pass as an id; editors' ECMA regexes agree with both.
+IDENTIFIER_PATTERN = r"^[A-Za-z0-9_.\-]{1,250}$(?!\n)"
+PYTHON_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$(?!\n)"
+CLASS_PATH_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$(?!\n)"
 DURATION_PATTERN = (
     r"^(?:\d+(?:\.\d+)?(?:d|h|m|s|ms)(?:\d+(?:\.\d+)?(?:d|h|m|s|ms))*"
-    r"|P(?=\d|T\d)(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?|\d+)$"
+    r"|P(?=\d|T\d)(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?|\d+)$(?!\n)"
 )
-DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?$"
+DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?$(?!\n)"
 
 # What to tell a user whose value does not match a pattern.
 PATTERN_HINTS: dict[str, str] = {
@@ -184,7 +186,7 @@ def _dag_properties() -> dict[str, Any]:
             "additionalProperties": False,
             "properties": {
                 "name": {"type": "string", "minLength": 1, "description": "Person or group name."},
-                "email": {"type": "string", "pattern": r"^[^@\s]+@[^@\s]+$", "description": "Contact email."},
+                "email": {"type": "string", "pattern": r"^[^@\s]+@[^@\s]+$(?!\n)", "description": "Contact email."},
                 "team": {"type": "string", "minLength": 1, "description": "Team or department."},
             },
         },

@@ -113,3 +113,8 @@ def test_deprecated_email_arguments_are_warnings_not_errors():
     )
     assert sorted((d.code, d.severity, d.line) for d in found) == [("DF207", "warning", 6), ("DF207", "warning", 8)]
     assert all("SmtpNotifier" in (d.hint or "") for d in found)
+
+
+def test_a_trailing_newline_never_passes_a_pattern():
+    found = diagnostics(BASE + 'schedule: null\ndag_id: "ok\\n"\ntasks:\n  "t\\n": {operator: empty}\n')
+    assert sorted((d.code, d.line) for d in found) == [("DF105", 6), ("DF105", 8)]
