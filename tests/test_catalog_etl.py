@@ -7,6 +7,7 @@ on 127.0.0.1:5432 (database `test`, user postgres, trust auth) and checks the lo
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import psycopg
@@ -16,7 +17,8 @@ from tests.airflow.harness import airflow_env, assert_dags_test_ok, migrate_db, 
 
 ROOT = Path(__file__).resolve().parents[1]
 DAGS = ROOT / "generated_dags"
-DSN = "postgresql://postgres@127.0.0.1:5432/test"
+# The machine's PostgreSQL; point the test elsewhere with DAGFACTORY_TEST_POSTGRES_URI.
+DSN = os.environ.get("DAGFACTORY_TEST_POSTGRES_URI", "postgresql://postgres@127.0.0.1:5432/test")
 LOGICAL_DATE = "2024-04-01"
 EXPECTED = [("alice", 2, 1550), ("bob", 2, 1790), ("carol", 1, 4100)]
 
