@@ -374,6 +374,8 @@ def _typed_scalar(node: yaml.ScalarNode) -> Any:
 
 def _resolve_plain(value: str) -> Any:
     """YAML 1.2 core schema resolution of an unquoted scalar."""
+    if value and not (value[0].isdigit() or value[0] in "-+.~nNtTfF"):
+        return value  # the common case, a word: no null, boolean or number starts like this
     if _NULL.match(value):
         return None
     if value in _BOOL:

@@ -60,11 +60,20 @@ def _escape_char(char: str) -> str:
     return f"\\U{code:08x}"
 
 
+# Characters that may need an escape; everything else (printable ASCII but \ and quotes)
+# is copied as is. Matching only these keeps escaping fast on long scripts and docs.
+_NEEDS_ESCAPE = re.compile(r"[^ !#-&(-\[\]-~]")
+
+
 def string_literal(value: str) -> PyCode:
     """A one-line string literal, with the quote ``ruff format`` prefers."""
     quote = '"' if value.count('"') <= value.count("'") else "'"
-    body = "".join("\\" + c if c == quote else _escape_char(c) for c in value)
-    return PyCode(quote + body + quote)
+
+    def escape(match: re.Match[str]) -> str:
+        char = match.group()
+        return "\\" + char if char == quote else _escape_char(char)
+
+    return PyCode(quote + _NEEDS_ESCAPE.sub(escape, value) + quote)
 
 
 def block_string_literal(value: str) -> PyCode:
@@ -75,16 +84,18 @@ def block_string_literal(value: str) -> PyCode:
     that touches another quote (or ends the text) is escaped so ``\"\"\"``
     can never close the literal early.
     """
-    out = []
-    for i, char in enumerate(value):
+    last = len(value) - 1
+
+    def escape(match: re.Match[str]) -> str:
+        char, i = match.group(), match.start()
+        if char == "\n" or char == "'":
+            return char
         if char == '"':
-            touching = (i > 0 and value[i - 1] == '"') or (i + 1 < len(value) and value[i + 1] == '"')
-            out.append('\\"' if touching or i == len(value) - 1 else '"')
-        elif char == "\n":
-            out.append("\n")
-        else:
-            out.append(_escape_char(char))
-    return PyCode('"""\\\n' + "".join(out) + '"""')
+            touching = (i > 0 and value[i - 1] == '"') or (i < last and value[i + 1] == '"')
+            return '\\"' if touching or i == last else '"'
+        return _escape_char(char)
+
+    return PyCode('"""\\\n' + _NEEDS_ESCAPE.sub(escape, value) + '"""')
 
 
 def identifier(name: str) -> PyCode:

@@ -61,13 +61,27 @@ def _validators() -> tuple[jsonschema.protocols.Validator, dict[str, jsonschema.
     """
     schema = build_schema()
     defs = schema["$defs"]
-    spec_schema = {**schema, "$defs": {**defs, "task": {k: v for k, v in defs["task"].items() if k != "allOf"}}}
+    task = {k: v for k, v in defs["task"].items() if k != "allOf"}
+    spec_schema = _inline_refs({k: v for k, v in schema.items() if k != "$defs"}, {**defs, "task": task})
     per_operator = {
-        name[len("operator_") :]: jsonschema.Draft202012Validator({"$defs": defs, "$ref": f"#/$defs/{name}"})
-        for name in defs
+        name[len("operator_") :]: jsonschema.Draft202012Validator(_inline_refs(definition, defs))
+        for name, definition in defs.items()
         if name.startswith("operator_")
     }
     return jsonschema.Draft202012Validator(spec_schema), per_operator
+
+
+def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
+    """The schema with every local ``$ref`` replaced by its definition (ours never recurse):
+    resolving references is most of jsonschema's cost on a valid spec."""
+    if isinstance(node, list):
+        return [_inline_refs(item, defs) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        target = _inline_refs(defs[node["$ref"].removeprefix("#/$defs/")], defs)
+        return {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+    return {key: _inline_refs(value, defs) for key, value in node.items()}
 
 
 def _schema_errors(data: dict[str, Any]) -> Iterator[tuple[JsonPath, jsonschema.ValidationError]]:
