@@ -26,6 +26,21 @@ tasks:
 """
 
 
+# A realistic one-task spec shared by the workflow tests (bash_command on line 10).
+SALES_SPEC = """\
+description: Load the daily sales
+owner: data-eng
+business_owner:
+  name: Sales Analytics
+schedule: "@daily"
+start_date: 2024-01-01
+tasks:
+  extract:
+    operator: bash
+    bash_command: echo extract
+"""
+
+
 def run_cli(*args: str, cwd: Path = REPO, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run the installed `dagfactory` console script as a user would."""
     full_env = {**os.environ, **(env or {})}

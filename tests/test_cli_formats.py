@@ -14,20 +14,10 @@ from click.testing import CliRunner
 
 from dagfactory.cli import main
 from dagfactory.diagnostics import CODES
+from tests.conftest import SALES_SPEC
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-GOOD = """\
-description: Load the daily sales
-owner: data-eng
-business_owner:
-  name: Sales Analytics
-schedule: "@daily"
-start_date: 2024-01-01
-tasks:
-  extract:
-    operator: bash
-    bash_command: echo extract
-"""
+GOOD = SALES_SPEC
 # Line 10, column 5: a misspelt argument; line 5, column 11: a bad cron string.
 BAD = GOOD.replace("bash_command:", "bash_comand:").replace('"@daily"', '"61 * * * *"')
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

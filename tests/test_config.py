@@ -10,19 +10,9 @@ from click.testing import CliRunner
 from dagfactory.cli import main
 from dagfactory.config import Config, ConfigError, discover_config, find_config_file, load_config, promote_warnings
 from dagfactory.diagnostics import Diagnostic
+from tests.conftest import SALES_SPEC
 
-SPEC = """\
-description: Load the daily sales
-owner: data-eng
-business_owner:
-  name: Sales Analytics
-schedule: "@daily"
-start_date: 2024-01-01
-tasks:
-  extract:
-    operator: bash
-    bash_command: echo extract
-"""
+SPEC = SALES_SPEC
 
 
 def invoke(*args: str) -> tuple[int, str]:

@@ -13,20 +13,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from .conftest import SALES_SPEC
 from .gitflow import PROJECT_ROOT, HookRepo, git, hook_repo, init_repo, pre_commit, write_pre_commit_config
 
-GOOD_SPEC = """\
-description: Load the daily sales
-owner: data-eng
-business_owner:
-  name: Sales Analytics
-schedule: "@daily"
-start_date: 2024-01-01
-tasks:
-  extract:
-    operator: bash
-    bash_command: echo extract
-"""
+GOOD_SPEC = SALES_SPEC
 # `bash_comand` is misspelt on line 10, column 5.
 BAD_SPEC = GOOD_SPEC.replace("bash_command: echo extract", "bash_comand: echo extract")
 

@@ -10,21 +10,10 @@ from click.testing import CliRunner
 
 from dagfactory.cli import main
 
+from .conftest import SALES_SPEC
 from .gitflow import git, git_env, hook_repo, init_repo, pre_commit, run, write_pre_commit_config
 
-SPEC = """\
-# yaml-language-server: $schema=../schemas/pipeline.schema.json
-description: Load the daily sales
-owner: data-eng
-business_owner:
-  name: Sales Analytics
-schedule: "@daily"
-start_date: 2024-01-01
-tasks:
-  extract:
-    operator: bash
-    bash_command: echo extract
-"""
+SPEC = "# yaml-language-server: $schema=../schemas/pipeline.schema.json\n" + SALES_SPEC
 HAND_WRITTEN = '"""A helper the team wrote by hand: dagfactory must never touch it."""\n\nTEAM = "data-eng"\n'
 
 
