@@ -24,7 +24,7 @@ from dagfactory.diagnostics import Diagnostic
 from dagfactory.loader import Document, NodeInfo, Position
 
 CACHE_DIR = ".dagfactory_cache"
-CACHE_FILE = "compile-v1.json"
+CACHE_FILE = "compile-v2.json"
 
 
 def _sha(data: bytes) -> str:
@@ -61,7 +61,7 @@ def _encode_nodes(nodes: dict[tuple[Any, ...], NodeInfo]) -> list[list[Any]]:
     rows = []
     for path, info in nodes.items():
         key = [info.key.line, info.key.column] if info.key else None
-        rows.append([list(path), info.value.line, info.value.column, key, info.plain_scalar])
+        rows.append([list(path), info.value.line, info.value.column, key, info.plain_scalar, info.source])
     return rows
 
 
@@ -76,8 +76,8 @@ class _LazyNodes(dict):  # type: ignore[type-arg]
     def _load(self) -> None:
         if self._rows is not None:
             rows, self._rows = self._rows, None
-            for path, line, col, key, plain in rows:
-                self[tuple(path)] = NodeInfo(Position(line, col), Position(*key) if key else None, plain)
+            for path, line, col, key, plain, source in rows:
+                self[tuple(path)] = NodeInfo(Position(line, col), Position(*key) if key else None, plain, source)
 
     def get(self, key: Any, default: Any = None) -> Any:
         self._load()
@@ -112,18 +112,22 @@ class CompileCache:
     def _key(self, display: str, raw: bytes) -> str:
         return _sha(self.salt.encode() + b"\0" + display.encode() + b"\0" + raw)
 
-    def restore(self, display: str, path: Path) -> tuple[Document, list[Diagnostic]] | None:
-        """The validated document and its warnings, when the spec and its files are unchanged."""
+    def restore(self, display: str, path: Path, defaults: list[Path]) -> tuple[Document, list[Diagnostic]] | None:
+        """The validated document and its warnings, when the spec, the ``defaults`` files that
+        apply to it now and the files it embeds are all unchanged."""
         entry = self.entries.get(display)
         try:
             if entry is None or entry["key"] != self._key(display, path.read_bytes()):
+                return None
+            if entry["inputs"] != [str(p) for p in defaults]:
                 return None
             if any(_file_sha(Path(ref)) != sha for ref, sha in entry["refs"].items()):
                 return None
         except OSError:
             return None
         base = Path(entry["base_dir"]) if entry["base_dir"] is not None else None
-        doc = Document(display, entry["data"], _LazyNodes(entry["nodes"]), base)
+        inputs = tuple(Path(p) for p in entry["inputs"])
+        doc = Document(display, entry["data"], _LazyNodes(entry["nodes"]), base, inputs)
         return doc, [Diagnostic(**d) for d in entry["diagnostics"]]
 
     def output_if_current(self, display: str, context: str, target: Path) -> str | None:
@@ -151,6 +155,7 @@ class CompileCache:
             "key": self._key(doc.path, path.read_bytes()),
             "refs": {str(ref): _file_sha(ref) for ref in refs},
             "base_dir": str(doc.base_dir) if doc.base_dir is not None else None,
+            "inputs": [str(p) for p in doc.inputs],
             "data": doc.data,
             "nodes": _encode_nodes(doc.nodes),
             "diagnostics": [d.to_json() for d in diagnostics],

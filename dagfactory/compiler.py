@@ -7,6 +7,7 @@ rendered text for every spec when no spec has an error.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -81,10 +82,19 @@ def _escapes(path: Path, specs_dir: Path) -> bool:
     return inside_by_name and not path.resolve().is_relative_to(specs_dir.resolve())
 
 
-def check_spec(spec: SpecFile, config: Config = Config(), cache: CompileCache | None = None) -> SpecResult:
+def check_spec(
+    spec: SpecFile,
+    config: Config = Config(),
+    cache: CompileCache | None = None,
+    defaults_memo: dict[Path, tuple[Document | None, list[Diagnostic]]] | None = None,
+) -> SpecResult:
     """Load, validate and analyse one spec file (or restore that work from the cache)."""
     result = SpecResult(spec)
-    restored = cache.restore(spec.display, spec.path) if cache is not None and not spec.escapes else None
+    restored = None
+    if cache is not None and not spec.escapes:
+        from dagfactory.defaults import defaults_files
+
+        restored = cache.restore(spec.display, spec.path, defaults_files(spec.path, config.specs))
     if restored is not None:
         result.document, result.diagnostics = restored[0], list(restored[1])
         result.restored = True
@@ -99,6 +109,7 @@ def check_spec(spec: SpecFile, config: Config = Config(), cache: CompileCache | 
     result.diagnostics.extend(problems)
     if doc is None:
         return result
+    doc = _with_defaults(doc, spec, config, result.diagnostics, defaults_memo if defaults_memo is not None else {})
     result.document = doc
     result.diagnostics.extend(validate_document(doc))
     result.diagnostics.extend(policy_diagnostics(doc, config))
@@ -109,12 +120,37 @@ def check_spec(spec: SpecFile, config: Config = Config(), cache: CompileCache | 
     return result
 
 
+def _with_defaults(
+    doc: Document,
+    spec: SpecFile,
+    config: Config,
+    problems: list[Diagnostic],
+    memo: dict[Path, tuple[Document | None, list[Diagnostic]]],
+) -> Document:
+    """The spec with the ``_defaults.yaml`` files of its folders merged under it."""
+    from dagfactory.defaults import apply_defaults, defaults_files, load_defaults
+
+    layers = []
+    for path in defaults_files(spec.path, config.specs):
+        if path not in memo:
+            shown = os.path.normpath(
+                os.path.join(os.path.dirname(spec.display), os.path.relpath(path, spec.path.parent))
+            )
+            memo[path] = load_defaults(path, Path(shown).as_posix())
+        layer, layer_problems = memo[path]
+        problems.extend(layer_problems)
+        if layer is not None:
+            layers.append(layer)
+    return apply_defaults(doc, layers)
+
+
 def _edges_are_strings(edges: object) -> bool:
     return edges is None or (isinstance(edges, list) and all(isinstance(e, str) for e in edges))
 
 
 def check(specs: list[SpecFile], config: Config = Config(), cache: CompileCache | None = None) -> list[SpecResult]:
-    results = [check_spec(spec, config, cache) for spec in specs]
+    memo: dict[Path, tuple[Document | None, list[Diagnostic]]] = {}  # each _defaults.yaml is read once
+    results = [check_spec(spec, config, cache, memo) for spec in specs]
     _check_unique(results)
     if config.warnings_as_errors:
         for result in results:
@@ -186,12 +222,12 @@ def _render(result: SpecResult) -> None:
 
 
 def referenced_files(doc: Document) -> list[Path]:
-    """Files a spec embeds (``sql: queries/load.sql``): inputs of its output, like the spec."""
+    """Files a spec's output depends on besides the spec: shared defaults and embedded files."""
     from dagfactory.operators import CATALOG
     from dagfactory.operators.args import references
 
     base = doc.base_dir if doc.base_dir is not None else Path(doc.path).parent
-    found: list[Path] = []
+    found: list[Path] = list(doc.inputs)
     for task in (doc.data.get("tasks") or {}).values():
         operator = CATALOG.get(task.get("operator")) if isinstance(task, dict) else None
         for arg in operator.args if operator else ():

@@ -72,6 +72,7 @@ class NodeInfo:
     value: Position
     key: Position | None = None
     plain_scalar: bool = False  # unquoted, single-line: offsets inside it map to columns
+    source: str | None = None  # the file it was written in, when not the document's own (_defaults.yaml)
 
 
 @dataclass
@@ -82,23 +83,25 @@ class Document:
     data: Any
     nodes: dict[JsonPath, NodeInfo] = field(default_factory=dict)
     base_dir: Path | None = None  # where relative file references (.sql) resolve: the spec's folder
+    inputs: tuple[Path, ...] = ()  # other files its data came from (shared defaults)
 
-    def position(self, path: JsonPath, *, key: bool = False) -> Position:
-        """Position of the value (or its key) at ``path``, else of the nearest ancestor."""
+    def locate(self, path: JsonPath, *, key: bool = False) -> tuple[str, Position]:
+        """File and position of the value (or its key) at ``path``, else of the nearest ancestor."""
         probe = tuple(path)
         while probe:
             info = self.nodes.get(probe)
             if info is not None:
-                if key and info.key is not None:
-                    return info.key
-                return info.value
+                return info.source or self.path, info.key if key and info.key is not None else info.value
             probe = probe[:-1]
         root = self.nodes.get(())
-        return root.value if root else Position(1, 1)
+        return self.path, root.value if root else Position(1, 1)
+
+    def position(self, path: JsonPath, *, key: bool = False) -> Position:
+        return self.locate(path, key=key)[1]
 
     def diagnostic(self, path: JsonPath, code: str, message: str, *, key: bool = False, **extra: Any) -> Diagnostic:
-        pos = self.position(path, key=key)
-        return Diagnostic(self.path, pos.line, pos.column, code, message, **extra)
+        file, pos = self.locate(path, key=key)
+        return Diagnostic(file, pos.line, pos.column, code, message, **extra)
 
 
 class _Refused(Exception):

@@ -1,0 +1,84 @@
+"""Shared defaults: a ``_defaults.yaml`` in a specs folder applies to every spec in it and below.
+
+The rules, all of them:
+
+* Every ``_defaults.yaml`` from the specs folder down to the spec's own folder
+  applies; the nearest one wins over those further up, and the spec wins over all.
+* Mappings merge key by key (``default_args``, ``business_owner``, ``macros``,
+  ``params``, ``lineage`` ...); any other value (a string, a number, a list such as
+  ``tags``) is replaced whole by the nearer file.
+* ``dag_id``, ``tasks`` and ``edges`` belong to one pipeline and are refused in a
+  defaults file.
+* A problem in a value that came from a defaults file is reported at that file's line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from dagfactory.diagnostics import Diagnostic
+from dagfactory.loader import Document, JsonPath, NodeInfo, load_file
+
+DEFAULTS_NAME = "_defaults.yaml"
+NOT_SHAREABLE = ("dag_id", "tasks", "edges")
+
+
+def defaults_files(spec: Path, specs_root: Path) -> list[Path]:
+    """The defaults files that apply to ``spec``, furthest first."""
+    try:
+        relative = spec.resolve().parent.relative_to(specs_root.resolve())
+    except ValueError:
+        return []  # a spec named from outside the specs folder shares nothing
+    folders = [specs_root.resolve()]
+    for part in relative.parts:
+        folders.append(folders[-1] / part)
+    return [folder / DEFAULTS_NAME for folder in folders if (folder / DEFAULTS_NAME).is_file()]
+
+
+def load_defaults(path: Path, display: str) -> tuple[Document | None, list[Diagnostic]]:
+    doc, problems = load_file(path, display)
+    if doc is None:
+        return None, problems
+    if not isinstance(doc.data, dict):
+        return None, [*problems, doc.diagnostic((), "DF103", f"{DEFAULTS_NAME} must be a mapping of spec keys")]
+    for key in NOT_SHAREABLE:
+        if key in doc.data:
+            problems.append(
+                doc.diagnostic(
+                    (key,),
+                    "DF101",
+                    f"`{key}` cannot be shared in {DEFAULTS_NAME}",
+                    key=True,
+                    hint="it belongs to one pipeline: move it into the spec",
+                )
+            )
+            del doc.data[key]
+    return doc, problems
+
+
+def apply_defaults(spec: Document, layers: list[Document]) -> Document:
+    """``spec`` with ``layers`` (furthest first) merged under it, positions kept per file."""
+    if not layers or not isinstance(spec.data, dict):
+        return spec
+    tagged = [Document(d.path, d.data, {p: replace(i, source=d.path) for p, i in d.nodes.items()}) for d in layers]
+    data, nodes = _merge((), [(doc, doc.data) for doc in [*tagged, spec]])
+    files = tuple(d.base_dir / DEFAULTS_NAME if d.base_dir is not None else Path(d.path) for d in layers)
+    return Document(spec.path, data, nodes, spec.base_dir, files)
+
+
+def _merge(path: JsonPath, present: list[tuple[Document, Any]]) -> tuple[Any, dict[JsonPath, NodeInfo]]:
+    """Merge the values at ``path`` of the documents that have one (lowest priority first)."""
+    top_doc, top_value = present[-1]
+    hidden_below = max((i for i, (_, value) in enumerate(present) if not isinstance(value, dict)), default=-1)
+    layers = present[hidden_below + 1 :]  # the mappings above the last non-mapping value
+    if not isinstance(top_value, dict) or len(layers) < 2:
+        size = len(path)
+        return top_value, {p: info for p, info in top_doc.nodes.items() if p[:size] == path}
+    nodes = {path: top_doc.nodes[path]} if path in top_doc.nodes else {}
+    merged: dict[str, Any] = {}
+    for key in dict.fromkeys(k for _, value in layers for k in value):
+        merged[key], below = _merge(path + (key,), [(doc, value[key]) for doc, value in layers if key in value])
+        nodes.update(below)
+    return merged, nodes
