@@ -10,13 +10,16 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
-from dagfactory.cache import CompileCache
 from dagfactory.config import Config, policy_diagnostics, promote_warnings
 from dagfactory.diagnostics import Diagnostic, has_errors
 from dagfactory.graph import TaskGraph, build_graph
 from dagfactory.loader import Document, load_file
-from dagfactory.model import Pipeline, build_pipeline
+
+if TYPE_CHECKING:  # only `compile` needs these; `validate` starts faster without them
+    from dagfactory.cache import CompileCache
+    from dagfactory.model import Pipeline
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
@@ -209,6 +212,7 @@ def compile_specs(
 
 
 def _render(result: SpecResult) -> None:
+    from dagfactory.model import build_pipeline
     from dagfactory.render import render_pipeline
 
     doc = result.document
