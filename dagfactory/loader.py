@@ -377,8 +377,8 @@ def _typed_scalar(node: yaml.ScalarNode) -> Any:
 
 def _resolve_plain(value: str) -> Any:
     """YAML 1.2 core schema resolution of an unquoted scalar."""
-    if value and not (value[0].isdigit() or value[0] in "-+.~nNtTfF"):
-        return value  # the common case, a word: no null, boolean or number starts like this
+    if value[:1].isalpha():  # the common case, a word: of the special values only these start so
+        return _BOOL.get(value, None if value in ("null", "Null", "NULL") else value)
     if _NULL.match(value):
         return None
     if value in _BOOL:

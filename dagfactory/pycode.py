@@ -38,6 +38,8 @@ class Call:
 
 def text_width(text: str) -> int:
     """Display width as the formatter measures it (East Asian wide characters count 2)."""
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 

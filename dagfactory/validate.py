@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import json
 import keyword
 import re
 from typing import Any, Iterator
@@ -99,8 +100,28 @@ def _schema_errors(data: dict[str, Any]) -> Iterator[tuple[JsonPath, jsonschema.
         key = operator if operator in CATALOG else "class_path" if CLASS_PATH.match(operator) else None
         if key is None:
             continue  # unknown operator: reported once, by the spec validator
-        for error in per_operator[key].iter_errors(task):
-            yield ("tasks", task_id, *error.absolute_path), error
+        for relative, error in _task_errors(key, task, per_operator[key]):
+            yield ("tasks", task_id, *relative), error
+
+
+_TASK_MEMO: dict[tuple[str, str], list[tuple[JsonPath, jsonschema.ValidationError]]] = {}
+
+
+def _task_errors(
+    key: str, task: dict[str, Any], validator: jsonschema.protocols.Validator
+) -> list[tuple[JsonPath, jsonschema.ValidationError]]:
+    """Schema errors of one task body. Pipelines repeat task bodies (the same operator with
+    the same arguments), so results are remembered by content for the rest of the run."""
+    try:
+        body = json.dumps(task, sort_keys=True, allow_nan=True)
+    except (TypeError, ValueError):
+        body = None
+    if body is not None and (key, body) in _TASK_MEMO:
+        return _TASK_MEMO[(key, body)]
+    errors = [(tuple(error.absolute_path), error) for error in validator.iter_errors(task)]
+    if body is not None and len(_TASK_MEMO) < 10_000:
+        _TASK_MEMO[(key, body)] = errors
+    return errors
 
 
 def validate_document(doc: Document) -> list[Diagnostic]:
