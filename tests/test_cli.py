@@ -149,3 +149,29 @@ def test_every_command_help_has_an_example():
     for command in main.commands:
         proc = run_cli(command, "--help")
         assert proc.returncode == 0 and "Example:" in proc.stdout, command
+
+
+def test_a_compiler_bug_is_reported_as_df900_and_nothing_is_written(project: Path, monkeypatch, capsys):
+    """If escaping ever failed, the ast.parse guard must turn it into a report, not a file."""
+    import sys
+
+    from dagfactory import cli, pycode
+
+    (project / "specs" / "a.yaml").write_text(MINIMAL_SPEC)
+    monkeypatch.chdir(project)
+    monkeypatch.setattr(pycode, "string_literal", lambda value: pycode.PyCode(repr(value)[:-1]))  # broken quoting
+    monkeypatch.setattr(sys, "argv", ["dagfactory", "compile", "--no-cache"])
+    with pytest.raises(SystemExit) as exit_info:
+        cli.run()
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 1
+    assert "error[DF900]: internal compiler error: RenderError: generated code does not parse" in err
+    assert "Traceback" not in err
+    assert list((project / "generated_dags").iterdir()) == []
+
+
+def test_readme_documents_every_catalog_operator():
+    from dagfactory.operators import CATALOG
+
+    readme = (REPO / "README.md").read_text()
+    assert [name for name in CATALOG if f"`{name}`" not in readme] == []
