@@ -42,8 +42,9 @@ _config_file = click.option(
 )
 _warnings_as_errors = click.option(
     "--warnings-as-errors/--no-warnings-as-errors",
+    "--strict/--no-strict",
     default=None,
-    help="Treat warnings as errors. [default: `warnings_as_errors` in the config, else off]",
+    help="Treat warnings (deprecations, secrets) as errors. [default: `warnings_as_errors` in the config, else off]",
 )
 
 

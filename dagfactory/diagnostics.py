@@ -37,6 +37,7 @@ CODES: dict[str, str] = {
     "DF206": "inconsistent settings",
     "DF207": "deprecated in the target Airflow version (a warning)",
     "DF208": "a file the spec refers to (a .sql file) cannot be read",
+    "DF209": "a literal value looks like a secret (a warning)",
     # Task graph
     "DF301": "malformed edge chain",
     "DF302": "an edge names a task that does not exist",

@@ -27,6 +27,7 @@ from dagfactory.schema import (
     SCHEDULE_PRESETS,
     build_schema,
 )
+from dagfactory.secrets import find_secrets
 from dagfactory.values import check_cron, parse_date, parse_duration, parse_import_path
 
 CLASS_PATH = re.compile(CLASS_PATH_PATTERN)
@@ -307,6 +308,7 @@ def check_semantics(doc: Document) -> list[Diagnostic]:
         for task_id, task in tasks.items():
             if isinstance(task, dict):
                 _check_task(doc, task_id, task, out)
+    out.extend(find_secrets(doc))
     return out
 
 
