@@ -5,6 +5,7 @@ Exit status: 0 no errors, 1 errors found (or ``--check`` found drift), 2 bad usa
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -164,6 +165,16 @@ def _cache(config: object) -> object:
     return CompileCache(folder, repr(config))
 
 
+def _output_lock(out_dir: Path, check_only: bool) -> contextlib.AbstractContextManager[None]:
+    """Compiles writing one folder take turns; ``--check`` writes nothing and needs no lock."""
+    from dagfactory import writer
+
+    if check_only:
+        return contextlib.nullcontext()
+    message = f"waiting for another dagfactory compile writing {out_dir.as_posix()} ..."
+    return writer.output_lock(out_dir, lambda: click.echo(message, err=True))
+
+
 @main.command(name="compile")
 @click.option("--no-cache", is_flag=True, help="Recompile every spec, ignoring .dagfactory_cache/.")
 @_paths
@@ -232,27 +243,32 @@ def compile_command(
         click.echo(f"nothing written: {_errors_summary(diagnostics)}", err=True)
         sys.exit(EXIT_ERRORS)
     outputs = {r.spec.output_relative: (r.spec.display, r.text or "") for r in results}
-    plan = writer.plan(outputs, out_dir, prune=not paths)
-    if plan.conflicts:
-        _report(diagnostics + plan.conflicts, fmt)
-        click.echo(f"nothing written: {_errors_summary(plan.conflicts)}", err=True)
-        sys.exit(EXIT_ERRORS)
-    _report(diagnostics, fmt)
-    if check_only:
-        if plan.changes:
-            click.echo(writer.diff(plan), nl=False)
-            click.echo(
-                f"{out_dir.as_posix()} is out of date: {len(plan.write)} to write, {len(plan.remove)} to "
-                "remove; run `dagfactory compile`",
-                err=True,
-            )
-            sys.exit(EXIT_ERRORS)
-        if not quiet:
-            click.echo(f"{out_dir.as_posix()} is up to date ({len(plan.unchanged)} files)", err=True)
-        sys.exit(EXIT_OK)
-    problems = writer.apply(plan)
-    if problems:
-        _report(problems, fmt)
+    try:
+        with _output_lock(out_dir, check_only):
+            plan = writer.plan(outputs, out_dir, prune=not paths)
+            if plan.conflicts:
+                _report(diagnostics + plan.conflicts, fmt)
+                click.echo(f"nothing written: {_errors_summary(plan.conflicts)}", err=True)
+                sys.exit(EXIT_ERRORS)
+            _report(diagnostics, fmt)
+            if check_only:
+                if plan.changes:
+                    click.echo(writer.diff(plan), nl=False)
+                    click.echo(
+                        f"{out_dir.as_posix()} is out of date: {len(plan.write)} to write, {len(plan.remove)} to "
+                        "remove; run `dagfactory compile`",
+                        err=True,
+                    )
+                    sys.exit(EXIT_ERRORS)
+                if not quiet:
+                    click.echo(f"{out_dir.as_posix()} is up to date ({len(plan.unchanged)} files)", err=True)
+                sys.exit(EXIT_OK)
+            problems = writer.apply(plan)
+            if problems:
+                _report(problems, fmt)
+                sys.exit(EXIT_ERRORS)
+    except writer.LockTimeout as exc:
+        _report([Diagnostic(out_dir.as_posix(), 1, 1, "DF403", str(exc), hint="is another compile stuck?")], fmt)
         sys.exit(EXIT_ERRORS)
     if verbose and not quiet:
         for target in plan.write:

@@ -7,9 +7,12 @@ overwritten or deleted, and a spec that would overwrite it is an error.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import tempfile
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -126,3 +129,41 @@ def apply(plan_: Plan) -> list[Diagnostic]:
         except OSError as exc:
             problems.append(Diagnostic(target.as_posix(), 1, 1, "DF403", f"cannot remove: {exc.strerror or exc}"))
     return problems
+
+
+class LockTimeout(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def output_lock(out_dir: Path, on_wait: Callable[[], None], timeout: float = 60.0) -> Iterator[None]:
+    """Hold an exclusive lock on the output folder while planning and writing.
+
+    Two compiles into one folder take turns instead of interleaving their writes. The
+    lock is on the folder itself (flock), so it leaves no file behind and dies with
+    its process: a killed compile never leaves a stale lock.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: atomic renames still keep each file whole
+        yield
+        return
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out_dir, os.O_RDONLY)
+    try:
+        deadline = time.monotonic() + timeout
+        waited = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not waited:
+                    on_wait()
+                    waited = True
+                if time.monotonic() > deadline:
+                    raise LockTimeout(f"{out_dir.as_posix()} stayed locked by another compile for {timeout:.0f}s")
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock

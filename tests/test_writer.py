@@ -66,3 +66,27 @@ def test_unwritable_folder_is_a_diagnostic_and_keeps_old_files(tmp_path: Path):
         assert problems == [] and target.read_text() == TEXT + "y = 2\n"
     else:
         assert [p.code for p in problems] == ["DF403"] and target.read_text() == TEXT
+
+
+def test_concurrent_compiles_take_turns_on_the_output_folder(tmp_path: Path):
+    """While one compile holds the folder, another waits (and says so), then writes whole files."""
+    import fcntl
+    import subprocess
+    import time
+
+    from .conftest import DAGFACTORY, MINIMAL_SPEC
+
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "a.yaml").write_text(MINIMAL_SPEC)
+    out = tmp_path / "generated_dags"
+    out.mkdir()
+    holder = os.open(out, os.O_RDONLY)
+    fcntl.flock(holder, fcntl.LOCK_EX)  # as a running compile would
+    proc = subprocess.Popen([str(DAGFACTORY), "compile"], cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    time.sleep(3)
+    assert proc.poll() is None, "the second compile must wait for the lock"
+    assert not (out / "a.py").exists()
+    os.close(holder)  # the first compile finishes
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and "waiting for another dagfactory compile" in err
+    assert (out / "a.py").read_text().startswith(writer.HEADER_MARK)
