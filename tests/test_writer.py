@@ -90,3 +90,35 @@ def test_concurrent_compiles_take_turns_on_the_output_folder(tmp_path: Path):
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0 and "waiting for another dagfactory compile" in err
     assert (out / "a.py").read_text().startswith(writer.HEADER_MARK)
+
+
+def test_a_full_disk_is_a_clear_error_and_the_old_file_survives(tmp_path: Path):
+    """Root (CI) mounts a 64 KiB tmpfs and fills it; others get a read-only folder instead."""
+    import subprocess
+
+    from .conftest import MINIMAL_SPEC, run_cli
+
+    (tmp_path / "specs").mkdir()
+    spec = tmp_path / "specs" / "a.yaml"
+    spec.write_text(MINIMAL_SPEC)
+    out = tmp_path / "generated_dags"
+    out.mkdir()
+    as_root = os.geteuid() == 0
+    if as_root:
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(out)], check=True)
+    try:
+        assert run_cli("compile", "--no-cache", cwd=tmp_path).returncode == 0
+        old = (out / "a.py").read_text()
+        big = "x" * 200_000  # the new file cannot fit
+        spec.write_text(MINIMAL_SPEC + f"doc_md: {big}\n")
+        if not as_root:
+            os.chmod(out, 0o555)
+        proc = run_cli("compile", "--no-cache", cwd=tmp_path)
+        assert proc.returncode == 1 and "error[DF403]: cannot write" in proc.stdout
+        assert "Traceback" not in proc.stdout + proc.stderr
+        assert (out / "a.py").read_text() == old
+        assert sorted(p.name for p in out.iterdir()) == ["a.py"]  # no temp file left behind
+    finally:
+        os.chmod(out, 0o755)
+        if as_root:
+            subprocess.run(["umount", str(out)], check=True)
