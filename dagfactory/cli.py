@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from dagfactory.cli_lineage import register as register_lineage_commands
 from dagfactory.config import Config, ConfigError, discover_config, load_config, with_overrides
 from dagfactory.diagnostics import Diagnostic, has_errors, render
 
@@ -46,6 +47,12 @@ _warnings_as_errors = click.option(
     "--strict/--no-strict",
     default=None,
     help="Treat warnings (deprecations, secrets) as errors. [default: `warnings_as_errors` in the config, else off]",
+)
+_airflow = click.option(
+    "--airflow",
+    type=click.Choice(["3", "2"]),
+    default=None,
+    help="The Airflow major to compile for. [default: `airflow` in the config, else 3]",
 )
 
 
@@ -122,6 +129,7 @@ def main() -> None:
 @_specs_dir
 @_config_file
 @_warnings_as_errors
+@_airflow
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems (no summary line).")
 @click.option("-v", "--verbose", is_flag=True, help="Also name each spec that has no problem.")
 def validate(
@@ -130,6 +138,7 @@ def validate(
     specs_dir: Path | None,
     config_path: Path | None,
     warnings_as_errors: bool | None,
+    airflow: str | None,
     quiet: bool,
     verbose: bool,
 ) -> None:
@@ -144,7 +153,7 @@ def validate(
     """
     from dagfactory.compiler import check
 
-    config = _settings(config_path, fmt, specs=specs_dir, warnings_as_errors=warnings_as_errors)
+    config = _settings(config_path, fmt, specs=specs_dir, warnings_as_errors=warnings_as_errors, airflow=airflow)
     specs = _specs(paths, config)
     results = check(specs, config)
     diagnostics = [d for r in results for d in r.diagnostics]
@@ -182,6 +191,7 @@ def _output_lock(out_dir: Path, check_only: bool) -> contextlib.AbstractContextM
 @_specs_dir
 @_config_file
 @_warnings_as_errors
+@_airflow
 @click.option(
     "--out",
     "out_dir",
@@ -209,6 +219,7 @@ def compile_command(
     specs_dir: Path | None,
     config_path: Path | None,
     warnings_as_errors: bool | None,
+    airflow: str | None,
     out_dir: Path | None,
     check_only: bool,
     quiet: bool,
@@ -233,7 +244,8 @@ def compile_command(
     from dagfactory.compiler import compile_specs
 
     started = time.perf_counter()
-    config = _settings(config_path, fmt, specs=specs_dir, out=out_dir, warnings_as_errors=warnings_as_errors)
+    overrides = {"out": out_dir, "warnings_as_errors": warnings_as_errors, "airflow": airflow}
+    config = _settings(config_path, fmt, specs=specs_dir, **overrides)
     out_dir = config.out
     specs = _specs(paths, config, may_be_gone=out_dir.is_dir())
     results = compile_specs(specs, config, None if no_cache else _cache(config))
@@ -334,11 +346,13 @@ def new(name: str, operator: str, specs_dir: Path | None, config_path: Path | No
     click.echo(f"wrote {target.as_posix()}: edit it, then run `dagfactory compile`", err=True)
 
 
-def _compiled(paths: tuple[Path, ...], fmt: str, specs_dir: Path | None, config_path: Path | None) -> tuple:
+def _compiled(
+    paths: tuple[Path, ...], fmt: str, specs_dir: Path | None, config_path: Path | None, airflow: str | None = None
+) -> tuple:
     """(config, results, diagnostics) of compiling specs in memory; exits 1 with the report on errors."""
     from dagfactory.compiler import compile_specs
 
-    config = _settings(config_path, fmt, specs=specs_dir)
+    config = _settings(config_path, fmt, specs=specs_dir, airflow=airflow)
     results = compile_specs(_specs(paths, config), config)
     diagnostics = [d for r in results for d in r.diagnostics]
     if has_errors(diagnostics):
@@ -352,22 +366,35 @@ def _compiled(paths: tuple[Path, ...], fmt: str, specs_dir: Path | None, config_
 @_paths
 @_specs_dir
 @_config_file
-def requirements(paths: tuple[Path, ...], specs_dir: Path | None, config_path: Path | None) -> None:
+@click.option("--pools", "pools", is_flag=True, help="Print `airflow pools set` commands for the declared pools.")
+@_airflow
+def requirements(
+    paths: tuple[Path, ...], specs_dir: Path | None, config_path: Path | None, pools: bool, airflow: str | None
+) -> None:
     """Print the provider distributions the compiled DAGs need, one per line.
 
-    Sorted and pip-installable: build your Airflow image from it.
+    Sorted and pip-installable: build your Airflow image from it. With --pools,
+    print instead one shell-quoted `airflow pools set NAME SLOTS DESCRIPTION`
+    line per pool the specs declare under `pools:`.
 
     \b
     Example:
       dagfactory requirements > requirements-airflow.txt
+      dagfactory requirements --pools | sh
     """
+    from dagfactory.requirements import pool_lines
     from dagfactory.requirements import requirements as needed
+    from dagfactory.targets import target
 
-    _, results, warnings = _compiled(paths, "text", specs_dir, config_path)
+    config, results, warnings = _compiled(paths, "text", specs_dir, config_path, airflow)
     if warnings:  # stdout is the requirements list: keep it clean
         click.echo(render(warnings, "text"), err=True)
-    for name in needed(r.pipeline for r in results if r.pipeline is not None):
-        click.echo(name)
+    if pools:
+        lines = pool_lines(r.document for r in results if r.document is not None)
+    else:
+        lines = needed((r.pipeline for r in results if r.pipeline is not None), target(config.airflow))
+    for line in lines:
+        click.echo(line)
 
 
 @main.command(name="check")
@@ -405,6 +432,9 @@ def check_command(paths: tuple[Path, ...], fmt: str, specs_dir: Path | None, con
             err=True,
         )
     sys.exit(EXIT_ERRORS if has_errors(diagnostics) else EXIT_OK)
+
+
+register_lineage_commands(main)  # lineage, graph: dagfactory/cli_lineage.py
 
 
 def run() -> None:

@@ -8,13 +8,14 @@ rendered text for every spec when no spec has an error.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from dagfactory.config import Config, policy_diagnostics, promote_warnings
 from dagfactory.diagnostics import Diagnostic, has_errors
 from dagfactory.graph import TaskGraph, build_graph
+from dagfactory.lineage import LINEAGE_CODES, RepoLineage, check_asset_uris, check_repo, pipeline_lineage
 from dagfactory.loader import Document, load_file
 
 if TYPE_CHECKING:  # only `compile` needs these; `validate` starts faster without them
@@ -106,6 +107,7 @@ def check_spec(
         message = "this spec is a symlink to a file outside the specs folder; refusing to read it"
         result.diagnostics.append(Diagnostic(spec.path.as_posix(), 1, 1, "DF001", message, hint="copy the file in"))
         return result
+    from dagfactory.targets import target
     from dagfactory.validate import validate_document  # jsonschema: only when a spec needs checking
 
     doc, problems = load_file(spec.path, spec.display)
@@ -114,8 +116,9 @@ def check_spec(
         return result
     doc = _with_defaults(doc, spec, config, result.diagnostics, defaults_memo if defaults_memo is not None else {})
     result.document = doc
-    result.diagnostics.extend(validate_document(doc))
+    result.diagnostics.extend(validate_document(doc, target(config.airflow)))
     result.diagnostics.extend(policy_diagnostics(doc, config))
+    result.diagnostics.extend(check_asset_uris(doc))
     data = doc.data
     if isinstance(data, dict) and isinstance(data.get("tasks"), dict) and _edges_are_strings(data.get("edges")):
         result.graph, problems = build_graph(doc)
@@ -155,6 +158,8 @@ def check(specs: list[SpecFile], config: Config = Config(), cache: CompileCache 
     memo: dict[Path, tuple[Document | None, list[Diagnostic]]] = {}  # each _defaults.yaml is read once
     results = [check_spec(spec, config, cache, memo) for spec in specs]
     _check_unique(results)
+    _check_pools(results)
+    _check_lineage(results)
     if config.warnings_as_errors:
         for result in results:
             result.diagnostics = promote_warnings(result.diagnostics)
@@ -181,6 +186,40 @@ def _check_unique(results: list[SpecResult]) -> None:
             seen[dag_id] = result
 
 
+def _check_pools(results: list[SpecResult]) -> None:
+    """Pools are project-wide: a task's pool may be declared by any spec (see :mod:`dagfactory.pools`)."""
+    from dagfactory.pools import check_pools, is_pool_finding
+
+    valid = [r for r in results if r.document is not None and not has_errors(r.diagnostics)]
+    found = check_pools([r.document for r in valid if r.document is not None])
+    for result in valid:
+        assert result.document is not None
+        # A cache-restored result carries the last run's pool findings: other specs may have changed since.
+        kept = [d for d in result.diagnostics if not is_pool_finding(d)]
+        result.diagnostics = kept + found[result.document.path]
+
+
+def _check_lineage(results: list[SpecResult]) -> None:
+    """Lineage is repo-wide (see :mod:`dagfactory.lineage`): findings are recomputed on every run,
+    since a cache-restored result carries the last run's, and other specs may have changed."""
+    for result in results:
+        result.diagnostics = [d for d in result.diagnostics if d.code not in LINEAGE_CODES]
+    found = check_repo(repo_lineage(results))
+    for result in results:
+        if result.document is not None:
+            result.diagnostics += found.get(result.document.path, [])
+
+
+def repo_lineage(results: list[SpecResult]) -> RepoLineage:
+    """What every error-free spec reads and writes, in spec order."""
+    named = []
+    for result in results:
+        doc = result.document
+        if doc is not None and isinstance(doc.data, dict) and not has_errors(result.diagnostics):
+            named.append(pipeline_lineage(doc, doc.data.get("dag_id") or result.spec.relative.stem))
+    return RepoLineage(named)
+
+
 def compile_specs(
     specs: list[SpecFile], config: Config = Config(), cache: CompileCache | None = None
 ) -> list[SpecResult]:
@@ -195,6 +234,7 @@ def compile_specs(
     from dagfactory.cache import context_fingerprint
 
     context = context_fingerprint([r.document for r in results if r.document is not None])
+    repo = repo_lineage(results)
     for result in results:
         assert result.document is not None
         target = config.out / result.spec.output_relative.as_posix()
@@ -202,7 +242,7 @@ def compile_specs(
             result.text = cache.output_if_current(result.spec.display, context, target)
             if result.text is not None:
                 continue
-        _render(result)
+        _render(result, repo, config.airflow)
         if cache is not None and result.text is not None:
             refs = referenced_files(result.document)
             cache.remember(result.document, result.spec.path, result.diagnostics, refs, context, target, result.text)
@@ -211,9 +251,10 @@ def compile_specs(
     return results
 
 
-def _render(result: SpecResult) -> None:
+def _render(result: SpecResult, repo: RepoLineage | None = None, airflow: str = "3") -> None:
     from dagfactory.model import build_pipeline
     from dagfactory.render import render_pipeline
+    from dagfactory.targets import target
 
     doc = result.document
     assert doc is not None
@@ -222,7 +263,9 @@ def _render(result: SpecResult) -> None:
     result.pipeline = build_pipeline(
         doc.data, result.graph, result.spec.display, result.spec.relative.stem, base_dir=doc.base_dir
     )
-    result.text = render_pipeline(result.pipeline)
+    if repo is not None:  # which other pipelines produce its inputs and consume its outputs
+        result.pipeline = replace(result.pipeline, **repo.links(result.pipeline.dag_id))
+    result.text = render_pipeline(result.pipeline, target(airflow))
 
 
 def referenced_files(doc: Document) -> list[Path]:

@@ -27,7 +27,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 PYPROJECT, OWN_FILE = "pyproject.toml", "dagfactory.toml"
-AIRFLOW_TARGETS = ("3",)
+AIRFLOW_TARGETS = ("3", "2")  # the profiles in dagfactory.targets
 _TABLE_HEADER = re.compile(r"^\s*\[\s*tool\s*\.\s*dagfactory\s*\]", re.M)
 
 
@@ -35,7 +35,7 @@ _TABLE_HEADER = re.compile(r"^\s*\[\s*tool\s*\.\s*dagfactory\s*\]", re.M)
 class Config:
     specs: Path = Path("specs")
     out: Path = Path("generated_dags")
-    airflow: str = "3"  # the Airflow major the output targets (only 3 today)
+    airflow: str = "3"  # the Airflow major the output targets: "3" or "2" (see dagfactory.targets)
     require_business_owner_email: bool = False
     require_lineage: bool = False
     warnings_as_errors: bool = False
@@ -203,7 +203,7 @@ def policy_diagnostics(doc: Document, config: Config) -> list[Diagnostic]:
                 hint="add `email:` under business_owner",
             )
         )
-    if config.require_lineage and not _has_lineage(data.get("lineage")):
+    if config.require_lineage and not _has_lineage(data):
         path = ("lineage",) if "lineage" in data else ()
         out.append(
             doc.diagnostic(
@@ -217,8 +217,11 @@ def policy_diagnostics(doc: Document, config: Config) -> list[Diagnostic]:
     return out
 
 
-def _has_lineage(lineage: Any) -> bool:
-    return isinstance(lineage, dict) and any(lineage.get(side) for side in ("inputs", "outputs"))
+def _has_lineage(data: dict[str, Any]) -> bool:
+    """Inputs or outputs declared at the DAG level or on any task (both become Assets)."""
+    from dagfactory.lineage import asset_mentions
+
+    return any(role != "trigger" for role, _, _ in asset_mentions(data))
 
 
 def promote_warnings(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

@@ -54,6 +54,10 @@ CODES: dict[str, str] = {
     # Deep check against installed Airflow (`dagfactory check`)
     "DF501": "the installed operator does not accept an argument, or lacks a required one",
     "DF502": "a generated DAG file fails to import in Airflow",
+    # Lineage across specs (the repo's pipeline/asset graph)
+    "DF701": "two pipelines write the same asset (mark it `shared: true` in each if intended)",
+    "DF702": "a schedule waits for an asset no spec writes (a warning)",
+    "DF703": "pipelines form a cycle through the assets they read and write",
     # Never expected
     "DF900": "internal compiler error (a bug in dagfactory: please report it)",
 }

@@ -7,7 +7,7 @@ into values here, once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -88,12 +88,16 @@ class Pipeline:
     doc_md: str | None
     tasks: tuple[Task, ...]
     graph: TaskGraph
+    # Filled by the compiler, which sees the whole repo: other pipelines' dag_ids by asset URI.
+    producers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # ...that write what this one reads
+    consumers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # ...that read what this one writes
 
     def task(self, task_id: str) -> Task:
         return next(t for t in self.tasks if t.task_id == task_id)
 
 
-_BASE_KINDS = {a.name: a.kind for a in COMMON_ARGS + TASK_ONLY_ARGS}
+# `sla` reaches the model only when the target has it (Airflow 2): a duration, like execution_timeout.
+_BASE_KINDS = {a.name: a.kind for a in COMMON_ARGS + TASK_ONLY_ARGS} | {"sla": "duration"}
 
 
 def convert(kind: str | None, value: Any) -> Any:

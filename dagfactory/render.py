@@ -23,6 +23,8 @@ from dagfactory.pycode import (
     literal,
     python_name,
 )
+from dagfactory.targets import DEFAULT as DEFAULT_TARGET
+from dagfactory.targets import Target
 from dagfactory.values import Duration
 from dagfactory.writer import HEADER_MARK
 
@@ -121,8 +123,9 @@ class _Imports:
 
 
 class _Renderer:
-    def __init__(self, pipeline: Pipeline):
+    def __init__(self, pipeline: Pipeline, target: Target = DEFAULT_TARGET):
         self.p = pipeline
+        self.target = target  # import paths and class names of the Airflow major
         self.imports = _Imports()
         self.lineage = task_lineage(pipeline)
 
@@ -135,9 +138,9 @@ class _Renderer:
             return self.imports.add(value.module, value.attr)
         if isinstance(value, AssetRef):
             kwargs: tuple[tuple[str, Any], ...] = (("uri", value.uri),)
-            if value.name:
+            if value.name and self.target.asset_takes_name:  # else the name is in the docs only
                 kwargs = (("name", value.name),) + kwargs
-            return Call(self.imports.add("airflow.sdk", "Asset"), kwargs=kwargs)
+            return Call(self.imports.add(*self.target.asset_import), kwargs=kwargs)
         if isinstance(value, list):
             return [self.value(v) for v in value]
         if isinstance(value, tuple):
@@ -185,7 +188,10 @@ class _Renderer:
         return [(identifier(k), argument(f"{k}=", v, 1)) for k, v in args]
 
     def task(self, task: Task, var: PyCode) -> dict[str, Any]:
-        cls = self.imports.add(task.module, task.class_name)
+        module, class_name = task.module, task.class_name
+        if task.operator is not None:
+            module, class_name = self.target.operator_path(task.operator.name, module, class_name)
+        cls = self.imports.add(module, class_name)
         parts: list[tuple[str, Any]] = [("task_id=", task.task_id)]
         parts += [(identifier(k) + "=", self.value(v)) for k, v in task.args]
         if task.doc_md is not None:
@@ -222,8 +228,8 @@ class _Renderer:
         return PyCode(f"{side(left)} >> {side(right)}")
 
     def render(self) -> str:
-        self.imports.add("airflow.sdk", "DAG")
-        taken = set(self.imports.taken) | {"DAG", "Asset", "pendulum", "timedelta"}
+        self.imports.add(*self.target.dag_import)
+        taken = set(self.imports.taken) | {"DAG", self.target.asset_import[1], "pendulum", "timedelta"}
         names = {t.task_id: python_name(t.task_id, taken) for t in self.p.tasks}
         self.imports.taken |= set(names.values())
         dag_args = self.dag_args()
@@ -287,13 +293,15 @@ def render_doc(p: Pipeline) -> str:
         parts.append(f"({markdown_cell(owner.team)})")
     if owner.email:
         parts.append(f"<{markdown_cell(owner.email)}>")
+    from dagfactory.lineage_render import asset_rows, tasks_in_order
+
     tasks = [
         {
             "task_id": t.task_id,
             "operator": f"`{t.class_name}`",
             "upstream": ", ".join(f"`{u}`" for u in upstream[t.task_id]) or "-",
         }
-        for t in p.tasks
+        for t in tasks_in_order(p)
     ]
     text = (
         _doc_environment()
@@ -302,16 +310,15 @@ def render_doc(p: Pipeline) -> str:
             p=p,
             business_owner=" ".join(parts),
             schedule=markdown_cell(describe_schedule(p.schedule, p.timezone)),
-            inputs=p.inputs,
-            outputs=p.outputs,
+            assets=asset_rows(p),
             tasks=tasks,
         )
     )
     return text.rstrip("\n") + "\n"
 
 
-def render_pipeline(pipeline: Pipeline) -> str:
-    text = _Renderer(pipeline).render()
+def render_pipeline(pipeline: Pipeline, target: Target = DEFAULT_TARGET) -> str:
+    text = _Renderer(pipeline, target).render()
     try:
         ast.parse(text)
     except SyntaxError as exc:  # never the user's fault: the escaping failed

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from dagfactory.loader import Document
 from dagfactory.model import Pipeline
+from dagfactory.pools import declared_pools, pool_commands
+from dagfactory.targets import DEFAULT as DEFAULT_TARGET
+from dagfactory.targets import Target
 
 PROVIDER_PREFIX = "airflow.providers."
 # Provider packages whose distribution name spans two module parts.
@@ -25,15 +29,23 @@ def provider_of_module(module: str) -> str | None:
     return "apache-airflow-providers-" + "-".join(name).replace("_", "-")
 
 
-def pipeline_requirements(pipeline: Pipeline) -> set[str]:
+def pipeline_requirements(pipeline: Pipeline, target: Target = DEFAULT_TARGET) -> set[str]:
     found: set[str] = set()
     for task in pipeline.tasks:
-        provider = task.operator.provider if task.operator else provider_of_module(task.module)
+        if task.operator:  # the target may ship it in apache-airflow itself (Airflow 2's core operators)
+            provider = target.distribution(task.operator.name, task.operator.provider)
+        else:
+            provider = provider_of_module(task.module)
         if provider:
             found.add(provider)
     return found
 
 
-def requirements(pipelines: Iterable[Pipeline]) -> list[str]:
+def requirements(pipelines: Iterable[Pipeline], target: Target = DEFAULT_TARGET) -> list[str]:
     """Sorted, one distribution per entry, ready for ``pip install -r``."""
-    return sorted(set().union(*(pipeline_requirements(p) for p in pipelines)))
+    return sorted(set().union(*(pipeline_requirements(p, target) for p in pipelines)))
+
+
+def pool_lines(documents: Iterable[Document]) -> list[str]:
+    """``airflow pools set`` commands for every pool the specs declare, sorted by pool name."""
+    return pool_commands(pool for doc in documents for pool in declared_pools(doc.data))

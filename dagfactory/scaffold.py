@@ -38,7 +38,7 @@ _TASKS = {
 }
 _LINEAGE = """\
 lineage:                       # the data this pipeline reads and writes
-  inputs: [postgres://warehouse/sales/orders]
+  inputs: [postgres://warehouse/analytics/sales/orders]
   outputs: [s3://my-bucket/reports/{name}.csv]
 """
 

@@ -158,6 +158,10 @@ def _defs() -> dict[str, Any]:
                 "uri": {"type": "string", "minLength": 1, "description": "The asset's URI, e.g. s3://bucket/key."},
                 "name": {"type": "string", "minLength": 1, "description": "A readable name (default: the URI)."},
                 "description": {"type": "string", "description": "What this data is."},
+                "shared": {
+                    "type": "boolean",
+                    "description": "Several pipelines write this asset on purpose (mark it in each of them).",
+                },
             },
             "required": ["uri"],
             "additionalProperties": False,
@@ -213,6 +217,21 @@ def _dag_properties() -> dict[str, Any]:
         "catchup": {"type": "boolean", "description": "Run missed intervals since start_date (default false)."},
         "max_active_runs": {"type": "integer", "minimum": 1, "description": "At most this many runs at once."},
         "max_active_tasks": {"type": "integer", "minimum": 1, "description": "At most this many tasks at once."},
+        "pools": {
+            "type": "object",
+            "propertyNames": {"pattern": IDENTIFIER_PATTERN},
+            "additionalProperties": {
+                "type": "object",
+                "required": ["slots"],
+                "additionalProperties": False,
+                "properties": {
+                    "slots": {"type": "integer", "minimum": 0, "description": "How many slots the pool has."},
+                    "description": {"type": "string", "description": "What the pool protects."},
+                },
+            },
+            "description": "Airflow pools this pipeline's tasks use, with their slots: "
+            "`dagfactory requirements --pools` prints the `airflow pools set` commands.",
+        },
         "dagrun_timeout": {"$ref": "#/$defs/duration", "description": "Fail a run that takes longer than this."},
         "tags": {
             "type": "array",

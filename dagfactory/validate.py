@@ -28,6 +28,8 @@ from dagfactory.schema import (
     build_schema,
 )
 from dagfactory.secrets import find_secrets
+from dagfactory.targets import DEFAULT as DEFAULT_TARGET
+from dagfactory.targets import Target, allows_schema_error, check_target
 from dagfactory.values import check_cron, parse_date, parse_duration, parse_import_path
 
 CLASS_PATH = re.compile(CLASS_PATH_PATTERN)
@@ -125,8 +127,8 @@ def _task_errors(
     return errors
 
 
-def validate_document(doc: Document) -> list[Diagnostic]:
-    """All problems in one loaded spec (schema and semantic), unsorted."""
+def validate_document(doc: Document, target: Target = DEFAULT_TARGET) -> list[Diagnostic]:
+    """All problems in one loaded spec (schema and semantic) when compiled for ``target``, unsorted."""
     if not isinstance(doc.data, dict):
         found = _JSON_TYPES.get(type(doc.data), "value")
         return [
@@ -139,8 +141,12 @@ def validate_document(doc: Document) -> list[Diagnostic]:
         ]
     diagnostics: list[Diagnostic] = []
     for path, error in _schema_errors(doc.data):
-        diagnostics.extend(_schema_error(doc, path, error))
-    return _one_per_problem(diagnostics, check_semantics(doc))
+        if not allows_schema_error(target, path, error.validator):
+            diagnostics.extend(_schema_error(doc, path, error))
+    semantic = check_semantics(doc)
+    if not target.deprecated_task_args:  # DF207 warns of Airflow 3 deprecations only
+        semantic = [d for d in semantic if d.code != "DF207"]
+    return _one_per_problem(diagnostics, semantic + check_target(doc, target))
 
 
 def _one_per_problem(schema: list[Diagnostic], semantic: list[Diagnostic]) -> list[Diagnostic]:

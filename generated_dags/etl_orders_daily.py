@@ -25,12 +25,14 @@ Daily order totals per customer, from the orders table
 
 ## Lineage
 
-| Direction | Asset | Description |
-|---|---|---|
-| input | `postgres://etl_postgres/test/public/etl_orders_source` |  |
-| output | `postgres://etl_postgres/test/public/etl_orders_daily` |  |
+| Direction | Asset | Description | Other pipelines |
+|---|---|---|---|
+| input | `postgres://etl_postgres/test/public/etl_orders_source` |  | - |
+| output | `postgres://etl_postgres/test/public/etl_orders_daily` |  | - |
 
 ## Tasks
+
+In dependency order: a task comes after every task it waits for.
 
 | Task | Operator | Upstream |
 |---|---|---|

@@ -26,6 +26,8 @@ No inputs or outputs are declared: add `lineage:` to the spec.
 
 ## Tasks
 
+In dependency order: a task comes after every task it waits for.
+
 | Task | Operator | Upstream |
 |---|---|---|
 | `print_hello` | `BashOperator` | - |

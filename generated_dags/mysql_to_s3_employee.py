@@ -20,12 +20,14 @@ Export the employees table from MySQL to S3 as CSV
 
 ## Lineage
 
-| Direction | Asset | Description |
-|---|---|---|
-| input | `mysql://AWS_RDB/employees` |  |
-| output | `s3://woori-fisa/yeonji/employee_test.csv` |  |
+| Direction | Asset | Description | Other pipelines |
+|---|---|---|---|
+| input | `mysql://AWS_RDB/hr/employees` |  | - |
+| output | `s3://woori-fisa/yeonji/employee_test.csv` |  | - |
 
 ## Tasks
+
+In dependency order: a task comes after every task it waits for.
 
 | Task | Operator | Upstream |
 |---|---|---|
@@ -56,6 +58,6 @@ with DAG(
         replace=True,
         file_format="csv",
         df_kwargs={"index": False},
-        inlets=[Asset(uri="mysql://AWS_RDB/employees")],
+        inlets=[Asset(uri="mysql://AWS_RDB/hr/employees")],
         outlets=[Asset(uri="s3://woori-fisa/yeonji/employee_test.csv")],
     )

@@ -120,10 +120,11 @@ def test_toml_syntax_error_has_its_line_and_column(project: Path) -> None:
     assert "(at line" not in output  # the position is in the prefix, not repeated
 
 
-def test_only_airflow_3_is_a_target(tmp_path: Path) -> None:
+def test_airflow_targets_are_3_and_2(tmp_path: Path) -> None:
     assert load_config(write_config(tmp_path, "airflow = 3\n")).airflow == "3"
-    with pytest.raises(ConfigError, match=r"`airflow` must be one of '3', not '2'"):
-        load_config(write_config(tmp_path, 'airflow = "2"\n'))
+    assert load_config(write_config(tmp_path, 'airflow = "2"\n')).airflow == "2"
+    with pytest.raises(ConfigError, match=r"`airflow` must be one of '3', '2', not '1'"):
+        load_config(write_config(tmp_path, 'airflow = "1"\n'))
 
 
 def test_require_business_owner_email(project: Path) -> None:

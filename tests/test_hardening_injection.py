@@ -51,6 +51,11 @@ HOSTILE_PIECES = [
 piece = st.one_of(st.sampled_from(HOSTILE_PIECES), st.text(max_size=4))
 hostile_text = st.lists(piece, max_size=10).map("".join)
 nonempty_text = st.lists(piece, min_size=1, max_size=10).map("".join).filter(bool)
+# Asset URIs: hostile text after a scheme, whitespace removed (the compiler refuses a URI
+# without a scheme or with whitespace, DF105); after the host, so urllib can split it like
+# Airflow does. Airflow never normalises an ``x-`` scheme.
+hostile_uri = nonempty_text.map(lambda t: "x-hostile://host/" + "".join(c for c in t if not c.isspace()))
+asset_name = nonempty_text.filter(lambda t: not t.isspace() and t not in ("self", "context"))
 identifier_key = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,15}", fullmatch=True)
 task_id = st.one_of(
     st.from_regex(r"[A-Za-z0-9_.\-]{1,30}", fullmatch=True),
@@ -83,8 +88,8 @@ def hostile_specs(draw: st.DrawFn) -> dict[str, Any]:
             "bash_command": draw(nonempty_text),
             "doc_md": draw(hostile_text),
             "params": draw(st.dictionaries(identifier_key, hostile_text, max_size=2)),
-            "inputs": draw(st.lists(nonempty_text, max_size=2)),
-            "outputs": [{"uri": draw(nonempty_text), "name": draw(nonempty_text)}],
+            "inputs": draw(st.lists(hostile_uri, max_size=2)),
+            "outputs": [{"uri": draw(hostile_uri), "name": draw(asset_name)}],
         }
         for tid in ids
     }
@@ -97,7 +102,7 @@ def hostile_specs(draw: st.DrawFn) -> dict[str, Any]:
         "tags": draw(st.lists(nonempty_text.filter(lambda t: len(t) <= 100), max_size=3, unique=True)),
         "macros": draw(st.dictionaries(identifier_key, hostile_text, max_size=3)),
         "params": draw(st.dictionaries(identifier_key, hostile_text, max_size=3)),
-        "lineage": {"inputs": draw(st.lists(nonempty_text, max_size=2))},
+        "lineage": {"inputs": draw(st.lists(hostile_uri, max_size=2))},
         "doc_md": draw(hostile_text),
         "tasks": tasks,
     }
@@ -239,13 +244,10 @@ def test_hostile_dags_load_in_a_real_dagbag(tmp_path: Path) -> None:
 
 
 def with_airflow_asset_rules(spec: dict[str, Any]) -> dict[str, Any]:
-    """Keep hostile asset text inside what Airflow's Asset() accepts unchanged: a URI with an
-    ``x-`` scheme is never normalised, and a name may not be blank, ``self`` or ``context``.
-    (The compiler does not check these rules yet: see SECURITY.md, "known gaps".)"""
-    spec["lineage"]["inputs"] = [f"x-hostile:{uri}" for uri in spec["lineage"]["inputs"]]
+    """Keep hostile asset names inside what Airflow's Asset() and the compiler (DF105) accept:
+    not blank, ``self`` or ``context``. (The URIs already have an ``x-`` scheme.)"""
     for task in spec["tasks"].values():
-        task["inputs"] = [f"x-hostile:{uri}" for uri in task["inputs"]]
-        task["outputs"] = [{"uri": f"x-hostile:{a['uri']}", "name": f"n{a['name']}"} for a in task["outputs"]]
+        task["outputs"] = [{"uri": a["uri"], "name": f"n{a['name']}"} for a in task["outputs"]]
     return spec
 
 

@@ -113,7 +113,7 @@ def test_doc_md_shows_owners_schedule_lineage_and_tasks():
     assert "| Business owner | Sales Ops (Revenue) <sales-ops@example.com> |" in doc
     assert "| Technical owner | data-eng |" in doc
     assert "| Schedule | cron `30 6 * * 1-5` (Europe/Berlin) |" in doc
-    assert "| input | `postgres://warehouse/public/orders` |  |" in doc
+    assert "| input | `postgres://warehouse/analytics/public/orders` |  |" in doc
     assert (
         "| output | `s3://finance/daily/orders.parquet` (daily_orders) | Orders of the day, one row per order |" in doc
     )

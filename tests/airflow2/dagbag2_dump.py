@@ -1,0 +1,76 @@
+"""Fill an Airflow 2 DagBag from a folder; print ONE JSON document (run with .venv-af2's python).
+
+Usage: python dagbag2_dump.py DAGS_FOLDER. Stdout carries only the JSON (fd 1 points at
+stderr while Airflow runs); it records import errors, serialization errors, warnings
+raised from files in the folder, and per task its class, upstream ids, lineage and sla.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+import warnings
+
+
+def uris(objects: object) -> list[str]:
+    return [getattr(o, "uri", repr(o)) for o in objects or []]
+
+
+def dag_info(dag: object) -> dict[str, object]:
+    from airflow.serialization.serialized_objects import SerializedDAG
+
+    try:
+        SerializedDAG.to_dict(dag)
+        serialization = None
+    except Exception:  # noqa: BLE001 - the traceback is the result
+        serialization = traceback.format_exc()
+    tasks = {}
+    for task in dag.tasks:
+        cls = type(task)
+        sla = getattr(task, "sla", None)
+        tasks[task.task_id] = {
+            "operator_class": f"{cls.__module__}.{cls.__qualname__}",
+            "upstream": sorted(task.upstream_task_ids),
+            "inlets": uris(task.inlets),
+            "outlets": uris(task.outlets),
+            "sla_seconds": sla.total_seconds() if sla is not None else None,
+        }
+    return {
+        "timetable": type(dag.timetable).__name__,
+        "timetable_summary": dag.timetable.summary,
+        "dataset_schedule": uris(
+            getattr(dag.timetable, "dataset_condition", None) and dag.timetable.dataset_condition.objects
+        ),
+        "doc_md": dag.doc_md,
+        "serialization_error": serialization,
+        "tasks": tasks,
+    }
+
+
+def main(folder: str) -> int:
+    sys.stdout.flush()
+    real_stdout = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    root = os.path.abspath(folder)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        from airflow.models import DagBag
+
+        bag = DagBag(dag_folder=root, include_examples=False)
+        dags = {dag_id: dag_info(bag.dags[dag_id]) for dag_id in sorted(bag.dags)}
+    ours = sorted(
+        {f"{w.filename}:{w.lineno}: {w.category.__name__}: {w.message}" for w in caught if w.filename.startswith(root)}
+    )
+    captured = sorted(line for lines in bag.captured_warnings.values() for line in lines)
+    result = {"import_errors": dict(bag.import_errors), "warnings": ours + captured, "dags": dags}
+    json.dump(result, real_stdout, indent=1, default=repr)
+    real_stdout.write("\n")
+    real_stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
