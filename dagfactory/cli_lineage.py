@@ -25,7 +25,7 @@ def _checked(
     paths: tuple[Path, ...], specs_dir: Path | None, config_path: Path | None, warn: bool = True
 ) -> tuple[list, Any]:
     """(pipelines, repo lineage) of the specs; exits 1 with the report when any spec has an error."""
-    from dagfactory.cli import EXIT_ERRORS, _errors_summary, _report, _settings, _specs
+    from dagfactory.cli_common import EXIT_ERRORS, _errors_summary, _report, _settings, _specs
     from dagfactory.compiler import check, repo_lineage
     from dagfactory.diagnostics import has_errors, render
     from dagfactory.graph import build_graph

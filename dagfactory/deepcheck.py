@@ -9,7 +9,6 @@ Whatever the worker finds is mapped back to the spec's ``file:line:col``.
 
 from __future__ import annotations
 
-import difflib
 import importlib.util
 import json
 import os
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from dagfactory.compiler import SpecResult
-from dagfactory.diagnostics import Diagnostic
+from dagfactory.diagnostics import Diagnostic, did_you_mean
 from dagfactory.model import Callable, Task
 
 WORKER_TIMEOUT_S = 600
@@ -96,11 +95,6 @@ def _spec_key(task: Task, keyword: str) -> str:
     return keyword
 
 
-def _did_you_mean(word: str, choices: list[str]) -> str | None:
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}?" if close else None
-
-
 def _file_diagnostics(result: SpecResult, tasks: dict[str, Any], import_error: str | None) -> list[Diagnostic]:
     doc, pipeline = result.document, result.pipeline
     assert doc is not None and pipeline is not None
@@ -121,7 +115,7 @@ def _file_diagnostics(result: SpecResult, tasks: dict[str, Any], import_error: s
                     "DF501",
                     f"{where} does not accept the argument {key!r}",
                     key=True,
-                    hint=_did_you_mean(keyword, found["accepted"]),
+                    hint=did_you_mean(keyword, found["accepted"]),
                 )
             )
         for name in found["missing"]:

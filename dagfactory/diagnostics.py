@@ -107,6 +107,14 @@ class Diagnostic:
         )
 
 
+def did_you_mean(word: str, choices: list[str]) -> str | None:
+    """The hint for a near miss: ``did you mean 'schedule'?``, or None when nothing is close."""
+    import difflib
+
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else None
+
+
 def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     return sorted(set(diagnostics))
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from dagfactory.diagnostics import Diagnostic
+from dagfactory.diagnostics import Diagnostic, did_you_mean
 from dagfactory.loader import Document
 
 _ID = re.compile(r"[A-Za-z0-9_.\-]+")
@@ -124,7 +124,7 @@ def build_graph(doc: Document) -> tuple[TaskGraph, list[Diagnostic]]:
                             ref.offset,
                             "DF302",
                             f"unknown task {ref.task_id!r} in edge",
-                            _closest(ref.task_id, sorted(tasks)),
+                            did_you_mean(ref.task_id, sorted(tasks)),
                         )
                     )
         for up, down in chain.pairs():
@@ -187,13 +187,6 @@ def _cycles(doc: Document, tasks: set[str], where: dict[tuple[str, str], tuple[i
         )
         graph.remove_edge(*closing)
     return found
-
-
-def _closest(word: str, choices: list[str]) -> str | None:
-    import difflib
-
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}?" if close else None
 
 
 def _at(doc: Document, index: int, offset: int, code: str, message: str, hint: str | None = None) -> Diagnostic:

@@ -6,31 +6,24 @@ This module never imports Airflow or Jinja2: it is what pre-commit runs.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
-import keyword
 import re
 from typing import Any, Iterator
 
 import jsonschema
 
-from dagfactory.diagnostics import Diagnostic
+from dagfactory.diagnostics import Diagnostic, did_you_mean
 from dagfactory.loader import Document, JsonPath
-from dagfactory.operators import CATALOG, COMMON_ARGS, TASK_ONLY_ARGS
-from dagfactory.operators.args import check_task_args
+from dagfactory.operators import CATALOG
 from dagfactory.schema import (
     CLASS_PATH_PATTERN,
-    DATE_PATTERN,
-    DURATION_PATTERN,
     PATTERN_HINTS,
-    SCHEDULE_PRESETS,
     build_schema,
 )
-from dagfactory.secrets import find_secrets
+from dagfactory.semantics import check_semantics
 from dagfactory.targets import DEFAULT as DEFAULT_TARGET
 from dagfactory.targets import Target, allows_schema_error, check_target
-from dagfactory.values import check_cron, parse_date, parse_duration, parse_import_path
 
 CLASS_PATH = re.compile(CLASS_PATH_PATTERN)
 _JSON_TYPES = {
@@ -168,11 +161,6 @@ def _where(path: JsonPath) -> str:
     return ".".join(str(p) for p in path) or "the spec"
 
 
-def _did_you_mean(word: str, choices: list[str]) -> str | None:
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}?" if close else None
-
-
 def _schema_error(doc: Document, path: JsonPath, error: jsonschema.ValidationError) -> Iterator[Diagnostic]:
     kind, schema, instance = error.validator, error.schema, error.instance
     if kind in ("additionalProperties", "unevaluatedProperties"):
@@ -202,7 +190,7 @@ def _schema_error(doc: Document, path: JsonPath, error: jsonschema.ValidationErr
             path,
             "DF104",
             f"unknown operator {instance!r}",
-            hint=_did_you_mean(instance, sorted(CATALOG))
+            hint=did_you_mean(instance, sorted(CATALOG))
             or f"use one of {', '.join(sorted(CATALOG))}, or a full class path",
         )
     elif kind in ("enum", "const"):
@@ -211,7 +199,7 @@ def _schema_error(doc: Document, path: JsonPath, error: jsonschema.ValidationErr
             path,
             "DF104",
             f"{_where(path)}: {_short(instance)} is not one of {', '.join(choices)}",
-            hint=_did_you_mean(str(instance), choices),
+            hint=did_you_mean(str(instance), choices),
         )
     elif kind == "pattern" and "propertyNames" in error.schema_path:
         what = "task id" if path == ("tasks",) else "name"
@@ -255,7 +243,7 @@ def _unknown_key(doc: Document, path: JsonPath, key: str, allowed: list[str]) ->
         task = _get(doc.data, path)
         operator = task.get("operator") if isinstance(task, dict) else None
     what = f"argument {key!r} for operator {operator!r}" if operator else f"key {key!r}"
-    hint = _did_you_mean(key, [a for a in allowed if a not in ("sla", "operator")])
+    hint = did_you_mean(key, [a for a in allowed if a not in ("sla", "operator")])
     if key == "schedule_interval":
         hint = "Airflow 3 removed schedule_interval; use `schedule:`"
     return doc.diagnostic(
@@ -282,176 +270,3 @@ def _get(data: Any, path: JsonPath) -> Any:
     for part in path:
         data = data[part]
     return data
-
-
-# --- semantic checks ----------------------------------------------------------------------
-
-_TASK_ARG_KINDS: dict[str, str] = {a.name: a.kind for a in COMMON_ARGS + TASK_ONLY_ARGS}
-
-
-def _arg_kinds(task: dict[str, Any]) -> dict[str, str]:
-    op = CATALOG.get(task.get("operator")) if isinstance(task.get("operator"), str) else None
-    kinds = dict(_TASK_ARG_KINDS)
-    if op:
-        kinds |= {a.name: a.kind for a in op.args}
-    return kinds
-
-
-def check_semantics(doc: Document) -> list[Diagnostic]:
-    data: dict[str, Any] = doc.data
-    out: list[Diagnostic] = []
-    _check_schedule(doc, data, out)
-    _check_dates(doc, data, out)
-    for name in ("dagrun_timeout",):
-        _check_typed(doc, (name,), data.get(name), "duration", out)
-    if isinstance(data.get("default_args"), dict):
-        kinds = {a.name: a.kind for a in COMMON_ARGS}
-        for key, value in data["default_args"].items():
-            _check_typed(doc, ("default_args", key), value, kinds.get(key), out)
-            _check_deprecated(doc, ("default_args", key), key, out)
-    tasks = data.get("tasks")
-    if isinstance(tasks, dict):
-        for task_id, task in tasks.items():
-            if isinstance(task, dict):
-                _check_task(doc, task_id, task, out)
-    out.extend(find_secrets(doc))
-    return out
-
-
-def _check_schedule(doc: Document, data: dict[str, Any], out: list[Diagnostic]) -> None:
-    schedule = data.get("schedule")
-    if isinstance(schedule, str):
-        if schedule.startswith("@"):
-            if schedule not in SCHEDULE_PRESETS:
-                out.append(
-                    doc.diagnostic(
-                        ("schedule",),
-                        "DF201",
-                        f"unknown schedule preset {schedule!r}",
-                        hint=_did_you_mean(schedule, list(SCHEDULE_PRESETS))
-                        or f"use one of {', '.join(SCHEDULE_PRESETS)}",
-                    )
-                )
-        else:
-            try:
-                check_cron(schedule)
-            except ValueError as exc:
-                out.append(
-                    doc.diagnostic(("schedule",), "DF201", str(exc), hint='e.g. "0 6 * * *" runs every day at 06:00')
-                )
-        if schedule == "@continuous" and data.get("max_active_runs") != 1:
-            out.append(
-                doc.diagnostic(
-                    ("schedule",),
-                    "DF206",
-                    "@continuous needs `max_active_runs: 1`",
-                    hint="Airflow refuses a continuous DAG that may run more than once at a time",
-                )
-            )
-    elif isinstance(schedule, dict):
-        _check_typed(doc, ("schedule", "every"), schedule.get("every"), "duration", out)
-
-
-def _check_dates(doc: Document, data: dict[str, Any], out: list[Diagnostic]) -> None:
-    parsed = {}
-    for name in ("start_date", "end_date"):
-        value = data.get(name)
-        if isinstance(value, str):
-            try:
-                parsed[name] = parse_date(value)
-            except ValueError as exc:
-                out.append(doc.diagnostic((name,), "DF204", str(exc), hint=PATTERN_HINTS[DATE_PATTERN]))
-    if len(parsed) == 2 and parsed["end_date"] < parsed["start_date"]:
-        out.append(doc.diagnostic(("end_date",), "DF206", "end_date is before start_date"))
-    tz = data.get("timezone")
-    if isinstance(tz, str) and not is_valid_timezone(tz):
-        out.append(doc.diagnostic(("timezone",), "DF202", f"unknown time zone {tz!r}", hint=_timezone_hint(tz)))
-
-
-@functools.lru_cache(maxsize=1)
-def _all_timezones() -> frozenset[str]:
-    import zoneinfo
-
-    return frozenset(zoneinfo.available_timezones())
-
-
-def is_valid_timezone(name: str) -> bool:
-    """Whether the IANA database has ``name``. Tries the one zone first: listing every
-    zone reads the whole database, which costs more than validating a spec."""
-    import zoneinfo
-
-    if name.startswith(("/", ".")) or ".." in name or "\x00" in name:
-        return False
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        return False
-    return name not in ("localtime", "posixrules", "Factory")  # files in the database, not zones
-
-
-def _timezone_hint(name: str) -> str:
-    close = difflib.get_close_matches(name, sorted(_all_timezones()), n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}?" if close else "use an IANA name such as Asia/Seoul or UTC"
-
-
-# Accepted, but Airflow 3 warns (RemovedInAirflow4Warning) whenever they are set on a task.
-DEPRECATED_TASK_ARGS = {
-    "email": "use on_failure_callback with airflow.providers.smtp.notifications.smtp.SmtpNotifier",
-    "email_on_failure": "use on_failure_callback with an SmtpNotifier",
-    "email_on_retry": "use on_retry_callback with an SmtpNotifier",
-}
-
-
-def _check_deprecated(doc: Document, path: JsonPath, key: str, out: list[Diagnostic]) -> None:
-    if key in DEPRECATED_TASK_ARGS:
-        out.append(
-            doc.diagnostic(
-                path,
-                "DF207",
-                f"`{key}` is deprecated in Airflow 3 and warns at parse time",
-                key=True,
-                severity="warning",
-                hint=DEPRECATED_TASK_ARGS[key],
-            )
-        )
-
-
-def _check_task(doc: Document, task_id: str, task: dict[str, Any], out: list[Diagnostic]) -> None:
-    operator = task.get("operator")
-    kinds = _arg_kinds(task)
-    is_class_path = isinstance(operator, str) and operator not in CATALOG
-    for key, value in task.items():
-        path = ("tasks", task_id, key)
-        if is_class_path and key not in kinds and keyword.iskeyword(key):
-            out.append(doc.diagnostic(path, "DF105", f"argument name {key!r} is a Python keyword", key=True))
-        _check_typed(doc, path, value, kinds.get(key), out)
-        _check_deprecated(doc, path, key, out)
-    if isinstance(operator, str) and operator in CATALOG:
-        out.extend(check_task_args(doc, task_id, task, CATALOG[operator]))
-
-
-def _check_typed(doc: Document, path: JsonPath, value: Any, kind: str | None, out: list[Diagnostic]) -> None:
-    if value is None or kind is None:
-        return
-    if kind == "duration" and isinstance(value, (str, int)) and not isinstance(value, bool):
-        try:
-            parse_duration(value)
-        except ValueError as exc:
-            out.append(doc.diagnostic(path, "DF203", str(exc), hint=PATTERN_HINTS[DURATION_PATTERN]))
-    elif kind in ("callable", "callables"):
-        items = value if isinstance(value, list) else [value]
-        for index, item in enumerate(items):
-            if isinstance(item, str):
-                try:
-                    parse_import_path(item)
-                except ValueError as exc:
-                    item_path = path + (index,) if isinstance(value, list) else path
-                    out.append(
-                        doc.diagnostic(
-                            item_path,
-                            "DF205",
-                            str(exc),
-                            hint="put the function in a module Airflow can import "
-                            "and name it as package.module:function",
-                        )
-                    )
