@@ -212,8 +212,8 @@ def compile_command(
         elapsed = time.perf_counter() - started
         click.echo(
             f"compiled {len(specs)} spec{'s' * (len(specs) != 1)} into {out_dir.as_posix()}: "
-            f"{len(plan.write)} written, {len(plan.unchanged)} unchanged, {len(plan.remove)} removed "
-            f"({elapsed:.2f}s)",
+            f"{len(plan.write)} written, {len(plan.unchanged)} unchanged, {len(plan.remove)} removed, "
+            f"{_errors_summary(diagnostics)} ({elapsed:.2f}s)",
             err=True,
         )
     if fail_on_change and plan.changes:

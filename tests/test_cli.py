@@ -70,7 +70,7 @@ def test_compile_writes_mirrored_paths_then_reports_unchanged(project: Path):
     (project / "specs" / "marketing" / "daily_sales.yaml").write_text(MINIMAL_SPEC)
     first = run_cli("compile", cwd=project)
     assert first.returncode == 0, first.stderr
-    assert "1 written, 0 unchanged, 0 removed" in first.stderr
+    assert "1 written, 0 unchanged, 0 removed, 0 errors, 0 warnings (" in first.stderr
     assert (project / "generated_dags" / "marketing" / "daily_sales.py").is_file()
     second = run_cli("compile", cwd=project)
     assert "0 written, 1 unchanged" in second.stderr
