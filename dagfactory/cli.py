@@ -15,16 +15,11 @@ import click
 from dagfactory.cli_common import (
     EXIT_ERRORS,
     EXIT_OK,
-    _airflow,
-    _config_file,
     _errors_summary,
-    _format,
-    _paths,
     _report,
     _settings,
+    _spec_options,
     _specs,
-    _specs_dir,
-    _warnings_as_errors,
 )
 from dagfactory.cli_lineage import register as register_lineage_commands
 from dagfactory.cli_tools import register as register_tools_commands
@@ -45,12 +40,7 @@ def main() -> None:
 
 
 @main.command()
-@_paths
-@_format
-@_specs_dir
-@_config_file
-@_warnings_as_errors
-@_airflow
+@_spec_options
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems (no summary line).")
 @click.option("-v", "--verbose", is_flag=True, help="Also name each spec that has no problem.")
 def validate(
@@ -107,12 +97,7 @@ def _output_lock(out_dir: Path, check_only: bool) -> contextlib.AbstractContextM
 
 @main.command(name="compile")
 @click.option("--no-cache", is_flag=True, help="Recompile every spec, ignoring .dagfactory_cache/.")
-@_paths
-@_format
-@_specs_dir
-@_config_file
-@_warnings_as_errors
-@_airflow
+@_spec_options
 @click.option(
     "--out",
     "out_dir",

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -48,6 +50,14 @@ _airflow = click.option(
     default=None,
     help="The Airflow major to compile for. [default: `airflow` in the config, else 3]",
 )
+
+
+def _spec_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options of the commands that check specs: PATHS, --format, --specs-dir, --config,
+    --strict, --airflow."""
+    for option in (_airflow, _warnings_as_errors, _config_file, _specs_dir, _format, _paths):
+        command = option(command)
+    return command
 
 
 def _settings(config_path: Path | None, fmt: str, **overrides: object) -> Config:
