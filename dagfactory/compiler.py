@@ -60,6 +60,7 @@ def discover(paths: list[Path], specs_dir: Path, root: Path) -> list[SpecFile]:
 
     Files whose name starts with ``_`` or ``.`` are not specs (``_defaults.yaml``).
     """
+    roots = _Roots(specs_dir.absolute(), specs_dir.resolve(), root.resolve())
     found: dict[Path, SpecFile] = {}
     for path in paths:
         candidates = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
@@ -68,22 +69,26 @@ def discover(paths: list[Path], specs_dir: Path, root: Path) -> list[SpecFile]:
                 continue
             if any(part.startswith(".") for part in candidate.relative_to(path).parts[:-1] if path.is_dir()):
                 continue
-            found.setdefault(candidate.resolve(), _spec_file(candidate, specs_dir, root))
+            resolved = candidate.resolve()
+            if resolved not in found:
+                found[resolved] = _spec_file(candidate, resolved, roots)
     return sorted(found.values(), key=lambda s: s.relative.as_posix())
 
 
-def _spec_file(path: Path, specs_dir: Path, root: Path) -> SpecFile:
-    try:
-        relative = PurePosixPath(path.resolve().relative_to(specs_dir.resolve()).as_posix())
-    except ValueError:
-        relative = PurePosixPath(path.name)
-    return SpecFile(path, display_path(path, root), relative, _escapes(path, specs_dir))
+@dataclass(frozen=True)
+class _Roots:
+    specs_named: Path  # the specs folder as named (absolute, links not followed)
+    specs: Path  # ... and with links followed
+    project: Path
 
 
-def _escapes(path: Path, specs_dir: Path) -> bool:
-    """Inside the specs folder as named, outside it once symlinks are followed."""
-    inside_by_name = path.absolute().is_relative_to(specs_dir.absolute())
-    return inside_by_name and not path.resolve().is_relative_to(specs_dir.resolve())
+def _spec_file(path: Path, resolved: Path, roots: _Roots) -> SpecFile:
+    inside = resolved.is_relative_to(roots.specs)
+    relative = PurePosixPath(resolved.relative_to(roots.specs).as_posix() if inside else path.name)
+    display = resolved.relative_to(roots.project).as_posix() if resolved.is_relative_to(roots.project) else None
+    # in the specs folder as named, outside it once symlinks are followed: never read
+    escapes = path.absolute().is_relative_to(roots.specs_named) and not inside
+    return SpecFile(path, display or path.as_posix(), relative, escapes)
 
 
 def check_spec(
