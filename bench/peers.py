@@ -38,7 +38,11 @@ class Peer:
 # (and standard provider, for Bash/Python/Empty operators) that our generated DAGs run on.
 DAG_FACTORY = Peer("dag-factory", ("dag-factory==1.1.0", AIRFLOW_PIN, "apache-airflow-providers-standard"))
 CHECK_JSONSCHEMA = Peer("check-jsonschema", ("check-jsonschema",))
-PEERS = (DAG_FACTORY, CHECK_JSONSCHEMA)
+# dagfactory as pre-commit installs it: its own venv with only its runtime dependencies
+# (editable, so it always runs this checkout's code). The project venv also carries Airflow,
+# whose extra packages (arrow, isoduration ...) jsonschema then imports for its format checks.
+OURS_LEAN = Peer("dagfactory-lean", ("-e", str(Path(__file__).resolve().parent.parent)))
+PEERS = (DAG_FACTORY, CHECK_JSONSCHEMA, OURS_LEAN)
 
 
 def _marker(peer: Peer) -> Path:

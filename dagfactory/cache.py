@@ -24,7 +24,7 @@ from dagfactory.diagnostics import Diagnostic
 from dagfactory.loader import Document, NodeInfo, Position
 
 CACHE_DIR = ".dagfactory_cache"
-CACHE_FILE = "compile-v2.json"
+CACHE_FILE = "compile-v3.json"
 
 
 def _sha(data: bytes) -> str:
@@ -57,26 +57,26 @@ def context_fingerprint(documents: list[Document]) -> str:
     return _sha(json.dumps(summary, sort_keys=True, default=str).encode())
 
 
-def _encode_nodes(nodes: dict[tuple[Any, ...], NodeInfo]) -> list[list[Any]]:
+def _encode_nodes(nodes: dict[tuple[Any, ...], NodeInfo]) -> str:
     rows = []
     for path, info in nodes.items():
         key = [info.key.line, info.key.column] if info.key else None
         rows.append([list(path), info.value.line, info.value.column, key, info.plain_scalar, info.source])
-    return rows
+    return json.dumps(rows)  # a string inside the cache file: parsed only if positions are needed
 
 
 class _LazyNodes(dict):  # type: ignore[type-arg]
     """Positions of a restored document, decoded on first use: a cache hit that reports
     nothing (the usual case) never pays for them."""
 
-    def __init__(self, rows: list[list[Any]]):
+    def __init__(self, rows: str):
         super().__init__()
-        self._rows: list[list[Any]] | None = rows
+        self._rows: str | None = rows
 
     def _load(self) -> None:
         if self._rows is not None:
             rows, self._rows = self._rows, None
-            for path, line, col, key, plain, source in rows:
+            for path, line, col, key, plain, source in json.loads(rows):
                 self[tuple(path)] = NodeInfo(Position(line, col), Position(*key) if key else None, plain, source)
 
     def get(self, key: Any, default: Any = None) -> Any:

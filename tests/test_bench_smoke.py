@@ -39,7 +39,7 @@ RATIO_IDS = [
     "scale.ours_vs_hand",
 ]
 GOAL_IDS = ["validate.ours_time", "compile.large_time"]
-PEER_IDS = ["validate.dag_factory_lint", "validate.check_jsonschema", "parse.dag_factory"]
+PEER_IDS = ["validate.dag_factory_lint", "validate.check_jsonschema", "validate.ours_lean", "parse.dag_factory"]
 
 
 @pytest.fixture(scope="module")
