@@ -41,6 +41,20 @@ tasks:
 """
 
 
+def property_settings(env_var: str, default: int):
+    """Hypothesis settings shared by the property and fuzz tests: a fixed seed (CI replays the
+    same examples), no example database, and ``env_var`` to run more of them (CI does)."""
+    from hypothesis import HealthCheck, settings
+
+    return settings(
+        derandomize=True,
+        database=None,
+        deadline=None,
+        max_examples=int(os.environ.get(env_var, str(default))),
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+
+
 def run_cli(*args: str, cwd: Path = REPO, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run the installed `dagfactory` console script as a user would."""
     full_env = {**os.environ, **(env or {})}

@@ -8,24 +8,17 @@ tests/regressions/ and are replayed by test_hardening_regressions.py.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path, PurePosixPath
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from dagfactory.compiler import SpecFile, check_spec
 from dagfactory.diagnostics import Diagnostic
 from dagfactory.loader import load_bytes
+from tests.conftest import property_settings
 
-EXAMPLES = int(os.environ.get("DAGFACTORY_FUZZ_EXAMPLES", "1500"))
-SETTINGS = settings(
-    derandomize=True,
-    database=None,
-    deadline=None,
-    max_examples=EXAMPLES,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+SETTINGS = property_settings("DAGFACTORY_FUZZ_EXAMPLES", 1500)
 
 TOKENS = [
     "\n", "\n  ", "\n    ", "\n      ", " ", "\t", ": ", "- ", "? ", "[", "]", "{", "}", ", ", "'", '"', "#",

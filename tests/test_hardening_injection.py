@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dagfactory.compiler import SpecFile, compile_specs
@@ -24,15 +24,10 @@ from dagfactory.diagnostics import has_errors
 from dagfactory.loader import _resolve_plain
 from dagfactory.pycode import block_string_literal, literal, string_literal
 from dagfactory.render import markdown_cell
+from tests.conftest import property_settings
 
-EXAMPLES = int(os.environ.get("DAGFACTORY_HYPOTHESIS_EXAMPLES", "250"))
-SETTINGS = settings(
-    derandomize=True,
-    database=None,
-    deadline=None,
-    max_examples=EXAMPLES,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+SETTINGS = property_settings("DAGFACTORY_HYPOTHESIS_EXAMPLES", 250)
+EXAMPLES = SETTINGS.max_examples
 RUFF = Path(sys.executable).with_name("ruff")
 DUMP_SCRIPT = Path(__file__).resolve().parent / "airflow" / "dagbag_dump.py"
 
