@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable
 
 from dagfactory.diagnostics import Diagnostic, did_you_mean
 from dagfactory.loader import Document
@@ -136,20 +136,21 @@ def build_graph(doc: Document) -> tuple[TaskGraph, list[Diagnostic]]:
         chains.append(chain)
         for up, down in chain.pairs():
             where.setdefault((up.task_id, down.task_id), (index, down.offset))
-    if not _is_acyclic(tasks, where):
+    if not is_acyclic(tasks, where):
         diagnostics.extend(_cycles(doc, tasks, where))
     return TaskGraph(tuple(chains), tuple(where)), diagnostics
 
 
-def _is_acyclic(tasks: set[str], edges: dict[tuple[str, str], Any]) -> bool:
-    """The fast answer for the common case, from the standard library.
+def is_acyclic(nodes: Iterable[str], edges: Iterable[tuple[str, str]]) -> bool:
+    """Whether the directed graph has no cycle: the fast answer for the common case,
+    from the standard library.
 
     Importing networkx costs more than validating a typical spec; it is loaded only
     when there is a cycle whose path needs reporting.
     """
     from graphlib import CycleError, TopologicalSorter
 
-    sorter: TopologicalSorter[str] = TopologicalSorter({t: () for t in tasks})
+    sorter: TopologicalSorter[str] = TopologicalSorter({node: () for node in nodes})
     for up, down in edges:
         sorter.add(down, up)
     try:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from dagfactory.diagnostics import Diagnostic
+from dagfactory.graph import is_acyclic
 from dagfactory.loader import Document, JsonPath
 
 LINEAGE_CODES = frozenset({"DF701", "DF702", "DF703"})  # cross-spec findings: recomputed on every run
@@ -243,9 +244,9 @@ def check_repo(repo: RepoLineage) -> dict[str, list[Diagnostic]]:
 def pipeline_cycles(repo: RepoLineage) -> list[list[tuple[str, str, str]]]:
     """One cycle per strongly connected group of pipelines, as (writer, asset, reader) steps."""
     edges = repo.pipeline_edges()
-    if not edges:
+    if is_acyclic((p.dag_id for p in repo.pipelines), edges):
         return []
-    import networkx as nx  # only a repo whose pipelines feed each other gets here
+    import networkx as nx  # only a repo whose pipelines feed each other in a loop gets here
 
     graph = nx.DiGraph(list(edges))
     order = {p.dag_id: i for i, p in enumerate(repo.pipelines)}
