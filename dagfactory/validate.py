@@ -9,13 +9,12 @@ from __future__ import annotations
 import functools
 import json
 import re
-from typing import Any, Iterator
-
-import jsonschema
+from typing import TYPE_CHECKING, Any, Iterator
 
 from dagfactory.diagnostics import Diagnostic, did_you_mean
 from dagfactory.loader import Document, JsonPath
 from dagfactory.operators import CATALOG
+from dagfactory.quickcheck import Predicate, compile_schema
 from dagfactory.schema import (
     CLASS_PATH_PATTERN,
     PATTERN_HINTS,
@@ -24,6 +23,9 @@ from dagfactory.schema import (
 from dagfactory.semantics import check_semantics
 from dagfactory.targets import DEFAULT as DEFAULT_TARGET
 from dagfactory.targets import Target, allows_schema_error, check_target
+
+if TYPE_CHECKING:
+    import jsonschema
 
 CLASS_PATH = re.compile(CLASS_PATH_PATTERN)
 _JSON_TYPES = {
@@ -47,8 +49,8 @@ _SCHEMA_TYPE_WORDS = {
 
 
 @functools.lru_cache(maxsize=1)
-def _validators() -> tuple[jsonschema.protocols.Validator, dict[str, jsonschema.protocols.Validator]]:
-    """The published schema, split for speed: one validator for the spec with each task
+def _schemas() -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The published schema, split for speed: one schema for the spec with each task
     checked only for its ``operator``, and one per operator definition.
 
     The published schema selects a task's operator definition with an ``if``/``then``
@@ -61,11 +63,48 @@ def _validators() -> tuple[jsonschema.protocols.Validator, dict[str, jsonschema.
     task = {k: v for k, v in defs["task"].items() if k != "allOf"}
     spec_schema = _inline_refs({k: v for k, v in schema.items() if k != "$defs"}, {**defs, "task": task})
     per_operator = {
-        name[len("operator_") :]: jsonschema.Draft202012Validator(_inline_refs(definition, defs))
+        name[len("operator_") :]: _inline_refs(definition, defs)
         for name, definition in defs.items()
         if name.startswith("operator_")
     }
-    return jsonschema.Draft202012Validator(spec_schema), per_operator
+    return spec_schema, per_operator
+
+
+@functools.lru_cache(maxsize=1)
+def _validators() -> tuple[jsonschema.protocols.Validator, dict[str, jsonschema.protocols.Validator]]:
+    """jsonschema validators for :func:`_schemas`: imported only when a spec may be invalid."""
+    import jsonschema
+
+    spec_schema, per_operator = _schemas()
+    validators = {key: jsonschema.Draft202012Validator(schema) for key, schema in per_operator.items()}
+    return jsonschema.Draft202012Validator(spec_schema), validators
+
+
+@functools.lru_cache(maxsize=None)
+def _quick(operator_key: str | None) -> Predicate:
+    """The fast valid-or-unsure check for the spec (``None``) or for one operator's task body."""
+    spec_schema, per_operator = _schemas()
+    return compile_schema(spec_schema if operator_key is None else per_operator[operator_key])
+
+
+def _operator_key(task: Any) -> str | None:
+    """Which operator definition checks ``task``: a catalog name, ``class_path``, or None
+    when the operator is missing or unknown (the spec schema reports that)."""
+    operator = task.get("operator") if isinstance(task, dict) else None
+    if not isinstance(operator, str):
+        return None
+    return operator if operator in CATALOG else "class_path" if CLASS_PATH.match(operator) else None
+
+
+def _known_valid(data: dict[str, Any]) -> bool:
+    """True when the quick check proves the whole spec valid: jsonschema is then not needed."""
+    if not _quick(None)(data):
+        return False
+    for task in data["tasks"].values():  # the spec schema requires a mapping of tasks
+        key = _operator_key(task)
+        if key is None or not _quick(key)(task):
+            return False
+    return True
 
 
 def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
@@ -83,6 +122,8 @@ def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
 
 def _schema_errors(data: dict[str, Any]) -> Iterator[tuple[JsonPath, jsonschema.ValidationError]]:
     """Every schema error with its path from the spec's root."""
+    if _known_valid(data):
+        return
     spec_validator, per_operator = _validators()
     for error in spec_validator.iter_errors(data):
         yield tuple(error.absolute_path), error
@@ -90,12 +131,9 @@ def _schema_errors(data: dict[str, Any]) -> Iterator[tuple[JsonPath, jsonschema.
     if not isinstance(tasks, dict):
         return
     for task_id, task in tasks.items():
-        operator = task.get("operator") if isinstance(task, dict) else None
-        if not isinstance(operator, str):
-            continue  # the spec validator already reported it
-        key = operator if operator in CATALOG else "class_path" if CLASS_PATH.match(operator) else None
+        key = _operator_key(task)
         if key is None:
-            continue  # unknown operator: reported once, by the spec validator
+            continue  # missing or unknown operator: reported once, by the spec validator
         for relative, error in _task_errors(key, task, per_operator[key]):
             yield ("tasks", task_id, *relative), error
 
