@@ -41,6 +41,33 @@ def test_hand_written_file_is_never_overwritten(tmp_path: Path):
     assert target.read_text() == "# my own DAG\n"
 
 
+def test_what_is_in_the_way_of_a_generated_file_is_never_replaced(tmp_path: Path):
+    """A symlink (even to a generated file), a folder, a dangling link: all conflicts."""
+    writer.apply(plan_one(tmp_path / "elsewhere"))
+    target = tmp_path / "out" / "sub" / "a.py"
+    target.parent.mkdir(parents=True)
+    for make in (
+        lambda: target.symlink_to(tmp_path / "elsewhere" / "sub" / "a.py"),
+        lambda: target.mkdir(),
+        lambda: target.symlink_to(tmp_path / "missing.py"),
+    ):
+        make()
+        plan = plan_one(tmp_path / "out")
+        assert (plan.write, [c.code for c in plan.conflicts]) == ({}, ["DF401"])
+        target.unlink() if target.is_symlink() else target.rmdir()
+
+
+def test_a_checkout_with_crlf_line_ends_counts_as_current(tmp_path: Path):
+    """git's autocrlf turns LF into CRLF on checkout: that is no change to rewrite."""
+    target = tmp_path / "sub" / "a.py"
+    target.parent.mkdir()
+    target.write_bytes(TEXT.replace("\n", "\r\n").encode())
+    plan = plan_one(tmp_path)
+    assert plan.write == {} and plan.unchanged == [target]
+    target.write_bytes(TEXT.replace("x = 1", "x = 2").encode())
+    assert list(plan_one(tmp_path).write) == [target]
+
+
 def test_prune_removes_only_generated_orphans(tmp_path: Path):
     (tmp_path / "old.py").write_text(TEXT)
     (tmp_path / "mine.py").write_text("from airflow.sdk import DAG\n")
