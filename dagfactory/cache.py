@@ -18,13 +18,13 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from dagfactory.diagnostics import Diagnostic
-from dagfactory.loader import Document, NodeInfo, Position
+from dagfactory.loader import Document, NodeInfo
 
 CACHE_DIR = ".dagfactory_cache"
-CACHE_FILE = "compile-v3.json"
+CACHE_FILE = "compile-v4.json"  # v4: positions are no longer stored
 
 
 def _sha(data: bytes) -> str:
@@ -57,27 +57,19 @@ def context_fingerprint(documents: list[Document]) -> str:
     return _sha(json.dumps(summary, sort_keys=True, default=str).encode())
 
 
-def _encode_nodes(nodes: dict[tuple[Any, ...], NodeInfo]) -> str:
-    rows = []
-    for path, info in nodes.items():
-        key = [info.key.line, info.key.column] if info.key else None
-        rows.append([list(path), info.value.line, info.value.column, key, info.plain_scalar, info.source])
-    return json.dumps(rows)  # a string inside the cache file: parsed only if positions are needed
-
-
 class _LazyNodes(dict):  # type: ignore[type-arg]
-    """Positions of a restored document, decoded on first use: a cache hit that reports
-    nothing (the usual case) never pays for them."""
+    """Positions of a restored document, read again from its (unchanged) files on first use:
+    a cache hit that reports nothing (the usual case) never pays for them, and the cache
+    file does not carry them."""
 
-    def __init__(self, rows: str):
+    def __init__(self, reload: Callable[[], dict[Any, NodeInfo]]):
         super().__init__()
-        self._rows: str | None = rows
+        self._reload: Callable[[], dict[Any, NodeInfo]] | None = reload
 
     def _load(self) -> None:
-        if self._rows is not None:
-            rows, self._rows = self._rows, None
-            for path, line, col, key, plain, source in json.loads(rows):
-                self[tuple(path)] = NodeInfo(Position(line, col), Position(*key) if key else None, plain, source)
+        if self._reload is not None:
+            reload, self._reload = self._reload, None
+            self.update(reload())
 
     def get(self, key: Any, default: Any = None) -> Any:
         self._load()
@@ -112,9 +104,12 @@ class CompileCache:
     def _key(self, display: str, raw: bytes) -> str:
         return _sha(self.salt.encode() + b"\0" + display.encode() + b"\0" + raw)
 
-    def restore(self, display: str, path: Path, defaults: list[Path]) -> tuple[Document, list[Diagnostic]] | None:
+    def restore(
+        self, display: str, path: Path, defaults: list[Path], positions: Callable[[], dict[Any, NodeInfo]]
+    ) -> tuple[Document, list[Diagnostic]] | None:
         """The validated document and its warnings, when the spec, the ``defaults`` files that
-        apply to it now and the files it embeds are all unchanged."""
+        apply to it now and the files it embeds are all unchanged. ``positions`` loads the
+        document's source positions again, if a diagnostic ever needs them."""
         entry = self.entries.get(display)
         try:
             if entry is None or entry["key"] != self._key(display, path.read_bytes()):
@@ -127,7 +122,7 @@ class CompileCache:
             return None
         base = Path(entry["base_dir"]) if entry["base_dir"] is not None else None
         inputs = tuple(Path(p) for p in entry["inputs"])
-        doc = Document(display, entry["data"], _LazyNodes(entry["nodes"]), base, inputs)
+        doc = Document(display, entry["data"], _LazyNodes(positions), base, inputs)
         return doc, [Diagnostic(**d) for d in entry["diagnostics"]]
 
     def output_if_current(self, display: str, context: str, target: Path) -> str | None:
@@ -157,7 +152,6 @@ class CompileCache:
             "base_dir": str(doc.base_dir) if doc.base_dir is not None else None,
             "inputs": [str(p) for p in doc.inputs],
             "data": doc.data,
-            "nodes": _encode_nodes(doc.nodes),
             "diagnostics": [d.to_json() for d in diagnostics],
             "context": context,
             "target": target.as_posix(),
@@ -176,6 +170,9 @@ class CompileCache:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump({"salt": self.salt, "entries": self.entries}, handle)
             os.replace(temp, self.file)
+            for old in self.file.parent.glob("compile-v*.json"):  # an earlier compiler's format
+                if old.name != CACHE_FILE:
+                    old.unlink()
         except OSError:
             pass
 

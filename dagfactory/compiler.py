@@ -16,7 +16,7 @@ from dagfactory.config import Config, policy_diagnostics, promote_warnings
 from dagfactory.diagnostics import Diagnostic, has_errors
 from dagfactory.graph import TaskGraph, build_graph
 from dagfactory.lineage import LINEAGE_CODES, RepoLineage, check_asset_uris, check_repo, pipeline_lineage
-from dagfactory.loader import Document, load_file
+from dagfactory.loader import Document, JsonPath, NodeInfo, load_file
 
 if TYPE_CHECKING:  # only `compile` needs these; `validate` starts faster without them
     from dagfactory.cache import CompileCache
@@ -60,50 +60,131 @@ def discover(paths: list[Path], specs_dir: Path, root: Path) -> list[SpecFile]:
 
     Files whose name starts with ``_`` or ``.`` are not specs (``_defaults.yaml``).
     """
-    roots = _Roots(specs_dir.absolute(), specs_dir.resolve(), root.resolve())
+    roots = _Roots(str(specs_dir.absolute()), str(specs_dir.resolve()), str(root.resolve()), os.getcwd())
     found: dict[Path, SpecFile] = {}
+    folders: dict[Path, Path] = {}  # each folder resolved once: a thousand specs share a few folders
     for path in paths:
-        candidates = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+        candidates = [path] if path.is_file() else _files_under(path)
         for candidate in candidates:
-            if candidate.suffix not in SPEC_SUFFIXES or candidate.name.startswith(("_", ".")):
+            if not _is_spec_name(candidate.name):
                 continue
-            if any(part.startswith(".") for part in candidate.relative_to(path).parts[:-1] if path.is_dir()):
-                continue
-            resolved = candidate.resolve()
+            resolved = _resolve(candidate, folders)
             if resolved not in found:
                 found[resolved] = _spec_file(candidate, resolved, roots)
     return sorted(found.values(), key=lambda s: s.relative.as_posix())
 
 
+def _is_spec_name(name: str) -> bool:
+    return name.endswith(SPEC_SUFFIXES) and not name.startswith(("_", "."))
+
+
+def _files_under(folder: Path) -> list[Path]:
+    """The spec files in ``folder`` and below, sorted: hidden folders and links to folders are
+    not entered (as ``Path.rglob`` does); a folder that cannot be read is skipped."""
+    found: list[Path] = []
+    stack = [folder]
+    while stack:
+        current = stack.pop()
+        try:
+            with os.scandir(current) as entries:
+                listed = list(entries)
+        except OSError:
+            continue
+        for entry in listed:  # DirEntry answers from the listing: no stat per file
+            if entry.is_dir():
+                if not entry.is_symlink() and not entry.name.startswith("."):
+                    stack.append(current / entry.name)
+            elif _is_spec_name(entry.name) and entry.is_file():
+                found.append(current / entry.name)
+    return sorted(found)
+
+
+def _resolve(file: Path, folders: dict[Path, Path]) -> Path:
+    """``file.resolve()``, resolving its folder only once per ``folders`` memo."""
+    if file.is_symlink():
+        return file.resolve()
+    folder = folders.get(file.parent)
+    if folder is None:
+        folder = folders[file.parent] = file.parent.resolve()
+    return folder / file.name
+
+
 @dataclass(frozen=True)
 class _Roots:
-    specs_named: Path  # the specs folder as named (absolute, links not followed)
-    specs: Path  # ... and with links followed
-    project: Path
+    specs_named: str  # the specs folder as named (absolute, links not followed)
+    specs: str  # ... and with links followed
+    project: str
+    cwd: str
 
 
 def _spec_file(path: Path, resolved: Path, roots: _Roots) -> SpecFile:
-    inside = resolved.is_relative_to(roots.specs)
-    relative = PurePosixPath(resolved.relative_to(roots.specs).as_posix() if inside else path.name)
-    display = resolved.relative_to(roots.project).as_posix() if resolved.is_relative_to(roots.project) else None
+    # Path.relative_to costs more than the rest of a cached compile: compare the strings of
+    # these absolute, normalised paths instead (one is inside the other iff it starts with it).
+    inside = _inside(str(resolved), roots.specs)
+    relative = PurePosixPath(inside.replace(os.sep, "/") if inside else path.name)
+    display = _inside(str(resolved), roots.project)
     # in the specs folder as named, outside it once symlinks are followed: never read
-    escapes = path.absolute().is_relative_to(roots.specs_named) and not inside
-    return SpecFile(path, display or path.as_posix(), relative, escapes)
+    named = str(path) if path.is_absolute() else os.path.join(roots.cwd, str(path))
+    escapes = bool(_inside(named, roots.specs_named)) and not inside
+    return SpecFile(path, display.replace(os.sep, "/") if display else path.as_posix(), relative, escapes)
+
+
+def _inside(path: str, folder: str) -> str | None:
+    """``path`` relative to ``folder`` when it is inside it (both absolute and normalised)."""
+    prefix = folder if folder.endswith(os.sep) else folder + os.sep
+    return path[len(prefix) :] or None if path.startswith(prefix) else None
+
+
+class SharedDefaults:
+    """The ``_defaults.yaml`` files of one run: which apply to a folder, and their loaded
+    content, each looked up and read once however many specs share them."""
+
+    def __init__(self, specs_root: Path) -> None:
+        self.specs_root = specs_root
+        self._files: dict[Path, list[Path]] = {}
+        self._loaded: dict[Path, tuple[Document | None, list[Diagnostic]]] = {}
+
+    def files(self, spec: Path) -> list[Path]:
+        """The defaults files that apply to ``spec``, furthest first."""
+        from dagfactory.defaults import defaults_files
+
+        key = spec if spec.is_symlink() else spec.parent  # a linked spec shares its target's folder
+        if key not in self._files:
+            self._files[key] = defaults_files(spec, self.specs_root)
+        return self._files[key]
+
+    def apply(self, doc: Document, spec: SpecFile, problems: list[Diagnostic]) -> Document:
+        """``doc`` with the defaults of its folders merged under it; their problems go to ``problems``."""
+        from dagfactory.defaults import apply_defaults, load_defaults
+
+        layers = []
+        for path in self.files(spec.path):
+            if path not in self._loaded:
+                shown = os.path.normpath(
+                    os.path.join(os.path.dirname(spec.display), os.path.relpath(path, spec.path.parent))
+                )
+                self._loaded[path] = load_defaults(path, Path(shown).as_posix())
+            layer, layer_problems = self._loaded[path]
+            problems.extend(layer_problems)
+            if layer is not None:
+                layers.append(layer)
+        return apply_defaults(doc, layers)
 
 
 def check_spec(
     spec: SpecFile,
     config: Config = Config(),
     cache: CompileCache | None = None,
-    defaults_memo: dict[Path, tuple[Document | None, list[Diagnostic]]] | None = None,
+    defaults: SharedDefaults | None = None,
 ) -> SpecResult:
     """Load, validate and analyse one spec file (or restore that work from the cache)."""
+    defaults = defaults if defaults is not None else SharedDefaults(config.specs)
     result = SpecResult(spec)
     restored = None
     if cache is not None and not spec.escapes:
-        from dagfactory.defaults import defaults_files
-
-        restored = cache.restore(spec.display, spec.path, defaults_files(spec.path, config.specs))
+        restored = cache.restore(
+            spec.display, spec.path, defaults.files(spec.path), positions=lambda: _positions(spec, defaults)
+        )
     if restored is not None:
         result.document, result.diagnostics = restored[0], list(restored[1])
         result.restored = True
@@ -119,7 +200,7 @@ def check_spec(
     result.diagnostics.extend(problems)
     if doc is None:
         return result
-    doc = _with_defaults(doc, spec, config, result.diagnostics, defaults_memo if defaults_memo is not None else {})
+    doc = defaults.apply(doc, spec, result.diagnostics)
     result.document = doc
     result.diagnostics.extend(validate_document(doc, target(config.airflow)))
     result.diagnostics.extend(policy_diagnostics(doc, config))
@@ -131,28 +212,11 @@ def check_spec(
     return result
 
 
-def _with_defaults(
-    doc: Document,
-    spec: SpecFile,
-    config: Config,
-    problems: list[Diagnostic],
-    memo: dict[Path, tuple[Document | None, list[Diagnostic]]],
-) -> Document:
-    """The spec with the ``_defaults.yaml`` files of its folders merged under it."""
-    from dagfactory.defaults import apply_defaults, defaults_files, load_defaults
-
-    layers = []
-    for path in defaults_files(spec.path, config.specs):
-        if path not in memo:
-            shown = os.path.normpath(
-                os.path.join(os.path.dirname(spec.display), os.path.relpath(path, spec.path.parent))
-            )
-            memo[path] = load_defaults(path, Path(shown).as_posix())
-        layer, layer_problems = memo[path]
-        problems.extend(layer_problems)
-        if layer is not None:
-            layers.append(layer)
-    return apply_defaults(doc, layers)
+def _positions(spec: SpecFile, defaults: SharedDefaults) -> dict[JsonPath, NodeInfo]:
+    """Where each value of a cache-restored spec is written: its files are unchanged (the cache
+    checked their bytes), so loading them again gives the positions the first compile saw."""
+    doc, _ = load_file(spec.path, spec.display)
+    return defaults.apply(doc, spec, []).nodes if doc is not None else {}
 
 
 def _edges_are_strings(edges: object) -> bool:
@@ -160,15 +224,20 @@ def _edges_are_strings(edges: object) -> bool:
 
 
 def check(specs: list[SpecFile], config: Config = Config(), cache: CompileCache | None = None) -> list[SpecResult]:
-    memo: dict[Path, tuple[Document | None, list[Diagnostic]]] = {}  # each _defaults.yaml is read once
-    results = [check_spec(spec, config, cache, memo) for spec in specs]
+    return _check(specs, config, cache)[0]
+
+
+def _check(specs: list[SpecFile], config: Config, cache: CompileCache | None) -> tuple[list[SpecResult], RepoLineage]:
+    """:func:`check`, and the repo's lineage of the specs that had no error before it was checked."""
+    defaults = SharedDefaults(config.specs)
+    results = [check_spec(spec, config, cache, defaults) for spec in specs]
     _check_unique(results)
     _check_pools(results)
-    _check_lineage(results)
+    repo = _check_lineage(results)
     if config.warnings_as_errors:
         for result in results:
             result.diagnostics = promote_warnings(result.diagnostics)
-    return results
+    return results, repo
 
 
 def _check_unique(results: list[SpecResult]) -> None:
@@ -204,15 +273,17 @@ def _check_pools(results: list[SpecResult]) -> None:
         result.diagnostics = kept + found[result.document.path]
 
 
-def _check_lineage(results: list[SpecResult]) -> None:
+def _check_lineage(results: list[SpecResult]) -> RepoLineage:
     """Lineage is repo-wide (see :mod:`dagfactory.lineage`): findings are recomputed on every run,
     since a cache-restored result carries the last run's, and other specs may have changed."""
     for result in results:
         result.diagnostics = [d for d in result.diagnostics if d.code not in LINEAGE_CODES]
-    found = check_repo(repo_lineage(results))
+    repo = repo_lineage(results)
+    found = check_repo(repo)
     for result in results:
         if result.document is not None:
             result.diagnostics += found.get(result.document.path, [])
+    return repo
 
 
 def repo_lineage(results: list[SpecResult]) -> RepoLineage:
@@ -233,13 +304,12 @@ def compile_specs(
     With a ``cache``, specs whose inputs are unchanged are neither parsed nor rendered
     again: their current output is reused (see :mod:`dagfactory.cache`).
     """
-    results = check(specs, config, cache)
+    results, repo = _check(specs, config, cache)  # with no error anywhere, repo covers every spec
     if any(has_errors(r.diagnostics) for r in results):
         return results
     from dagfactory.cache import context_fingerprint
 
     context = context_fingerprint([r.document for r in results if r.document is not None])
-    repo = repo_lineage(results)
     for result in results:
         assert result.document is not None
         target = config.out / result.spec.output_relative.as_posix()

@@ -80,6 +80,32 @@ def test_restored_spec_still_reports_its_warnings_and_errors_elsewhere_still_fai
     assert third.returncode == 1 and "error[DF104]" in third.stdout and "warning[DF207]" in third.stdout
 
 
+def test_a_restored_spec_reports_new_cross_spec_errors_at_the_exact_line(project: Path):
+    """Positions are not cached: a restored spec that another, newer spec now conflicts with
+    is read again, so the error points at its own line, or at the shared defaults file the
+    value came from; and a cache file of an older format is removed."""
+    (project / "specs" / "team").mkdir()
+    (project / "specs" / "team" / "_defaults.yaml").write_text("# shared\nlineage:\n  outputs: [s3://lake/orders]\n")
+    (project / "specs" / "team" / "b_writer.yaml").write_text(MINIMAL_SPEC + "dag_id: shared_id\n")
+    (project / CACHE_DIR).mkdir()
+    (project / CACHE_DIR / "compile-v3.json").write_text("{}")
+    compile_(project)
+    assert not (project / CACHE_DIR / "compile-v3.json").exists()
+    assert "specs/team/b_writer.yaml" in cached_entries(project)
+    # a_other.yaml sorts first: b_writer.yaml (restored from the cache) is the one reported
+    other = project / "specs" / "team" / "a_other.yaml"
+    for extra, expected in [
+        ("", ("specs/team/_defaults.yaml", 3, 13, "DF701", "also written by 'a_other'")),
+        ("dag_id: shared_id\n", ("specs/team/b_writer.yaml", 10, 9, "DF402", "already used by specs/team/a_other")),
+    ]:
+        other.write_text(MINIMAL_SPEC + extra)
+        proc = run_cli("compile", "--format", "json", cwd=project)
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        [found] = json.loads(proc.stdout)
+        assert (found["path"], found["line"], found["column"], found["code"]) == expected[:4]
+        assert expected[4] in found["message"]
+
+
 def test_a_new_compiler_or_other_settings_invalidate_everything(tmp_path: Path):
     cache = CompileCache(tmp_path, "settings-a")
     cache.entries["x"] = {"key": "k"}

@@ -12,7 +12,7 @@ from dagfactory.diagnostics import CODES, Diagnostic
 from dagfactory.loader import load_text
 from dagfactory.validate import validate_document
 
-from .conftest import FIXTURES, REPO
+from .conftest import FIXTURES, MINIMAL_SPEC, REPO
 
 INVALID = sorted((FIXTURES / "invalid").glob("*.yaml"))
 VALID = sorted((FIXTURES / "valid").glob("*.yaml"))
@@ -138,3 +138,28 @@ def test_secrets_written_into_a_spec_are_warned_about():
         ("DF209", "warning", 9, 49, "'TOKEN' looks like a secret written into the spec"),
     ]
     assert all("Variable" in (d.hint or "") for d in found)
+
+
+def test_discovery_finds_specs_skips_the_rest_and_reads_each_file_once(tmp_path: Path):
+    specs, outside = tmp_path / "specs", tmp_path / "outside"
+    files = ["a.yaml", "sub/b.yml", "sub/deeper/c.yaml", "_defaults.yaml", "notes.txt", "a.yaml.bak"]
+    files += [".hidden.yaml", ".git/d.yaml", "sub/.cache/e.yaml"]
+    for name in files:
+        (specs / name).parent.mkdir(parents=True, exist_ok=True)
+        (specs / name).write_text(MINIMAL_SPEC)
+    outside.mkdir()
+    (outside / "f.yaml").write_text(MINIMAL_SPEC)
+    (specs / "linked_folder").symlink_to(outside, target_is_directory=True)  # not entered
+    (specs / "z_same_as_a.yaml").symlink_to(specs / "a.yaml")  # one file, found once
+    (specs / "dangling.yaml").symlink_to(tmp_path / "missing.yaml")
+    found = discover([specs], specs, tmp_path)
+    assert [(s.relative.as_posix(), s.display, s.escapes) for s in found] == [
+        ("a.yaml", "specs/a.yaml", False),
+        ("sub/b.yml", "specs/sub/b.yml", False),
+        ("sub/deeper/c.yaml", "specs/sub/deeper/c.yaml", False),
+    ]
+    named = discover([specs / "sub" / "b.yml", outside / "f.yaml"], specs, tmp_path)
+    assert [(s.relative.as_posix(), s.display) for s in named] == [
+        ("f.yaml", "outside/f.yaml"),  # named from outside the specs folder: mirrored by its name
+        ("sub/b.yml", "specs/sub/b.yml"),
+    ]
