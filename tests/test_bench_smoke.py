@@ -25,6 +25,8 @@ MEASUREMENT_IDS = [
     "compile.touch_one",
     "parse.ours",
     "parse.hand",
+    "parse.ours_cold",
+    "parse.hand_cold",
     "scale.validate",
     "scale.compile",
     "scale.parse_ours",
@@ -36,6 +38,7 @@ RATIO_IDS = [
     "compile.noop_vs_full",
     "compile.touch_vs_full",
     "parse.ours_vs_hand",
+    "parse.ours_vs_hand_cold",
     "scale.ours_vs_hand",
 ]
 GOAL_IDS = ["validate.ours_time", "compile.large_time"]
