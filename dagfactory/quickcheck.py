@@ -58,7 +58,7 @@ def _compile(schema: Any) -> Predicate:
         return _never
     if not isinstance(schema, dict):
         raise UnsupportedSchema(f"a schema must be a mapping or a boolean, not {schema!r}")
-    unknown = set(schema) - set(_KEYWORDS) - _ANNOTATIONS - {"then", "else", "properties", "patternProperties"}
+    unknown = set(schema) - set(_KEYWORDS) - _ANNOTATIONS - {"then", "else"}  # those two are read by "if"
     if unknown:
         raise UnsupportedSchema(f"unsupported keyword(s): {', '.join(sorted(unknown))}")
     checks = [_KEYWORDS[keyword](value, schema) for keyword, value in schema.items() if keyword in _KEYWORDS]
