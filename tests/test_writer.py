@@ -73,12 +73,14 @@ def test_prune_removes_only_generated_orphans(tmp_path: Path):
     (tmp_path / "mine.py").write_text("from airflow.sdk import DAG\n")
     (tmp_path / "lib").mkdir()
     (tmp_path / "lib" / "helpers.py").write_text("def f(): ...\n")
+    (tmp_path / "link.py").symlink_to(tmp_path / "old.py")  # a link is never ours, whatever it points to
+    (tmp_path / "folder.py").mkdir()
     plan = plan_one(tmp_path, prune=True)
     assert plan.remove == [tmp_path / "old.py"]
     assert "--- a/" in writer.diff(plan) and "+++ /dev/null" in writer.diff(plan)
     writer.apply(plan)
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.py")) == [
-        "lib/helpers.py", "mine.py", "sub/a.py"]  # fmt: skip
+        "folder.py", "lib/helpers.py", "link.py", "mine.py", "sub/a.py"]  # fmt: skip
 
 
 def test_unwritable_folder_is_a_diagnostic_and_keeps_old_files(tmp_path: Path):
