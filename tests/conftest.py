@@ -13,17 +13,20 @@ REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
 DAGFACTORY = Path(sys.executable).with_name("dagfactory")
 
-MINIMAL_SPEC = """\
+MINIMAL_HEAD = """\
 description: A test pipeline
 owner: data-eng
 business_owner:
   name: Finance
 schedule: "@daily"
 start_date: 2024-01-01
+"""
+MINIMAL_TASKS = """\
 tasks:
   only:
     operator: empty
 """
+MINIMAL_SPEC = MINIMAL_HEAD + MINIMAL_TASKS
 
 
 # A realistic one-task spec shared by the workflow tests (bash_command on line 10).

@@ -11,21 +11,7 @@ from dagfactory.compiler import check, compile_specs, discover
 from dagfactory.config import Config
 from dagfactory.lineage import normalized_uri, topological_order
 
-from .conftest import REPO, run_cli
-
-HEAD = """\
-description: A test pipeline
-owner: data-eng
-business_owner:
-  name: Finance
-schedule: "@daily"
-start_date: 2024-01-01
-"""
-TASKS = """\
-tasks:
-  only:
-    operator: empty
-"""
+from .conftest import MINIMAL_HEAD, MINIMAL_TASKS, REPO, run_cli
 
 
 def write(project: Path, name: str, text: str) -> Path:
@@ -44,11 +30,11 @@ def findings(project: Path) -> list[tuple[str, str, int, int, str]]:
 
 
 def pipeline(reads: list[str] = (), writes: list[str] = (), schedule: str | None = None) -> str:
-    text = HEAD if schedule is None else HEAD.replace('"@daily"', f"\n  assets: [{schedule}]")
+    text = MINIMAL_HEAD if schedule is None else MINIMAL_HEAD.replace('"@daily"', f"\n  assets: [{schedule}]")
     text += "lineage:\n"
     text += "  inputs: [" + ", ".join(reads) + "]\n"
     text += "  outputs: [" + ", ".join(writes) + "]\n"
-    return text + TASKS
+    return text + MINIMAL_TASKS
 
 
 @pytest.mark.parametrize(
@@ -67,14 +53,15 @@ def pipeline(reads: list[str] = (), writes: list[str] = (), schedule: str | None
     ],
 )
 def test_bad_asset_is_df105_at_its_value(project: Path, uri: str, name: str, where: tuple[int, int], words: str):
-    write(project, "sales", HEAD + f"lineage:\n  outputs:\n    - uri: {uri}\n      name: {name}\n" + TASKS)
+    lineage = f"lineage:\n  outputs:\n    - uri: {uri}\n      name: {name}\n"
+    write(project, "sales", MINIMAL_HEAD + lineage + MINIMAL_TASKS)
     (found,) = findings(project)
     assert found[:4] == ("sales", "DF105", *where)
     assert words in found[4]
 
 
 def test_task_and_schedule_assets_are_checked_too(project: Path):
-    text = HEAD.replace('"@daily"', "\n  assets: [no-scheme]") + TASKS + "    outputs: ['s3://b/a b']\n"
+    text = MINIMAL_HEAD.replace('"@daily"', "\n  assets: [no-scheme]") + MINIMAL_TASKS + "    outputs: ['s3://b/a b']\n"
     write(project, "sales", text)
     got = [(code, line, col) for _, code, line, col, _ in findings(project)]
     assert got == [("DF105", 6, 12), ("DF105", 11, 15)]  # (the schedule's DF702 needs a valid URI)
@@ -99,7 +86,7 @@ def test_two_writers_of_one_asset_is_df701_at_the_second(project: Path):
 
 
 def test_shared_in_every_writer_allows_two_writers(project: Path):
-    shared = HEAD + "lineage:\n  outputs:\n    - {uri: 's3://lake/events', shared: true}\n" + TASKS
+    shared = MINIMAL_HEAD + "lineage:\n  outputs:\n    - {uri: 's3://lake/events', shared: true}\n" + MINIMAL_TASKS
     write(project, "a_first", shared)
     write(project, "b_second", shared)
     assert findings(project) == []
@@ -182,9 +169,9 @@ def test_doc_md_names_producers_consumers_and_orders_tasks():
 
 def test_require_lineage_accepts_task_level_assets(project: Path):
     (project / "pyproject.toml").write_text("[tool.dagfactory]\nrequire_lineage = true\n", encoding="utf-8")
-    write(project, "sales", HEAD + TASKS)
+    write(project, "sales", MINIMAL_HEAD + MINIMAL_TASKS)
     proc = run_cli("validate", cwd=project)
     assert proc.returncode == 1 and "error[DF102]: the pipeline declares no lineage" in proc.stdout
-    write(project, "sales", HEAD + TASKS + "    outputs: ['s3://b/sales']\n")
+    write(project, "sales", MINIMAL_HEAD + MINIMAL_TASKS + "    outputs: ['s3://b/sales']\n")
     proc = run_cli("validate", cwd=project)
     assert proc.returncode == 0, proc.stdout
