@@ -3,13 +3,15 @@
 The render data is built here as :class:`PyCode` (escaped by construction);
 the Jinja2 template only lays it out. The template's ``finalize`` hook escapes
 anything that is not PyCode, so a template edit cannot print a raw spec value.
-The result is ``ast.parse``d before anyone writes it.
+The result is parsed, as the bytes that will be written, before anyone writes it.
 """
 
 from __future__ import annotations
 
 import ast
 import functools
+import io
+import tokenize
 from typing import Any
 
 from dagfactory.model import AssetRef, Callable, Pipeline, Schedule, Task
@@ -26,7 +28,7 @@ from dagfactory.pycode import (
 from dagfactory.targets import DEFAULT as DEFAULT_TARGET
 from dagfactory.targets import Target
 from dagfactory.values import Duration
-from dagfactory.writer import HEADER_MARK
+from dagfactory.writer import HEADER
 
 STDLIB_MODULES = {"datetime"}
 
@@ -36,8 +38,24 @@ class RenderError(Exception):
 
 
 def header(source: str) -> str:
-    shown = source if source.isprintable() else ascii(source)  # a comment must stay one line
-    return f"{HEADER_MARK}. Do not edit: change the spec, then run `dagfactory compile`.\n# Source: {shown}"
+    """The fixed two header lines, then the spec's path on the third: below the two lines where
+    Python looks for a source encoding declaration, so no file name can choose the encoding."""
+    return f"{HEADER}# Source: {comment_text(source)}"
+
+
+def comment_text(text: str) -> str:
+    """``text`` shown inside a one-line comment: printable characters as they are; backslashes and
+    everything else (line breaks of any kind, control and format characters, lone surrogates
+    from undecodable file names) as Python-style escapes, so the comment cannot end early,
+    hide text, or fail to encode, and still reads back unambiguously."""
+    return "".join(char if char.isprintable() and char != "\\" else _escaped(char) for char in text)
+
+
+def _escaped(char: str) -> str:
+    code = ord(char)
+    if char == "\\":
+        return "\\\\"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 @functools.lru_cache(maxsize=1)
@@ -319,8 +337,25 @@ def render_doc(p: Pipeline) -> str:
 
 def render_pipeline(pipeline: Pipeline, target: Target = DEFAULT_TARGET) -> str:
     text = _Renderer(pipeline, target).render()
-    try:
-        ast.parse(text)
-    except SyntaxError as exc:  # never the user's fault: the escaping failed
-        raise RenderError(f"generated code does not parse ({exc.msg} at line {exc.lineno})") from exc
+    check_source(text)
     return text
+
+
+def check_source(text: str) -> None:
+    """Parse ``text`` the way Python will import it: as the UTF-8 bytes the writer puts on disk,
+    decoded by whatever encoding those bytes declare. Only UTF-8 is ever acceptable: under any
+    other encoding the same bytes could mean other code than the text the renderer escaped."""
+    try:  # never the user's fault below: the escaping failed
+        data = text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise RenderError(f"generated code cannot be written as UTF-8 ({exc.reason})") from exc
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        raise RenderError(f"generated code has an invalid encoding declaration ({exc.msg})") from exc
+    if encoding != "utf-8":
+        raise RenderError(f"generated code would be read as {encoding}, not UTF-8")
+    try:
+        ast.parse(data)  # bytes: the importer's own decoding, not the str we hold
+    except SyntaxError as exc:
+        raise RenderError(f"generated code does not parse ({exc.msg} at line {exc.lineno})") from exc

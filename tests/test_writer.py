@@ -5,7 +5,7 @@ from pathlib import Path, PurePosixPath
 
 from dagfactory import writer
 
-TEXT = writer.HEADER_MARK + ". Do not edit.\n# Source: specs/a.yaml\nx = 1\n"
+TEXT = writer.HEADER + "# Source: specs/a.yaml\nx = 1\n"
 
 
 def plan_one(out: Path, text: str = TEXT, prune: bool = False) -> writer.Plan:
@@ -118,7 +118,7 @@ def test_concurrent_compiles_take_turns_on_the_output_folder(tmp_path: Path):
     os.close(holder)  # the first compile finishes
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0 and "waiting for another dagfactory compile" in err
-    assert (out / "a.py").read_text().startswith(writer.HEADER_MARK)
+    assert (out / "a.py").read_text().startswith(writer.HEADER)
 
 
 def test_a_full_disk_is_a_clear_error_and_the_old_file_survives(tmp_path: Path):
