@@ -124,3 +124,53 @@ def test_context_fingerprint_follows_lineage_not_descriptions():
     base = context_fingerprint([doc(MINIMAL_SPEC)])
     assert context_fingerprint([doc(MINIMAL_SPEC.replace("A test pipeline", "Other"))]) == base
     assert context_fingerprint([doc(MINIMAL_SPEC + "lineage: {outputs: [s3://b/k]}\n")]) != base
+
+
+# ----------------------------------------------------------------------------- --check never trusts it
+
+
+def check_(project: Path) -> tuple[int, str]:
+    proc = run_cli("compile", "--check", cwd=project)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def sha(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_check_fails_on_an_edited_output_even_when_the_cache_vouches_for_it(project: Path):
+    """The cache's stored output hash is changed to match the hand edit: --check still renders afresh."""
+    (project / "specs" / "a.yaml").write_text(MINIMAL_SPEC)
+    compile_(project)
+    output = project / "generated_dags" / "a.py"
+    edited = output.read_bytes() + b"__import__('os').system('id')\n"
+    output.write_bytes(edited)
+    assert check_(project)[0] == 1  # the edit alone
+    stored = json.loads((project / CACHE_DIR / CACHE_FILE).read_text())
+    stored["entries"]["specs/a.yaml"]["output"] = sha(edited)
+    (project / CACHE_DIR / CACHE_FILE).write_text(json.dumps(stored))
+    code, output_text = check_(project)
+    assert code == 1, output_text
+    assert "is out of date: 1 to write" in output_text and "+__import__" not in output_text
+    assert json.loads((project / CACHE_DIR / CACHE_FILE).read_text()) == stored  # --check writes no cache
+
+
+def test_check_fails_when_cache_and_output_both_come_from_another_spec(project: Path):
+    """An attacker commits the output of an evil spec, the honest spec, and a cache whose entry (data,
+    output hash) is the evil spec's under the honest spec's key: --check still reports the drift."""
+    spec = project / "specs" / "a.yaml"
+    spec.write_text(MINIMAL_SPEC)
+    compile_(project)
+    honest_key = cached_entries(project)["specs/a.yaml"]["key"]
+    spec.write_text(MINIMAL_SPEC.replace("A test pipeline", "Evil pipeline"))
+    compile_(project)
+    stored = json.loads((project / CACHE_DIR / CACHE_FILE).read_text())
+    stored["entries"]["specs/a.yaml"]["key"] = honest_key
+    (project / CACHE_DIR / CACHE_FILE).write_text(json.dumps(stored))
+    spec.write_text(MINIMAL_SPEC)
+    code, output_text = check_(project)
+    assert code == 1, output_text
+    assert '-    description="Evil pipeline",' in output_text
+    assert '+    description="A test pipeline",' in output_text
