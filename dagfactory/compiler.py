@@ -232,6 +232,7 @@ def _check(specs: list[SpecFile], config: Config, cache: CompileCache | None) ->
     defaults = SharedDefaults(config.specs)
     results = [check_spec(spec, config, cache, defaults) for spec in specs]
     _check_unique(results)
+    _check_module_names(results)
     _check_pools(results)
     repo = _check_lineage(results)
     if config.warnings_as_errors:
@@ -258,6 +259,16 @@ def _check_unique(results: list[SpecResult]) -> None:
             )
         else:
             seen[dag_id] = result
+
+
+def _check_module_names(results: list[SpecResult]) -> None:
+    """No output file may shadow a module the DAGs import (see :mod:`dagfactory.shadowing`)."""
+    from dagfactory.shadowing import imported_packages, shadow_diagnostics
+
+    documents = [r.document for r in results if r.document is not None and not has_errors(r.diagnostics)]
+    imported = set().union(*(imported_packages(d.data) for d in documents if isinstance(d.data, dict)))
+    for result in results:
+        result.diagnostics += shadow_diagnostics([(result.spec.display, result.spec.output_relative)], imported)
 
 
 def _check_pools(results: list[SpecResult]) -> None:

@@ -47,6 +47,7 @@ CODES: dict[str, str] = {
     "DF401": "an output file exists that dagfactory did not generate",
     "DF402": "two specs compile to the same output file or dag_id",
     "DF403": "the output cannot be written",
+    "DF404": "an output file would shadow a Python module the DAG files import (stdlib, airflow, a callable's)",
     # Project configuration ([tool.dagfactory] or dagfactory.toml)
     "DF601": "the configuration file cannot be read or is not valid TOML",
     "DF602": "unknown configuration key",
@@ -84,9 +85,11 @@ class Diagnostic:
         return self.severity == "error"
 
     def format_text(self) -> str:
-        text = f"{self.path}:{self.line}:{self.column}: {self.severity}[{self.code}]: {self.message}"
+        # A file name or message with a line break must not forge a second diagnostic line.
+        path, message = printable(self.path), printable(self.message)
+        text = f"{path}:{self.line}:{self.column}: {self.severity}[{self.code}]: {message}"
         if self.hint:
-            text += f"\n  hint: {self.hint}"
+            text += f"\n  hint: {printable(self.hint)}"
         return text
 
     def to_json(self) -> dict[str, object]:
@@ -95,7 +98,7 @@ class Diagnostic:
     def format_github(self) -> str:
         # GitHub workflow commands: data must escape %, CR and LF; properties also , and :
         def esc(value: str, prop: bool = False) -> str:
-            value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+            value = printable(value).replace("%", "%25")
             if prop:
                 value = value.replace(":", "%3A").replace(",", "%2C")
             return value
@@ -105,6 +108,18 @@ class Diagnostic:
             f"::{self.severity} file={esc(self.path, True)},line={self.line},"
             f"col={self.column},title={esc('dagfactory ' + self.code, True)}::{esc(message)}"
         )
+
+
+def printable(text: str) -> str:
+    """``text`` on one line of a terminal, log or source comment: printable characters as they
+    are, every other one (line breaks of any kind, control and format characters, lone
+    surrogates from file names that are not UTF-8) as a Python-style escape."""
+    return text if text.isprintable() else "".join(c if c.isprintable() else _escape(c) for c in text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def did_you_mean(word: str, choices: list[str]) -> str | None:
@@ -127,7 +142,9 @@ def render(diagnostics: Iterable[Diagnostic], fmt: str) -> str:
     """Render diagnostics as ``text``, ``json`` or ``github``; returns '' for none (text)."""
     items = sort_diagnostics(diagnostics)
     if fmt == "json":
-        return json.dumps([d.to_json() for d in items], indent=2, ensure_ascii=False)
+        text = json.dumps([d.to_json() for d in items], indent=2, ensure_ascii=False)
+        # a lone surrogate (a file name that is not UTF-8) cannot be printed: as a JSON \u escape
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
     if fmt == "github":
         return "\n".join(d.format_github() for d in items)
     return "\n".join(d.format_text() for d in items)

@@ -14,6 +14,7 @@ import io
 import tokenize
 from typing import Any
 
+from dagfactory.diagnostics import printable
 from dagfactory.model import AssetRef, Callable, Pipeline, Schedule, Task
 from dagfactory.pycode import (
     Call,
@@ -40,22 +41,7 @@ class RenderError(Exception):
 def header(source: str) -> str:
     """The fixed two header lines, then the spec's path on the third: below the two lines where
     Python looks for a source encoding declaration, so no file name can choose the encoding."""
-    return f"{HEADER}# Source: {comment_text(source)}"
-
-
-def comment_text(text: str) -> str:
-    """``text`` shown inside a one-line comment: printable characters as they are; backslashes and
-    everything else (line breaks of any kind, control and format characters, lone surrogates
-    from undecodable file names) as Python-style escapes, so the comment cannot end early,
-    hide text, or fail to encode, and still reads back unambiguously."""
-    return "".join(char if char.isprintable() and char != "\\" else _escaped(char) for char in text)
-
-
-def _escaped(char: str) -> str:
-    code = ord(char)
-    if char == "\\":
-        return "\\\\"
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+    return f"{HEADER}# Source: {printable(source)}"  # printable: the comment cannot end early
 
 
 @functools.lru_cache(maxsize=1)

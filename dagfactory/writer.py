@@ -129,7 +129,8 @@ def write_atomic(target: Path, text: str) -> None:
     parses a half-written file; the rename is atomic on POSIX file systems.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    # the name cut short: a 255-byte output name plus the temp parts would be too long for the disk
+    fd, temp = tempfile.mkstemp(prefix=f".{target.name[:32]}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)

@@ -131,3 +131,31 @@ def test_readme_lists_every_code() -> None:
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     missing = [code for code in CODES if f"`{code}`" not in readme and f"| {code} " not in readme]
     assert not missing, f"README.md has no row for: {', '.join(missing)}"
+
+
+FORGED = "x.yaml:1:1: error[DF001]: forged"
+
+
+@pytest.mark.parametrize("fmt", ["text", "github", "json"])
+def test_line_breaks_in_a_file_name_forge_no_second_line(project: Path, fmt: str) -> None:
+    """A spec named with a line break (LF, CR, NEL, LS), control and non-UTF-8 bytes: one problem is
+    one line in text and github, and valid UTF-8 JSON naming the real file."""
+    (project / "specs" / "good.yaml").unlink()
+    (project / "specs" / "bad.yaml").unlink()
+    names = [f"a\n{FORGED}", f"b\r::error file=x::{FORGED}", f"c\x85\u2028\x1b[2K{FORGED}", "d\udcff.yaml"]
+    for name in names:
+        (project / "specs" / f"{name}.yaml").write_text("description: [unclosed\n", encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "dagfactory", "validate", "--format", fmt], cwd=project, capture_output=True
+    )
+    assert proc.returncode == 1, proc.stderr
+    stdout = proc.stdout.decode("utf-8")  # strict: every byte printed is UTF-8
+    if fmt == "json":
+        assert sorted(d["path"] for d in json.loads(stdout)) == sorted(f"specs/{n}.yaml" for n in names)
+        return
+    lines = stdout.split("\n")  # what a CI log or terminal takes for lines
+    problems = [line for line in lines if line.startswith(("specs/", "::"))]
+    assert len(problems) == len(names), stdout
+    assert all(re.match(r"^(specs/|::error file=specs/)", line) for line in problems)
+    assert not any(ch in stdout for ch in "\r\x85\u2028\x1b")
+    assert len(lines) == len(names) + 1  # DF001 has no hint line; + the final newline

@@ -1,0 +1,80 @@
+"""Output files that would shadow a Python module.
+
+Airflow puts the DAGs folder on ``sys.path`` (``dagfactory check`` and ``python dag.py`` put
+it first), so a spec named ``pendulum.yaml`` would compile to ``pendulum.py`` right where
+every generated file's ``import pendulum`` looks. Such a name is refused (DF404): the
+standard library's modules, and those the generated files import (Airflow, pendulum, and
+the packages of the specs' callables and class-path operators).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from pathlib import PurePosixPath
+from typing import Any
+
+from dagfactory.diagnostics import Diagnostic
+
+SHADOW_CODE = "DF404"
+# Every generated file imports these (Airflow 2 and 3 alike); datetime is also stdlib.
+ALWAYS_IMPORTED = frozenset({"airflow", "pendulum", "datetime"})
+
+
+def top_level_module(output: PurePosixPath) -> str | None:
+    """The module name an output file takes on ``sys.path``: only a file directly in the output
+    folder has one (a sub-folder has no ``__init__.py``, and never hides a regular package)."""
+    if len(output.parts) != 1 or not output.stem.isidentifier():
+        return None
+    return output.stem
+
+
+def imported_packages(data: dict[str, Any]) -> set[str]:
+    """Top-level packages a validated spec's DAG imports besides :data:`ALWAYS_IMPORTED`:
+    those of its callables (``package.module:function``) and class-path operators."""
+    from dagfactory.operators import CATALOG, COMMON_ARGS, TASK_ONLY_ARGS
+
+    common = {arg.name: arg.kind for arg in COMMON_ARGS + TASK_ONLY_ARGS}
+    found: set[str] = set()
+    sections: list[tuple[Any, dict[str, str | None]]] = [(data.get("default_args"), common)]
+    tasks = data.get("tasks")
+    for task in tasks.values() if isinstance(tasks, dict) else ():
+        operator = task.get("operator") if isinstance(task, dict) else None
+        if not isinstance(operator, str):
+            continue
+        if operator in CATALOG:
+            sections.append((task, common | {arg.name: arg.kind for arg in CATALOG[operator].args}))
+        else:
+            found.add(_package(operator))
+            sections.append((task, common))
+    for values, kinds in sections:
+        for key, value in values.items() if isinstance(values, dict) else ():
+            if kinds.get(key) in ("callable", "callables"):
+                found.update(_package(item) for item in (value if isinstance(value, list) else [value]))
+    return found
+
+
+def _package(import_path: object) -> str:
+    return str(import_path).partition(":")[0].partition(".")[0].strip()
+
+
+def shadow_diagnostics(outputs: Iterable[tuple[str, PurePosixPath]], imported: set[str]) -> list[Diagnostic]:
+    """DF404 for each (spec display path, output path) whose module name is taken."""
+    taken = set(sys.stdlib_module_names) | ALWAYS_IMPORTED | imported
+    found = []
+    for display, output in outputs:
+        name = top_level_module(output)
+        if name in taken:
+            kind = "standard library" if name in sys.stdlib_module_names else "imported"
+            found.append(
+                Diagnostic(
+                    display,
+                    1,
+                    1,
+                    SHADOW_CODE,
+                    f"this spec would compile to {output.as_posix()}, which shadows the {kind} module {name!r} "
+                    "for every DAG in the folder (the DAGs folder is on sys.path)",
+                    hint="rename the spec file or move it into a sub-folder (`dag_id:` keeps the DAG's id)",
+                )
+            )
+    return found
