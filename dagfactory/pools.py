@@ -30,8 +30,11 @@ class Pool:
     description: str = ""
 
     def command(self) -> str:
-        """The shell line that creates (or resizes) this pool, safe to paste whatever the values hold."""
-        return " ".join(["airflow pools set", shlex.quote(self.name), str(self.slots), shlex.quote(self.description)])
+        """The shell line that creates (or resizes) this pool, safe to paste whatever the values hold:
+        quoted for the shell, and after ``--`` so a name or description such as ``--help`` or ``-rf``
+        is never taken for an option of ``airflow``."""
+        words = ["airflow pools set --", shlex.quote(self.name), str(self.slots), shlex.quote(self.description)]
+        return " ".join(words)
 
 
 def declared_pools(data: dict[str, Any]) -> list[Pool]:

@@ -15,6 +15,7 @@ import sys
 import tokenize
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -164,3 +165,21 @@ def test_specs_that_would_shadow_a_module_are_refused_at_their_file(project: Pat
     proc = run_cli("compile", cwd=project)
     assert proc.returncode == 1 and "which shadows the imported module 'pendulum'" in proc.stdout
     assert list((project / "generated_dags").iterdir()) == []
+
+
+# ----------------------------------------------------------------------------- option-like names
+
+
+@pytest.mark.airflow
+def test_option_like_spec_names_validate_compile_and_check(project: Path) -> None:
+    """Specs named `--help.yaml` and `-rf.yaml`: the CLI takes them after `--`, and `dagfactory check`
+    hands their DAG files to its Airflow worker by absolute path (a guard: this held before too)."""
+    for name in ("--help", "-rf"):
+        (project / "specs" / f"{name}.yaml").write_text(MINIMAL_SPEC + f"dag_id: dag{name.replace('-', '_')}\n")
+    proc = run_cli("validate", "--", "--help.yaml", "-rf.yaml", cwd=project / "specs")
+    assert proc.returncode == 0 and "checked 2 specs: 0 errors" in proc.stderr, proc.stdout + proc.stderr
+    proc = run_cli("compile", cwd=project)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert sorted(p.name for p in (project / "generated_dags").iterdir()) == ["--help.py", "-rf.py"]
+    proc = run_cli("check", cwd=project)
+    assert proc.returncode == 0 and "checked 2 specs in Airflow: 0 errors" in proc.stderr, proc.stdout + proc.stderr

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shlex
 import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from dagfactory.pools import Pool, pool_commands
 from tests.conftest import run_cli
@@ -66,14 +71,41 @@ def test_requirements_pools_prints_sorted_quoted_commands_a_shell_reads_back(pro
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert [shlex.split(line) for line in lines] == [
-        ["airflow", "pools", "set", "alpha", "4", hostile],
-        ["airflow", "pools", "set", "zeta", "1", ""],
+        ["airflow", "pools", "set", "--", "alpha", "4", hostile],
+        ["airflow", "pools", "set", "--", "zeta", "1", ""],
     ]
     # A real shell gives the hostile description back as one argument, unexpanded.
-    echoed = subprocess.run(["sh", "-c", lines[0].replace("airflow pools set", "printf '%s\\n'")], capture_output=True)
+    echoed = subprocess.run(
+        ["sh", "-c", lines[0].replace("airflow pools set --", "printf '%s\\n'")], capture_output=True
+    )
     assert echoed.stdout.decode().splitlines() == ["alpha", "4", hostile]
 
 
 def test_pool_commands_keep_one_line_per_pool() -> None:
     pools = [Pool("b", 1), Pool("a", 2, "x y"), Pool("b", 1)]
-    assert pool_commands(pools) == ["airflow pools set a 2 'x y'", "airflow pools set b 1 ''"]
+    assert pool_commands(pools) == ["airflow pools set -- a 2 'x y'", "airflow pools set -- b 1 ''"]
+
+
+@pytest.mark.airflow
+def test_option_like_pool_names_and_descriptions_reach_airflow_as_values(project: Path) -> None:
+    """A pool named ``--help`` described as ``-rf``: Airflow's own CLI parser reads the printed line
+    as that pool, not as options (the line puts them after ``--``)."""
+    _write(project, "one", pools='pools:\n  "--help": {slots: 3, description: "-rf"}\n  -x: {slots: 1}\n')
+    result = run_cli("requirements", "--pools", "specs", cwd=project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    parse = (
+        "import json, shlex, sys\n"
+        "from airflow.cli.cli_parser import get_parser\n"
+        "for line in sys.stdin.read().splitlines():\n"
+        "    args = get_parser().parse_args(shlex.split(line)[1:])\n"
+        "    print(json.dumps([args.subcommand, args.pool, args.slots, args.description]))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")} | {"AIRFLOW_HOME": str(project / "home")}
+    parsed = subprocess.run(
+        [sys.executable, "-c", parse], input=result.stdout, capture_output=True, text=True, env=env, timeout=300
+    )
+    assert parsed.returncode == 0, parsed.stderr[-3000:]
+    assert [json.loads(line) for line in parsed.stdout.splitlines()] == [
+        ["set", "--help", 3, "-rf"],
+        ["set", "-x", 1, ""],
+    ]

@@ -37,7 +37,7 @@ def project(tmp_path: Path) -> Path:
 def test_manifest_declares_both_hooks() -> None:
     hooks = {hook["id"]: hook for hook in yaml.safe_load((PROJECT_ROOT / ".pre-commit-hooks.yaml").read_text())}
     assert set(hooks) == {"dagfactory-validate", "dagfactory-compile"}
-    assert hooks["dagfactory-validate"]["entry"] == "dagfactory validate"
+    assert hooks["dagfactory-validate"]["entry"] == "dagfactory validate --"
     assert hooks["dagfactory-validate"]["pass_filenames"] is True
     assert hooks["dagfactory-compile"]["entry"] == "dagfactory compile --exit-non-zero-on-change"
     assert hooks["dagfactory-compile"]["pass_filenames"] is False
@@ -51,6 +51,24 @@ def test_try_repo_fails_on_a_bad_spec_with_its_line(repo: HookRepo, project: Pat
     assert result.returncode == 1, result.stdout + result.stderr
     assert "specs/sales.yaml:10:5: error[DF101]" in result.stdout
     assert "bash_comand" in result.stdout
+
+
+def test_validate_hook_takes_option_like_file_names_as_files(repo: HookRepo, tmp_path: Path) -> None:
+    """With `files:` widened to every YAML file, specs named `--help.yaml` and `-rf.yaml` at the
+    root reach `dagfactory validate` as files (after `--`), never as its options."""
+    root = init_repo(tmp_path / "project")
+    (root / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {repo.path.as_posix()}\n    rev: {repo.rev}\n    hooks:\n"
+        "      - id: dagfactory-validate\n        files: '^-.*\\.yaml$'\n",
+        encoding="utf-8",
+    )
+    (root / "--help.yaml").write_text(BAD_SPEC, encoding="utf-8")
+    (root / "-rf.yaml").write_text(GOOD_SPEC.replace("bash_command", "bash_comand"), encoding="utf-8")
+    git(root, "add", "-A")
+    result = pre_commit(repo, root, "run", "dagfactory-validate", "--all-files")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "--help.yaml:10:5: error[DF101]" in result.stdout
+    assert "-rf.yaml:10:5: error[DF101]" in result.stdout
 
 
 def test_validate_hook_fails_on_a_bad_spec_with_its_line(repo: HookRepo, project: Path) -> None:
