@@ -8,6 +8,11 @@ assets) is the same, *and* its output file still holds exactly what was written.
 Anything else is compiled afresh, so the cache can make a compile faster but never
 different. It lives in ``.dagfactory_cache/`` beside the project configuration
 (or in the working directory), and is safe to delete at any time.
+
+Its entries are keyed with a random per-user key kept outside every project
+(:func:`machine_key`): a cache file that came from anywhere else (committed to the
+repository, restored by CI, edited to vouch for a hand-made DAG) never matches, so
+it can never decide what a compile writes. ``compile --check`` does not read it at all.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from dagfactory.loader import Document, NodeInfo
 
 CACHE_DIR = ".dagfactory_cache"
 CACHE_FILE = "compile-v4.json"  # v4: positions are no longer stored
+KEY_FILE = "cache-key"  # in the user's cache folder (XDG_CACHE_HOME or ~/.cache), under dagfactory/
 
 
 def _sha(data: bytes) -> str:
@@ -39,6 +45,26 @@ def compiler_fingerprint() -> str:
     for path in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".jinja") and p.is_file()):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def machine_key() -> bytes | None:
+    """This user's random cache key, made on first use (readable by the user only); None when it
+    can be neither read nor made (then nothing is cached)."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dagfactory"
+    path = base / KEY_FILE
+    try:
+        base.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            key = path.read_bytes()
+        else:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(os.urandom(32))
+            key = path.read_bytes()  # what a racing first run wrote, if it won
+    except (OSError, RuntimeError):  # RuntimeError: no home folder to find
+        return None
+    return key if len(key) == 32 else None
 
 
 def context_fingerprint(documents: list[Document]) -> str:
@@ -91,9 +117,14 @@ class _LazyNodes(dict):  # type: ignore[type-arg]
 class CompileCache:
     def __init__(self, folder: Path, settings: str):
         self.file = folder / CACHE_DIR / CACHE_FILE
-        self.salt = _sha(f"{compiler_fingerprint()}\0{settings}".encode())
+        key = machine_key()
+        self._secret = _sha(f"{compiler_fingerprint()}\0{settings}\0".encode() + (key or b""))
+        self.salt = _sha(b"stored\0" + self._secret.encode())  # names the secret in the file, never reveals it
         self.entries: dict[str, dict[str, Any]] = {}
         self.dirty = False
+        self.enabled = key is not None
+        if not self.enabled:
+            return
         try:
             stored = json.loads(self.file.read_text(encoding="utf-8"))
             if stored.get("salt") == self.salt:
@@ -102,7 +133,7 @@ class CompileCache:
             pass  # no cache, or an unreadable one: compile everything
 
     def _key(self, display: str, raw: bytes) -> str:
-        return _sha(self.salt.encode() + b"\0" + display.encode() + b"\0" + raw)
+        return _sha(self._secret.encode() + b"\0" + display.encode("utf-8", "surrogateescape") + b"\0" + raw)
 
     def restore(
         self, display: str, path: Path, defaults: list[Path], positions: Callable[[], dict[Any, NodeInfo]]
@@ -161,7 +192,7 @@ class CompileCache:
 
     def save(self) -> None:
         """Write atomically; a cache that cannot be written is simply not kept."""
-        if not self.dirty:
+        if not self.dirty or not self.enabled:
             return
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)

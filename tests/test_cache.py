@@ -174,3 +174,41 @@ def test_check_fails_when_cache_and_output_both_come_from_another_spec(project: 
     assert code == 1, output_text
     assert '-    description="Evil pipeline",' in output_text
     assert '+    description="A test pipeline",' in output_text
+
+
+def test_a_cache_made_elsewhere_never_decides_what_compile_writes(project: Path, tmp_path: Path):
+    """The attack above against a plain `compile`, with the cache made on the attacker's machine (their
+    own cache key) and committed: on this machine it matches nothing, so the honest spec is compiled."""
+    attacker = {"XDG_CACHE_HOME": str(tmp_path / "attacker")}
+    spec = project / "specs" / "a.yaml"
+    spec.write_text(MINIMAL_SPEC)
+    assert run_cli("compile", cwd=project, env=attacker).returncode == 0
+    honest_key = cached_entries(project)["specs/a.yaml"]["key"]
+    spec.write_text(MINIMAL_SPEC.replace("A test pipeline", "Evil pipeline"))
+    assert run_cli("compile", cwd=project, env=attacker).returncode == 0
+    stored = json.loads((project / CACHE_DIR / CACHE_FILE).read_text())
+    stored["entries"]["specs/a.yaml"]["key"] = honest_key
+    (project / CACHE_DIR / CACHE_FILE).write_text(json.dumps(stored))
+    spec.write_text(MINIMAL_SPEC)
+    victim = run_cli("compile", cwd=project, env={"XDG_CACHE_HOME": str(tmp_path / "victim")})
+    assert victim.returncode == 0 and "1 written" in victim.stderr, victim.stderr
+    assert 'description="A test pipeline"' in (project / "generated_dags" / "a.py").read_text()
+    assert (tmp_path / "victim" / "dagfactory" / "cache-key").stat().st_mode & 0o777 == 0o600
+
+
+def test_no_cache_key_means_no_cache_not_a_failure(project: Path, tmp_path: Path):
+    (tmp_path / "not_a_folder").write_text("")
+    env = {"XDG_CACHE_HOME": str(tmp_path / "not_a_folder")}
+    (project / "specs" / "a.yaml").write_text(MINIMAL_SPEC)
+    for _ in range(2):
+        assert "1 written" in run_cli("compile", "--out", str(tmp_path / "out"), cwd=project, env=env).stderr
+        (tmp_path / "out" / "a.py").unlink()
+    assert not (project / CACHE_DIR).exists()
+
+
+def test_a_spec_whose_name_is_not_utf8_is_cached(project: Path):
+    import os
+
+    (project / "specs" / os.fsdecode(b"a\xff.yaml")).write_text(MINIMAL_SPEC)
+    assert "1 written" in compile_(project)
+    assert "0 written, 1 unchanged" in compile_(project)
