@@ -23,7 +23,7 @@ from dagfactory.cli_common import (
 )
 from dagfactory.cli_lineage import register as register_lineage_commands
 from dagfactory.cli_tools import register as register_tools_commands
-from dagfactory.diagnostics import Diagnostic, has_errors
+from dagfactory.diagnostics import Diagnostic, has_errors, printable
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -72,7 +72,7 @@ def validate(
     if verbose and fmt == "text":
         for result in results:
             if not result.diagnostics:
-                click.echo(f"ok {result.spec.display}", err=True)
+                click.echo(f"ok {printable(result.spec.display)}", err=True)
     if fmt == "text" and not quiet:
         click.echo(f"checked {len(specs)} spec{'s' * (len(specs) != 1)}: {_errors_summary(diagnostics)}", err=True)
     sys.exit(EXIT_ERRORS if has_errors(diagnostics) else EXIT_OK)
@@ -193,10 +193,10 @@ def compile_command(
         sys.exit(EXIT_ERRORS)
     if verbose and not quiet:
         for target in plan.write:
-            click.echo(f"wrote {target.as_posix()}", err=True)
+            click.echo(f"wrote {printable(target.as_posix())}", err=True)
     if not quiet:
         for target in plan.remove:
-            click.echo(f"removed {target.as_posix()} (its spec is gone)", err=True)
+            click.echo(f"removed {printable(target.as_posix())} (its spec is gone)", err=True)
         elapsed = time.perf_counter() - started
         click.echo(
             f"compiled {len(specs)} spec{'s' * (len(specs) != 1)} into {out_dir.as_posix()}: "

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from dagfactory.diagnostics import Diagnostic
+from dagfactory.diagnostics import Diagnostic, printable
 
 # The first two lines of every generated file: fixed text, because Python reads a source
 # encoding declaration (PEP 263) on either line; anything spec-derived goes below them.
@@ -111,14 +111,11 @@ def diff(plan_: Plan) -> str:
     chunks: list[str] = []
     for target, text in plan_.write.items():
         old = target.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True) if target.exists() else []
-        chunks.extend(
-            difflib.unified_diff(
-                old, text.splitlines(keepends=True), f"a/{target.as_posix()}", f"b/{target.as_posix()}"
-            )
-        )
+        name = printable(target.as_posix())  # a line break in a file name must not forge diff lines
+        chunks.extend(difflib.unified_diff(old, text.splitlines(keepends=True), f"a/{name}", f"b/{name}"))
     for target in plan_.remove:
         old = target.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)
-        chunks.extend(difflib.unified_diff(old, [], f"a/{target.as_posix()}", "/dev/null"))
+        chunks.extend(difflib.unified_diff(old, [], f"a/{printable(target.as_posix())}", "/dev/null"))
     return "".join(chunks)
 
 

@@ -183,3 +183,24 @@ def test_option_like_spec_names_validate_compile_and_check(project: Path) -> Non
     assert sorted(p.name for p in (project / "generated_dags").iterdir()) == ["--help.py", "-rf.py"]
     proc = run_cli("check", cwd=project)
     assert proc.returncode == 0 and "checked 2 specs in Airflow: 0 errors" in proc.stderr, proc.stdout + proc.stderr
+
+
+def test_file_names_forge_no_lines_in_compile_reports_and_diffs(project: Path) -> None:
+    """`compile -v` names each file written, `compile --check` prints a diff: one line per file header,
+    whatever line breaks or undecodable bytes the spec's name holds."""
+    names = ["a\nwrote forged.py", "b\r+++ forged.py", os.fsdecode(b"c\xff\xfe")]
+    for name in names:
+        (project / "specs" / f"{name}.yaml").write_text(MINIMAL_SPEC + f"dag_id: dag_{names.index(name)}\n")
+    proc = subprocess.run([sys.executable, "-m", "dagfactory", "compile", "-v"], cwd=project, capture_output=True)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.decode("utf-8").split("\n")  # strict: all UTF-8
+    assert [line.split(" ", 1)[0] for line in lines if line] == ["wrote"] * 3 + ["compiled"]
+    assert not any("\r" in line for line in lines)
+    (project / "specs" / f"{names[0]}.yaml").write_text(MINIMAL_SPEC.replace("A test", "Another") + "dag_id: dag_0\n")
+    proc = subprocess.run([sys.executable, "-m", "dagfactory", "compile", "--check"], cwd=project, capture_output=True)
+    assert proc.returncode == 1, proc.stderr
+    diff = proc.stdout.decode("utf-8").split("\n")
+    assert [line for line in diff if line.startswith(("--- ", "+++ "))] == [
+        "--- a/generated_dags/a\\x0awrote forged.py.py",
+        "+++ b/generated_dags/a\\x0awrote forged.py.py",
+    ]
