@@ -263,12 +263,14 @@ def _check_unique(results: list[SpecResult]) -> None:
 
 def _check_module_names(results: list[SpecResult]) -> None:
     """No output file may shadow a module the DAGs import (see :mod:`dagfactory.shadowing`)."""
-    from dagfactory.shadowing import imported_packages, shadow_diagnostics
+    from dagfactory.shadowing import imported_packages, shadow_diagnostic, taken_names
 
     documents = [r.document for r in results if r.document is not None and not has_errors(r.diagnostics)]
-    imported = set().union(*(imported_packages(d.data) for d in documents if isinstance(d.data, dict)))
+    taken = taken_names(set().union(*(imported_packages(d.data) for d in documents if isinstance(d.data, dict))))
     for result in results:
-        result.diagnostics += shadow_diagnostics([(result.spec.display, result.spec.output_relative)], imported)
+        found = shadow_diagnostic(result.spec.display, result.spec.output_relative, taken)
+        if found is not None:
+            result.diagnostics.append(found)
 
 
 def _check_pools(results: list[SpecResult]) -> None:

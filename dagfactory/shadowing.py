@@ -10,7 +10,6 @@ the packages of the specs' callables and class-path operators).
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -58,23 +57,23 @@ def _package(import_path: object) -> str:
     return str(import_path).partition(":")[0].partition(".")[0].strip()
 
 
-def shadow_diagnostics(outputs: Iterable[tuple[str, PurePosixPath]], imported: set[str]) -> list[Diagnostic]:
-    """DF404 for each (spec display path, output path) whose module name is taken."""
-    taken = set(sys.stdlib_module_names) | ALWAYS_IMPORTED | imported
-    found = []
-    for display, output in outputs:
-        name = top_level_module(output)
-        if name in taken:
-            kind = "standard library" if name in sys.stdlib_module_names else "imported"
-            found.append(
-                Diagnostic(
-                    display,
-                    1,
-                    1,
-                    SHADOW_CODE,
-                    f"this spec would compile to {output.as_posix()}, which shadows the {kind} module {name!r} "
-                    "for every DAG in the folder (the DAGs folder is on sys.path)",
-                    hint="rename the spec file or move it into a sub-folder (`dag_id:` keeps the DAG's id)",
-                )
-            )
-    return found
+def taken_names(imported: set[str]) -> frozenset[str]:
+    """Module names no output file may take, given the packages the specs' DAGs import."""
+    return frozenset(sys.stdlib_module_names) | ALWAYS_IMPORTED | imported
+
+
+def shadow_diagnostic(display: str, output: PurePosixPath, taken: frozenset[str]) -> Diagnostic | None:
+    """DF404 at the spec ``display`` when its ``output`` file's module name is ``taken``."""
+    name = top_level_module(output)
+    if name not in taken:
+        return None
+    kind = "standard library" if name in sys.stdlib_module_names else "imported"
+    return Diagnostic(
+        display,
+        1,
+        1,
+        SHADOW_CODE,
+        f"this spec would compile to {output.as_posix()}, which shadows the {kind} module {name!r} "
+        "for every DAG in the folder (the DAGs folder is on sys.path)",
+        hint="rename the spec file or move it into a sub-folder (`dag_id:` keeps the DAG's id)",
+    )
