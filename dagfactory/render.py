@@ -20,6 +20,7 @@ from dagfactory.pycode import (
     block_string_literal,
     call_block,
     identifier,
+    is_reserved,
     literal,
     python_name,
 )
@@ -85,17 +86,32 @@ def _isort_key(name: str) -> tuple[int, str, str]:
     return kind, name.lower(), name
 
 
+# Names the template itself binds or uses, and the modules imported whole (``import pendulum``):
+# no import alias or task variable may take them.
+TEMPLATE_NAMES = frozenset({"dag", "DOC_MD"})
+PLAIN_IMPORTS = frozenset({"pendulum"})
+
+
 class _Imports:
+    """The file's imports and every local name they bind: one allocator, so an operator
+    class, a callable and a task variable can never share a name, nor shadow a builtin."""
+
     def __init__(self) -> None:
         self.names: dict[tuple[str, str], str] = {}  # (module, attr) -> local name
-        self.taken: set[str] = {"dag", "DOC_MD"}
+        self.taken: set[str] = set(TEMPLATE_NAMES | PLAIN_IMPORTS)
 
     def add(self, module: str, attr: str) -> PyCode:
         key = (module, attr)
         if key not in self.names:
-            local = attr
-            if local in self.taken:
+            if not module:  # `import pendulum`: its name is reserved from the start
+                assert attr in PLAIN_IMPORTS, attr
+                local = attr
+            elif attr in self.taken or is_reserved(attr):
+                # Same attribute from another module, a builtin or a template name: alias it
+                # after its module, e.g. `from etl.hooks import notify as hooks_notify`.
                 local = python_name(f"{module.rsplit('.', 1)[-1]}_{attr}", self.taken)
+            else:
+                local = attr
             self.taken.add(local)
             self.names[key] = local
         return identifier(self.names[key])
@@ -187,7 +203,8 @@ class _Renderer:
         args.append(("doc_md", PyCode("DOC_MD")))
         return [(identifier(k), argument(f"{k}=", v, 1)) for k, v in args]
 
-    def task(self, task: Task, var: PyCode) -> dict[str, Any]:
+    def task(self, task: Task) -> PyCode:
+        """The operator call of ``task`` (its imports recorded)."""
         module, class_name = task.module, task.class_name
         if task.operator is not None:
             module, class_name = self.target.operator_path(task.operator.name, module, class_name)
@@ -201,7 +218,7 @@ class _Renderer:
             parts.append(("inlets=", self.value(inlets)))
         if outlets:
             parts.append(("outlets=", self.value(outlets)))
-        return {"var": var, "call": call_block(cls, parts, 1)}
+        return call_block(cls, parts, 1)
 
     def edges(self, names: dict[str, PyCode]) -> list[PyCode]:
         lines = []
@@ -229,11 +246,12 @@ class _Renderer:
 
     def render(self) -> str:
         self.imports.add(*self.target.dag_import)
-        taken = set(self.imports.taken) | {"DAG", self.target.asset_import[1], "pendulum", "timedelta"}
-        names = {t.task_id: python_name(t.task_id, taken) for t in self.p.tasks}
-        self.imports.taken |= set(names.values())
         dag_args = self.dag_args()
-        tasks = [self.task(t, names[t.task_id]) for t in self.p.tasks]
+        calls = [self.task(t) for t in self.p.tasks]
+        # Every import is known now: task variables take the names left free.
+        taken = set(self.imports.taken)
+        names = {t.task_id: python_name(t.task_id, taken) for t in self.p.tasks}
+        tasks = [{"var": names[t.task_id], "call": call} for t, call in zip(self.p.tasks, calls)]
         context = {
             "header": PyCode(header(self.p.source)),
             "doc_md": block_string_literal(render_doc(self.p)),
