@@ -3,12 +3,11 @@
 The render data is built here as :class:`PyCode` (escaped by construction);
 the Jinja2 template only lays it out. The template's ``finalize`` hook escapes
 anything that is not PyCode, so a template edit cannot print a raw spec value.
-The result is ``ast.parse``d before anyone writes it.
+The result is compiled (to bytecode, discarded) before anyone writes it.
 """
 
 from __future__ import annotations
 
-import ast
 import functools
 from typing import Any
 
@@ -337,8 +336,8 @@ def render_doc(p: Pipeline) -> str:
 
 def render_pipeline(pipeline: Pipeline, target: Target = DEFAULT_TARGET) -> str:
     text = _Renderer(pipeline, target).render()
-    try:
-        ast.parse(text)
-    except SyntaxError as exc:  # never the user's fault: the escaping failed
+    try:  # compile, not ast.parse: it also refuses what only the compiler checks (`__debug__ = ...`)
+        compile(text, pipeline.source, "exec", dont_inherit=True)
+    except SyntaxError as exc:  # never the user's fault: the escaping or the naming failed
         raise RenderError(f"generated code does not parse ({exc.msg} at line {exc.lineno})") from exc
     return text

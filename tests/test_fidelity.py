@@ -158,3 +158,14 @@ def test_two_specs_with_one_output_file_are_df402(tmp_path: Path, names: tuple[s
     later = sorted(names)[1]
     assert (code, path) == ("DF402", f"specs/{later}")
     assert f"as specs/{sorted(names)[0]} does" in message
+
+
+def test_the_render_guard_compiles_so_it_also_refuses_what_ast_parse_accepts(tmp_path: Path, monkeypatch) -> None:
+    """`__debug__ = ...` parses, but no Python compiles it: were naming ever to fail again,
+    the guard reports a compiler bug instead of writing a file Airflow cannot import."""
+    from dagfactory import pycode
+    from dagfactory.render import RenderError
+
+    monkeypatch.setattr(pycode, "is_reserved", lambda name: False)
+    with pytest.raises(RenderError, match="assign to __debug__"):
+        compile_project(tmp_path, {"p.yaml": MINIMAL_HEAD + "tasks:\n  __debug__: {operator: empty}\n"})
