@@ -57,6 +57,13 @@ HELPER_MODULES = ("a", "b", "deep.c")
 FUNCTIONS = [n for n in TRAP_NAMES if not n.startswith("__")] + ["ok"]
 
 DURATIONS = [("30s", 30), ("5m", 300), ("1h30m", 5400), ("PT5M", 300), (90, 90), ("2d", 172800), ("250ms", 0.25)]
+# schedule (as JSON) -> (schedule_kind, schedule) as the Airflow 3 dump shows it
+SCHEDULES = {
+    '"@daily"': ("preset", "@daily"),
+    "null": ("none", None),
+    '"0 6 * * 1-5"': ("cron", "0 6 * * 1-5"),
+    '{"every": "1h30m"}': ("timedelta", 5400),
+}
 TRIGGER_RULES = ["all_success", "all_done", "one_failed", "none_failed", "always"]
 CLASS_PATHS = {
     "bash": "airflow.providers.standard.operators.bash.BashOperator",
@@ -211,7 +218,7 @@ def pipelines(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
         "description": draw(nonempty_text),
         "owner": owner,
         "business_owner": {"name": draw(nonempty_text)},
-        "schedule": draw(st.sampled_from(["@daily", None, "0 6 * * 1-5", {"every": "1h30m"}])),
+        "schedule": json.loads(draw(st.sampled_from(sorted(SCHEDULES)))),
         "start_date": "2024-01-01",
         "timezone": draw(st.sampled_from(["UTC", "Asia/Seoul"])),
         "tags": draw(st.lists(st.from_regex(r"[a-z][a-z0-9-]{0,8}", fullmatch=True), max_size=3, unique=True)),
@@ -222,7 +229,13 @@ def pipelines(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
         spec["default_args"] = default_args
     if edges:
         spec["edges"] = edges
-    dag = {"description": spec["description"], "params": dag_params}
+    dag = {
+        "description": spec["description"],
+        "params": dag_params,
+        "schedule": SCHEDULES[json.dumps(spec["schedule"])],
+        "tags": sorted(spec["tags"]),
+        "timezone": spec["timezone"],
+    }
     return spec, {"tasks": expected, "dag": dag, "refused": None}
 
 
@@ -319,6 +332,8 @@ def assert_faithful(bag: dict[str, Any], compiled: dict[str, Any], root: Path, c
         if check_dag:
             assert dag["description"] == expected["dag"]["description"], where
             assert same(dag["params"], expected["dag"]["params"]), where
+            assert (dag["schedule_kind"], dag["schedule"]) == expected["dag"]["schedule"], where
+            assert (dag["tags"], dag["timezone"]) == (expected["dag"]["tags"], expected["dag"]["timezone"]), where
         assert sorted(dag["tasks"]) == sorted(expected["tasks"]), where
         for tid, want in expected["tasks"].items():
             got = dag["tasks"][tid]
