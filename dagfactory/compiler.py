@@ -242,11 +242,22 @@ def _check(specs: list[SpecFile], config: Config, cache: CompileCache | None) ->
 
 
 def _check_unique(results: list[SpecResult]) -> None:
-    """Two specs may not claim the same dag_id (Airflow would keep only one)."""
+    """Two specs may not claim the same dag_id (Airflow would keep only one), nor the same
+    output file (``x.yaml`` and ``x.yml``; or ``X.yaml`` and ``x.yaml``, one file on the
+    case-insensitive file systems of macOS and Windows): the later one is reported."""
     seen: dict[str, SpecResult] = {}
+    outputs: dict[str, SpecResult] = {}
     for result in results:
         doc = result.document
         if doc is None or not isinstance(doc.data, dict) or has_errors(result.diagnostics):
+            continue
+        output = result.spec.output_relative.as_posix()
+        first_output = outputs.setdefault(output.casefold(), result)
+        if first_output is not result:
+            shown = first_output.spec.display
+            message = f"this spec compiles to {output}, as {shown} does"
+            hint = "rename one of the two spec files (the output file is named after the spec)"
+            result.diagnostics.append(doc.diagnostic((), "DF402", message, hint=hint))
             continue
         dag_id = doc.data.get("dag_id") or result.spec.relative.stem
         if dag_id in seen:

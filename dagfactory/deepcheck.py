@@ -103,9 +103,7 @@ def _file_diagnostics(result: SpecResult, tasks: dict[str, Any], import_error: s
         task = pipeline.task(task_id)
         where = f"task {task_id!r}: {found['class']}"
         if found.get("error"):
-            out.append(
-                doc.diagnostic(("tasks", task_id, "operator"), "DF502", f"{where} cannot be imported: {found['error']}")
-            )
+            out.append(doc.diagnostic(("tasks", task_id, "operator"), "DF502", f"{where} {found['error']}"))
             continue
         for keyword in found["rejected"]:
             key = _spec_key(task, keyword)
@@ -122,6 +120,11 @@ def _file_diagnostics(result: SpecResult, tasks: dict[str, Any], import_error: s
             out.append(doc.diagnostic(("tasks", task_id), "DF501", f"{where} needs the argument {name!r}", key=True))
     if import_error and not out:
         out.append(_import_error(result, import_error))
+    if not import_error and not out:  # loaded, yet a task is not in the DAG: its class is no operator
+        for task_id, found in tasks.items():
+            if not found["loaded"]:
+                message = f"task {task_id!r}: {found['class']} made no Airflow task; is it an operator class?"
+                out.append(doc.diagnostic(("tasks", task_id, "operator"), "DF502", message))
     return out
 
 
@@ -182,14 +185,28 @@ def _check_task(spec: dict[str, Any]) -> dict[str, Any]:
     try:
         cls = getattr(importlib.import_module(spec["module"]), spec["class_name"])
     except Exception as exc:  # noqa: BLE001 - reported at the spec's line
-        return found | {"error": f"{type(exc).__name__}: {exc}"}
-    accepted, required = signature_names(cls)
+        return found | {"error": f"cannot be imported: {type(exc).__name__}: {exc}"}
+    path = f"{spec['module']}.{spec['class_name']}"
+    if not isinstance(cls, type):  # `operator: os.path.join` names a function, not a class
+        return found | {"error": f"is not a class: {path} is a {type(cls).__name__}"}
+    try:
+        accepted, required = signature_names(cls)
+    except (TypeError, ValueError) as exc:  # classes written in C have no readable signature
+        return found | {"error": f"is not an Airflow operator: the signature of {path} cannot be read ({exc})"}
     given = set(spec["args"]) | {"task_id"}
     return found | {
         "accepted": accepted,
         "rejected": [a for a in spec["args"] if a not in accepted],
         "missing": [r for r in required if r not in given],
     }
+
+
+def _loaded_tasks(bag: Any) -> dict[str, list[str]]:
+    """The task ids of each file's DAGs as the DagBag holds them (file -> ids)."""
+    loaded: dict[str, list[str]] = {}
+    for dag in bag.dags.values():
+        loaded.setdefault(os.path.realpath(dag.fileloc), []).extend(dag.task_ids)
+    return loaded
 
 
 def _worker(manifest_path: str) -> dict[str, Any]:
@@ -200,8 +217,12 @@ def _worker(manifest_path: str) -> dict[str, Any]:
     from airflow.dag_processing.dagbag import DagBag
 
     bag = DagBag(dag_folder=manifest["folder"])
-    tasks = {file: {t["task_id"]: _check_task(t) for t in specs} for file, specs in manifest["files"].items()}
-    return {"import_errors": dict(bag.import_errors), "tasks": tasks}
+    loaded = _loaded_tasks(bag)
+    tasks = {}
+    for file, specs in manifest["files"].items():
+        present = set(loaded.get(os.path.realpath(file), ()))
+        tasks[file] = {t["task_id"]: _check_task(t) | {"loaded": t["task_id"] in present} for t in specs}
+    return {"import_errors": {str(k): str(v) for k, v in bag.import_errors.items()}, "tasks": tasks}
 
 
 def main(argv: list[str]) -> int:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from dagfactory.graph import TaskGraph
-from dagfactory.operators import CATALOG, COMMON_ARGS, TASK_ONLY_ARGS, Operator
+from dagfactory.operators import CATALOG, COMMON_ARGS, TASK_ONLY_ARGS, Operator, class_path_arg_kind
 from dagfactory.operators.args import embed_files
 from dagfactory.values import Duration, parse_date, parse_duration, parse_import_path
 
@@ -152,6 +152,7 @@ def _task(task_id: str, data: dict[str, Any], base: Path) -> Task:
         module, class_name = operator.module, operator.class_name
     else:
         module, _, class_name = name.rpartition(".")
+        kinds |= {k: kind for k in data if k not in kinds and (kind := class_path_arg_kind(k))}
     skip = {"operator", "inputs", "outputs", "doc_md"}
     pairs = [(k, v) for k, v in data.items() if k not in skip]
     if operator:

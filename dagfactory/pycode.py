@@ -10,6 +10,7 @@ files are stable under the formatter.
 
 from __future__ import annotations
 
+import builtins
 import keyword
 import math
 import re
@@ -100,21 +101,36 @@ def block_string_literal(value: str) -> PyCode:
     return PyCode('"""\\\n' + _NEEDS_ESCAPE.sub(escape, value) + '"""')
 
 
+# Names generated code must never bind: keywords and soft keywords (``match``, ``type``, ``_``),
+# and builtins, which the generated file itself may call (``float("nan")``) and whose
+# shadowing would make any later use mean something else.
+RESERVED_NAMES = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(dir(builtins))
+
+
+def is_reserved(name: str) -> bool:
+    """A keyword, a builtin or a dunder (``__debug__`` cannot even be assigned)."""
+    return name in RESERVED_NAMES or (len(name) > 4 and name.startswith("__") and name.endswith("__"))
+
+
 def identifier(name: str) -> PyCode:
-    if not name.isidentifier() or keyword.iskeyword(name):
+    """``name`` as Python reads it. Python compares identifiers after NFKC normalisation
+    (``ﬁle`` is ``file``), so a name that normalisation changes is refused: it would not be
+    the name the compiler believes it emits."""
+    if not name.isidentifier() or keyword.iskeyword(name) or unicodedata.normalize("NFKC", name) != name:
         raise ValueError(f"not a usable Python identifier: {name!r}")
     return PyCode(name)
 
 
 def python_name(text: str, taken: set[str]) -> PyCode:
-    """A fresh variable name derived from ``text``, not in ``taken`` (which it extends)."""
+    """A fresh variable name derived from ``text``, neither in ``taken`` (which it extends)
+    nor reserved (:func:`is_reserved`)."""
     base = re.sub(r"\W", "_", text, flags=re.ASCII) or "task"
     if base[0].isdigit():
         base = "task_" + base
-    if keyword.iskeyword(base) or base in taken:
+    if is_reserved(base) or base in taken:
         base = base + "_task"
     name, n = base, 2
-    while name in taken:
+    while name in taken or is_reserved(name):
         name, n = f"{base}_{n}", n + 1
     taken.add(name)
     return PyCode(name)

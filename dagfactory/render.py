@@ -3,12 +3,12 @@
 The render data is built here as :class:`PyCode` (escaped by construction);
 the Jinja2 template only lays it out. The template's ``finalize`` hook escapes
 anything that is not PyCode, so a template edit cannot print a raw spec value.
-The result is parsed, as the bytes that will be written, before anyone writes it.
+The result is compiled (to bytecode, discarded), as the bytes that will be written,
+before anyone writes it.
 """
 
 from __future__ import annotations
 
-import ast
 import functools
 import io
 import tokenize
@@ -23,6 +23,7 @@ from dagfactory.pycode import (
     block_string_literal,
     call_block,
     identifier,
+    is_reserved,
     literal,
     python_name,
 )
@@ -89,17 +90,32 @@ def _isort_key(name: str) -> tuple[int, str, str]:
     return kind, name.lower(), name
 
 
+# Names the template itself binds or uses, and the modules imported whole (``import pendulum``):
+# no import alias or task variable may take them.
+TEMPLATE_NAMES = frozenset({"dag", "DOC_MD"})
+PLAIN_IMPORTS = frozenset({"pendulum"})
+
+
 class _Imports:
+    """The file's imports and every local name they bind: one allocator, so an operator
+    class, a callable and a task variable can never share a name, nor shadow a builtin."""
+
     def __init__(self) -> None:
         self.names: dict[tuple[str, str], str] = {}  # (module, attr) -> local name
-        self.taken: set[str] = {"dag", "DOC_MD"}
+        self.taken: set[str] = set(TEMPLATE_NAMES | PLAIN_IMPORTS)
 
     def add(self, module: str, attr: str) -> PyCode:
         key = (module, attr)
         if key not in self.names:
-            local = attr
-            if local in self.taken:
+            if not module:  # `import pendulum`: its name is reserved from the start
+                assert attr in PLAIN_IMPORTS, attr
+                local = attr
+            elif attr in self.taken or is_reserved(attr):
+                # Same attribute from another module, a builtin or a template name: alias it
+                # after its module, e.g. `from etl.hooks import notify as hooks_notify`.
                 local = python_name(f"{module.rsplit('.', 1)[-1]}_{attr}", self.taken)
+            else:
+                local = attr
             self.taken.add(local)
             self.names[key] = local
         return identifier(self.names[key])
@@ -191,7 +207,8 @@ class _Renderer:
         args.append(("doc_md", PyCode("DOC_MD")))
         return [(identifier(k), argument(f"{k}=", v, 1)) for k, v in args]
 
-    def task(self, task: Task, var: PyCode) -> dict[str, Any]:
+    def task(self, task: Task) -> PyCode:
+        """The operator call of ``task`` (its imports recorded)."""
         module, class_name = task.module, task.class_name
         if task.operator is not None:
             module, class_name = self.target.operator_path(task.operator.name, module, class_name)
@@ -205,7 +222,7 @@ class _Renderer:
             parts.append(("inlets=", self.value(inlets)))
         if outlets:
             parts.append(("outlets=", self.value(outlets)))
-        return {"var": var, "call": call_block(cls, parts, 1)}
+        return call_block(cls, parts, 1)
 
     def edges(self, names: dict[str, PyCode]) -> list[PyCode]:
         lines = []
@@ -233,11 +250,12 @@ class _Renderer:
 
     def render(self) -> str:
         self.imports.add(*self.target.dag_import)
-        taken = set(self.imports.taken) | {"DAG", self.target.asset_import[1], "pendulum", "timedelta"}
-        names = {t.task_id: python_name(t.task_id, taken) for t in self.p.tasks}
-        self.imports.taken |= set(names.values())
         dag_args = self.dag_args()
-        tasks = [self.task(t, names[t.task_id]) for t in self.p.tasks]
+        calls = [self.task(t) for t in self.p.tasks]
+        # Every import is known now: task variables take the names left free.
+        taken = set(self.imports.taken)
+        names = {t.task_id: python_name(t.task_id, taken) for t in self.p.tasks}
+        tasks = [{"var": names[t.task_id], "call": call} for t, call in zip(self.p.tasks, calls)]
         context = {
             "header": PyCode(header(self.p.source)),
             "doc_md": block_string_literal(render_doc(self.p)),
@@ -328,7 +346,7 @@ def render_pipeline(pipeline: Pipeline, target: Target = DEFAULT_TARGET) -> str:
 
 
 def check_source(text: str) -> None:
-    """Parse ``text`` the way Python will import it: as the UTF-8 bytes the writer puts on disk,
+    """Compile ``text`` the way Python will import it: as the UTF-8 bytes the writer puts on disk,
     decoded by whatever encoding those bytes declare. Only UTF-8 is ever acceptable: under any
     other encoding the same bytes could mean other code than the text the renderer escaped."""
     try:  # never the user's fault below: the escaping failed
@@ -341,7 +359,8 @@ def check_source(text: str) -> None:
         raise RenderError(f"generated code has an invalid encoding declaration ({exc.msg})") from exc
     if encoding != "utf-8":
         raise RenderError(f"generated code would be read as {encoding}, not UTF-8")
-    try:
-        ast.parse(data)  # bytes: the importer's own decoding, not the str we hold
+    try:  # bytes: the importer's own decoding, not the str we hold; compile, not ast.parse:
+        # it also refuses what only the compiler checks (`__debug__ = ...`)
+        compile(data, "<generated DAG file>", "exec", dont_inherit=True)
     except SyntaxError as exc:
         raise RenderError(f"generated code does not parse ({exc.msg} at line {exc.lineno})") from exc

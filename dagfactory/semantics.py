@@ -9,7 +9,7 @@ from typing import Any
 
 from dagfactory.diagnostics import Diagnostic, did_you_mean
 from dagfactory.loader import Document, JsonPath
-from dagfactory.operators import CATALOG, COMMON_ARGS, TASK_ONLY_ARGS
+from dagfactory.operators import CATALOG, COMMON_ARGS, RENDERED_ARGS, TASK_ONLY_ARGS, class_path_arg_kind
 from dagfactory.operators.args import check_task_args
 from dagfactory.schema import DATE_PATTERN, DURATION_PATTERN, PATTERN_HINTS, SCHEDULE_PRESETS
 from dagfactory.secrets import find_secrets
@@ -19,10 +19,13 @@ _TASK_ARG_KINDS: dict[str, str] = {a.name: a.kind for a in COMMON_ARGS + TASK_ON
 
 
 def _arg_kinds(task: dict[str, Any]) -> dict[str, str]:
-    op = CATALOG.get(task.get("operator")) if isinstance(task.get("operator"), str) else None
+    operator = task.get("operator")
+    op = CATALOG.get(operator) if isinstance(operator, str) else None
     kinds = dict(_TASK_ARG_KINDS)
     if op:
         kinds |= {a.name: a.kind for a in op.args}
+    elif isinstance(operator, str):  # a class path: its free arguments are read by name
+        kinds |= {k: kind for k in task if k not in kinds and (kind := class_path_arg_kind(k))}
     return kinds
 
 
@@ -152,6 +155,9 @@ def _check_task(doc: Document, task_id: str, task: dict[str, Any], out: list[Dia
         path = ("tasks", task_id, key)
         if is_class_path and key not in kinds and keyword.iskeyword(key):
             out.append(doc.diagnostic(path, "DF105", f"argument name {key!r} is a Python keyword", key=True))
+        if is_class_path and key in RENDERED_ARGS:
+            message = f"task {task_id!r}: `{key}` is set by the compiler; it cannot be given as an argument"
+            out.append(doc.diagnostic(path, "DF206", message, key=True, hint=RENDERED_ARGS[key]))
         _check_typed(doc, path, value, kinds.get(key), out)
         _check_deprecated(doc, path, key, out)
     if isinstance(operator, str) and operator in CATALOG:
@@ -167,19 +173,21 @@ def _check_typed(doc: Document, path: JsonPath, value: Any, kind: str | None, ou
         except ValueError as exc:
             out.append(doc.diagnostic(path, "DF203", str(exc), hint=PATTERN_HINTS[DURATION_PATTERN]))
     elif kind in ("callable", "callables"):
-        items = value if isinstance(value, list) else [value]
-        for index, item in enumerate(items):
-            if isinstance(item, str):
-                try:
-                    parse_import_path(item)
-                except ValueError as exc:
-                    item_path = path + (index,) if isinstance(value, list) else path
-                    out.append(
-                        doc.diagnostic(
-                            item_path,
-                            "DF205",
-                            str(exc),
-                            hint="put the function in a module Airflow can import "
-                            "and name it as package.module:function",
-                        )
-                    )
+        _check_import_paths(doc, path, value, kind, out)
+
+
+def _check_import_paths(doc: Document, path: JsonPath, value: Any, kind: str, out: list[Diagnostic]) -> None:
+    """Each import path of a callable argument; messages name the argument (``python_callable: ...``)."""
+    field = next(str(p) for p in reversed(path) if isinstance(p, str))
+    hint = "put the function in a module Airflow can import and name it as package.module:function"
+    items = value if isinstance(value, list) and kind == "callables" else [value]
+    for index, item in enumerate(items):
+        item_path = path + (index,) if item is not value else path
+        if not isinstance(item, str):  # the schema types catalog arguments; a class path's are free
+            message = f"{field}: expected an import path package.module:function, not {type(item).__name__}"
+            out.append(doc.diagnostic(item_path, "DF205", message, hint=hint))
+            continue
+        try:
+            parse_import_path(item)
+        except ValueError as exc:
+            out.append(doc.diagnostic(item_path, "DF205", f"{field}: {exc}", hint=hint))

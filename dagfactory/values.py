@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import keyword
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -138,11 +139,23 @@ def _cron_number(text: str, name: str, low: int, high: int, names: dict[str, int
 
 
 def parse_import_path(value: str) -> tuple[str, str]:
-    """``package.module:function`` -> (module, attribute)."""
+    """``package.module:function`` -> (module, attribute).
+
+    Each name must be one Python reads back unchanged: Python compares identifiers after
+    NFKC normalisation, so ``ｍｙｍｏｄ:ｆ`` would import ``mymod:f``, and two spellings the
+    compiler sees as different could bind one name in the generated file.
+    """
     module, sep, attr = value.partition(":")
     if not sep or not module or not attr:
         raise ValueError(f"{value!r} is not an import path; write package.module:function")
     for part in module.split(".") + [attr]:
-        if not part.isidentifier() or keyword.iskeyword(part):
-            raise ValueError(f"{part!r} in {value!r} is not a valid Python name")
+        normal = unicodedata.normalize("NFKC", part)
+        if keyword.iskeyword(normal):
+            raise ValueError(f"{value!r} is not a valid import path: {part!r} is a Python keyword")
+        if not part.isidentifier():
+            raise ValueError(f"{value!r} is not a valid import path: {part!r} is not a Python name")
+        if normal != part:
+            raise ValueError(
+                f"{value!r} is not a valid import path: Python reads {part!r} as {normal!r}; write {normal!r}"
+            )
     return module, attr

@@ -110,6 +110,32 @@ TASK_ONLY_ARGS: tuple[Arg, ...] = (
 )
 
 
+# Keywords the generated call (or Airflow's DAG context) supplies itself: a class-path operator
+# given one of them again would pass it twice, or replace what the spec means by its keys.
+RENDERED_ARGS: dict[str, str] = {
+    "task_id": "a task's id is its key under `tasks:`",
+    "dag": "the task belongs to the DAG of its spec",
+    "task_group": "task groups are not part of the spec format",
+    "inlets": "write what the task reads as `inputs:`",
+    "outlets": "write what the task writes as `outputs:`",
+}
+
+
+def class_path_arg_kind(name: str) -> str | None:
+    """How a free argument of a class-path operator is read, judged by its name.
+
+    Airflow's callbacks and callables take functions, which a spec can only name by
+    import path: such a string is imported, never passed as text (a string callback
+    would be iterated as a list of characters, a string callable refused at run time).
+    Every other free argument is passed as the plain value written.
+    """
+    if name.endswith(("_callback", "_callbacks")):
+        return "callables"
+    if name.endswith("_callable"):
+        return "callable"
+    return None
+
+
 # Arguments of every sensor (BaseSensorOperator).
 SENSOR_ARGS: tuple[Arg, ...] = (
     Arg("poke_interval", "duration", "How long to wait between two checks."),

@@ -1,6 +1,9 @@
 """Fill a real Airflow DagBag from a folder and print what it holds as ONE JSON document.
 
-Usage: python tests/airflow/dagbag_dump.py DAGS_FOLDER
+Usage: python tests/airflow/dagbag_dump.py DAGS_FOLDER [ATTRS_JSON]
+
+ATTRS_JSON (optional) names more task attributes to dump, {dag_id: {task_id: [attr, ...]}}: the
+arguments a spec gave, which the property harness compares (tests/airflow/test_property_loads.py).
 
 Run it in a subprocess (``harness.load_dagbag`` does): importing Airflow costs seconds and
 mutates global state (logging, warnings hooks, config), which we keep out of pytest's process.
@@ -40,8 +43,8 @@ def asset_ref(obj: Any) -> dict[str, JSON]:
 
 
 def is_asset_like(obj: Any) -> bool:
-    # Asset, AssetAlias, Dataset...: duck-typed so the dump survives SDK class moves.
-    return hasattr(obj, "uri") and hasattr(obj, "name") and not isinstance(obj, (str, bytes))
+    # Asset, AssetAlias, Dataset (no name on Airflow 2)...: duck-typed so the dump survives SDK class moves.
+    return hasattr(obj, "uri") and not isinstance(obj, (str, bytes))
 
 
 def seconds(delta: dt.timedelta) -> int | float:
@@ -172,6 +175,16 @@ def task_info(task: Any) -> dict[str, JSON]:
     return info
 
 
+def spec_attrs(dag: Any, wanted: Mapping[str, Mapping[str, list[str]]]) -> dict[str, dict[str, JSON]]:
+    """task_id -> {attr: value} for the attributes ``wanted`` lists for this DAG."""
+    tasks = wanted.get(dag.dag_id, {})
+    return {
+        t.task_id: {a: safe(lambda a=a, t=t: getattr(t, a)) for a in tasks.get(t.task_id, [])}
+        for t in dag.tasks
+        if t.task_id in tasks
+    }
+
+
 def dag_info(dag: Any) -> dict[str, JSON]:
     info: dict[str, JSON] = {
         "fileloc": dag.fileloc,
@@ -256,7 +269,7 @@ def dedupe(records: Iterable[dict[str, JSON]]) -> list[dict[str, JSON]]:
 # ----------------------------------------------------------------------------- main
 
 
-def fill(folder: str) -> dict[str, JSON]:
+def fill(folder: str, wanted: Mapping[str, Mapping[str, list[str]]] | None = None) -> dict[str, JSON]:
     late: list[warnings.WarningMessage] = []
 
     def record(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
@@ -279,6 +292,8 @@ def fill(folder: str) -> dict[str, JSON]:
         bag = BundleDagBag(dag_folder=root, bundle_path=Path(root))
         t2 = time.monotonic()
         dags = {dag_id: dag_info(bag.dags[dag_id]) for dag_id in sorted(bag.dags)}
+        for dag_id in dags if wanted else ():
+            dags[dag_id]["spec_attrs"] = spec_attrs(bag.dags[dag_id], wanted or {})
         ser_errors = {d: e for d in sorted(bag.dags) if (e := serialization_error(bag.dags[d]))}
     real_types = captured_types(bag.captured_warnings)
     return {
@@ -292,8 +307,8 @@ def fill(folder: str) -> dict[str, JSON]:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 2:
-        print(f"usage: {argv[0]} DAGS_FOLDER", file=sys.stderr)
+    if len(argv) not in (2, 3):
+        print(f"usage: {argv[0]} DAGS_FOLDER [ATTRS_JSON]", file=sys.stderr)
         return 2
     # Keep stdout JSON-only: point fd 1 (and sys.stdout) at stderr while Airflow and the DAG
     # files run, so even prints and child processes cannot corrupt the document.
@@ -301,7 +316,8 @@ def main(argv: list[str]) -> int:
     real_stdout = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
     sys.stdout = sys.stderr
-    result = fill(argv[1])
+    wanted = json.loads(Path(argv[2]).read_text(encoding="utf-8")) if len(argv) == 3 else None
+    result = fill(argv[1], wanted)
     json.dump(result, real_stdout, indent=1, sort_keys=False, default=repr)
     real_stdout.write("\n")
     real_stdout.flush()

@@ -111,15 +111,16 @@ def scratch_home() -> Path:
     return path
 
 
-def load_dagbag(folder: str | Path, airflow_home: Path | None = None) -> dict[str, Any]:
+def load_dagbag(folder: str | Path, airflow_home: Path | None = None, attrs: Path | None = None) -> dict[str, Any]:
     """Fill a real DagBag from `folder` in one subprocess; return dagbag_dump.py's JSON.
 
     Shape: {dag_folder, import_errors: {abs_path: msg}, serialization_errors: {dag_id: tb},
     warnings: [{category, filename, lineno, message}], dags: {dag_id: {...}}, timing_seconds}.
+    ``attrs``: a JSON file of more task attributes to dump (see dagbag_dump.py), under ``spec_attrs``.
     """
     home = airflow_home or scratch_home()
     folder = Path(folder).resolve()
-    cmd = [sys.executable, str(DUMP_SCRIPT), str(folder)]
+    cmd = [sys.executable, str(DUMP_SCRIPT), str(folder), *([str(attrs)] if attrs else [])]
     proc = run_isolated(cmd, airflow_env(home, folder), DAGBAG_TIMEOUT_S)
     if proc.returncode != 0:
         pytest.fail(f"dagbag_dump.py failed ({proc.returncode}) for {folder}:\n{proc.stderr}")

@@ -1,6 +1,7 @@
 """Fill an Airflow 2 DagBag from a folder; print ONE JSON document (run with .venv-af2's python).
 
-Usage: python dagbag2_dump.py DAGS_FOLDER. Stdout carries only the JSON (fd 1 points at
+Usage: python dagbag2_dump.py DAGS_FOLDER [ATTRS_JSON] (ATTRS_JSON: as tests/airflow/dagbag_dump.py's).
+Stdout carries only the JSON (fd 1 points at
 stderr while Airflow runs); it records import errors, serialization errors, warnings
 raised from files in the folder, and per task its class, upstream ids, lineage and sla.
 """
@@ -49,7 +50,7 @@ def dag_info(dag: object) -> dict[str, object]:
     }
 
 
-def main(folder: str) -> int:
+def main(folder: str, attrs: str | None = None) -> int:
     sys.stdout.flush()
     real_stdout = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
@@ -61,6 +62,13 @@ def main(folder: str) -> int:
 
         bag = DagBag(dag_folder=root, include_examples=False)
         dags = {dag_id: dag_info(bag.dags[dag_id]) for dag_id in sorted(bag.dags)}
+        if attrs:  # the Airflow 3 dump's JSON conversion: it imports no Airflow at module level
+            sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "airflow"))
+            from dagbag_dump import spec_attrs
+
+            wanted = json.loads(open(attrs, encoding="utf-8").read())
+            for dag_id in dags:
+                dags[dag_id]["spec_attrs"] = spec_attrs(bag.dags[dag_id], wanted)
     ours = sorted(
         {f"{w.filename}:{w.lineno}: {w.category.__name__}: {w.message}" for w in caught if w.filename.startswith(root)}
     )
@@ -73,4 +81,4 @@ def main(folder: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(*sys.argv[1:3]))

@@ -7,7 +7,7 @@ import pendulum
 from airflow import DAG
 from airflow.operators.bash import BashOperator
 from airflow.operators.python import PythonOperator
-from example_callables.hello import print_world as hello_print_world
+from example_callables.hello import print_world
 
 DOC_MD = """\
 # hello_world
@@ -52,12 +52,12 @@ with DAG(
         retries=3,
         retry_delay=timedelta(minutes=1),
     )
-    print_world = PythonOperator(
+    print_world_task = PythonOperator(
         task_id="print_world",
-        python_callable=hello_print_world,
+        python_callable=print_world,
         depends_on_past=True,
         retries=3,
         retry_delay=timedelta(minutes=5),
     )
 
-    print_hello >> print_world
+    print_hello >> print_world_task

@@ -1,0 +1,418 @@
+"""Compiles => loads => faithful, property-tested in real Airflow (3, and 2 with ``--airflow 2``).
+
+Hypothesis (fixed seed) draws specs that use what the format offers: hostile-but-valid task ids
+(builtins, keywords, ``dag``, ``DOC_MD``, the file's own import names), catalog and class-path
+operators with generated argument values, callbacks and callables imported from a helper
+package whose functions are named like builtins and imports, edges, default_args, params and
+lineage. Each spec comes with what Airflow must hold for it (the oracle is the strategy itself,
+not the compiler). A batch is validated and compiled in-process, then ONE Airflow subprocess
+fills a DagBag with the whole batch and dumps every task; the test asserts no import error,
+the same tasks, operator classes, edges and argument values. A spec the compiler refuses must
+be refused with located diagnostics only. ``dagfactory check`` runs on a sample.
+
+Size: DAGFACTORY_HYPOTHESIS_EXAMPLES // 5 specs on Airflow 3 (default 250 -> 50; CI's 1500 -> 300),
+in batches of BATCH; one batch on Airflow 2.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import pytest
+from hypothesis import Phase, given, settings
+from hypothesis import strategies as st
+
+from dagfactory.compiler import SpecFile, compile_specs
+from dagfactory.config import Config
+from dagfactory.diagnostics import has_errors
+from tests.conftest import property_settings
+from tests.test_hardening_injection import dump_spec, hostile_text, nonempty_text
+from tests.test_hardening_injection import task_id as plain_task_id
+
+from .harness import airflow_env, load_dagbag, run_isolated, scratch_home
+
+pytestmark = pytest.mark.airflow
+
+SETTINGS = property_settings("DAGFACTORY_HYPOTHESIS_EXAMPLES", 250)
+SPECS = max(SETTINGS.max_examples // 5, 10)
+BATCH = 40
+HELPERS = "dfprop"  # the helper package the specs' callables live in, written into the dags folder
+
+# Names a generated file binds or uses, builtins, keywords and soft keywords: as task ids, and as
+# the names of the helper functions that callbacks import.
+TRAP_NAMES = [
+    "dag", "DOC_MD", "DAG", "pendulum", "timedelta", "Asset", "Dataset", "datetime", "BashOperator",
+    "PythonOperator", "EmptyOperator", "notify", "join", "float", "print", "list", "type", "id", "match",
+    "case", "_", "__debug__", "__name__", "__file__", "__builtins__", "dag_task", "float_task", "task", "a_notify",
+]  # fmt: skip
+ID_TRAPS = TRAP_NAMES + ["None", "True", "class", "import", "lambda", "1", "0x1", "a.b", "a-b", "-", "..", "x" * 250]
+HELPER_MODULES = ("a", "b", "deep.c")
+FUNCTIONS = [n for n in TRAP_NAMES if not n.startswith("__")] + ["ok"]
+
+DURATIONS = [("30s", 30), ("5m", 300), ("1h30m", 5400), ("PT5M", 300), (90, 90), ("2d", 172800), ("250ms", 0.25)]
+# schedule (as JSON) -> (schedule_kind, schedule) as the Airflow 3 dump shows it
+SCHEDULES = {
+    '"@daily"': ("preset", "@daily"),
+    "null": ("none", None),
+    '"0 6 * * 1-5"': ("cron", "0 6 * * 1-5"),
+    '{"every": "1h30m"}': ("timedelta", 5400),
+}
+TRIGGER_RULES = ["all_success", "all_done", "one_failed", "none_failed", "always"]
+CLASS_PATHS = {
+    "bash": "airflow.providers.standard.operators.bash.BashOperator",
+    "python": "airflow.providers.standard.operators.python.PythonOperator",
+    "empty": "airflow.providers.standard.operators.empty.EmptyOperator",
+}
+# Airflow 2 ships the catalog's core operators in apache-airflow itself.
+CATALOG_CLASSES = {
+    "3": CLASS_PATHS,
+    "2": {k: f"airflow.operators.{k}.{path.rsplit('.', 1)[1]}" for k, path in CLASS_PATHS.items()},
+}
+
+json_value = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63) | st.floats() | hostile_text,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(hostile_text, inner, max_size=3),
+    max_leaves=8,
+)
+name_key = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,12}", fullmatch=True)
+# Picked with a Hypothesis-seeded Random, not sampled_from: Hypothesis favours a list's first
+# elements, and these must all be reached.
+ALL_REFS = [f"{HELPERS}.{module}:{function}" for module in HELPER_MODULES for function in FUNCTIONS]
+randoms = st.randoms(use_true_random=False)
+function_ref = randoms.map(lambda rnd: rnd.choice(ALL_REFS))
+callbacks = st.builds(
+    lambda rnd, n, single: rnd.choice(ALL_REFS) if single else rnd.sample(ALL_REFS, n),
+    randoms,
+    st.integers(1, 3),
+    st.booleans(),
+)
+asset_uri = st.from_regex(r"s3://dfprop/[a-z0-9]{1,8}", fullmatch=True)
+
+
+@st.composite
+def task_ids(draw: st.DrawFn) -> list[str]:
+    """1-6 unique ids: some traps, some drawn from the id pattern."""
+    traps = draw(randoms).sample(ID_TRAPS, draw(st.integers(0, 4)))
+    plain = draw(st.lists(plain_task_id, max_size=3))
+    ids = list(dict.fromkeys(traps + plain))
+    return ids or [draw(plain_task_id)]
+
+
+def refs(value: str | list[str]) -> list[str]:
+    """Callback refs as the dump names them (module:qualname, which our helpers' paths are), as a list."""
+    return [value] if isinstance(value, str) else list(value)
+
+
+@st.composite
+def common_args(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(spec arguments, expected attributes) of BaseOperator arguments."""
+    args: dict[str, Any] = {}
+    want: dict[str, Any] = {}
+    if draw(st.booleans()):
+        args["retries"] = want["retries"] = draw(st.integers(0, 10))
+    if draw(st.booleans()):
+        args["retry_delay"], want["retry_delay"] = draw(st.sampled_from(DURATIONS))
+    if draw(st.booleans()):
+        args["execution_timeout"], want["execution_timeout"] = draw(st.sampled_from(DURATIONS))
+    if draw(st.booleans()):
+        args["trigger_rule"] = want["trigger_rule"] = draw(st.sampled_from(TRIGGER_RULES))
+    if draw(st.booleans()):
+        args["queue"] = want["queue"] = draw(st.from_regex(r"[a-z][a-z0-9_]{0,10}", fullmatch=True))
+    if draw(st.booleans()):
+        args["priority_weight"] = want["priority_weight"] = draw(st.integers(-100, 100))
+    if draw(st.booleans()):
+        args["depends_on_past"] = want["depends_on_past"] = draw(st.booleans())
+    if draw(st.booleans()):
+        args["doc_md"] = want["doc_md"] = draw(nonempty_text)
+    for name in ("on_failure_callback", "on_success_callback", "on_retry_callback"):
+        if draw(st.booleans()):
+            args[name] = draw(callbacks)
+            want[name] = refs(args[name])
+    if draw(st.booleans()):
+        args["params"] = draw(st.dictionaries(name_key, json_value, max_size=3))
+    return args, want
+
+
+@st.composite
+def operator_args(draw: st.DrawFn, kind: str, class_path: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The operator-specific arguments of one task, and what Airflow must hold."""
+    args: dict[str, Any] = {}
+    if kind == "bash":
+        args["bash_command"] = draw(nonempty_text.filter(lambda t: not t.strip().endswith((".sh", ".bash"))))
+        if draw(st.booleans()):
+            args["env"] = draw(st.dictionaries(name_key, hostile_text, max_size=3))
+    elif kind == "python":
+        args["python_callable"] = draw(function_ref)
+        if draw(st.booleans()):
+            args["op_kwargs"] = draw(st.dictionaries(name_key, json_value, max_size=3))
+        if draw(st.booleans()):
+            args["op_args"] = draw(st.lists(json_value, max_size=3))
+        if class_path and draw(st.booleans()):  # free callbacks, imported by their name
+            args["on_execute_callback"] = draw(callbacks)
+        if class_path and draw(st.booleans()):
+            args["on_skipped_callback"] = draw(callbacks)
+    want = dict(args)
+    for name in ("on_execute_callback", "on_skipped_callback"):
+        if name in want:
+            want[name] = refs(want[name])
+    return args, want
+
+
+# Mutations that make a spec invalid in the ways that once compiled to broken or unfaithful
+# files: (code, field, task); the spec must be refused with that code, naming that field.
+BAD_PATHS = ["dfprop.class:ok", "dfprop.a:ｏk", "dfprop.ａ:ok", "dfprop.a:ﬁ", "dfprop.a", "dfprop.a:ok-x", "a..b:ok"]
+MUTATIONS = [
+    *[("DF206", key, {"operator": CLASS_PATHS["empty"], key: "x"}) for key in ("task_id", "dag", "inlets", "outlets")],
+    *[("DF205", "python_callable", {"operator": "python", "python_callable": path}) for path in BAD_PATHS],
+    *[
+        ("DF205", "on_execute_callback", {"operator": CLASS_PATHS["python"], "python_callable": "dfprop.a:ok", **bad})
+        for bad in ({"on_execute_callback": 5}, {"on_execute_callback": {"x": 1}}, {"on_execute_callback": ["x:y", 3]})
+    ],
+    *[("DF205", "on_failure_callback", {"operator": "empty", "on_failure_callback": path}) for path in BAD_PATHS],
+]
+
+
+@st.composite
+def pipelines(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(spec, expected) where expected = {"tasks": {id: {class, upstream, attrs}}, "dag": {...}}."""
+    ids = draw(task_ids())
+    default_args, default_want = {}, {}
+    if draw(st.integers(0, 3)) > 0:
+        default_args, default_want = draw(common_args())
+        default_args.pop("doc_md", None), default_want.pop("doc_md", None)
+        default_args.pop("params", None)
+    dag_params = draw(st.dictionaries(name_key, json_value, max_size=3))
+    owner = draw(nonempty_text)
+    tasks: dict[str, Any] = {}
+    expected: dict[str, Any] = {}
+    for tid in ids:
+        kind = draw(st.sampled_from(sorted(CLASS_PATHS)))
+        class_path = draw(st.booleans())
+        specific, specific_want = draw(operator_args(kind, class_path))
+        common, common_want = draw(common_args())
+        task = {"operator": CLASS_PATHS[kind] if class_path else kind, **specific, **common}
+        if draw(st.integers(0, 2)) == 0:
+            task["inputs"] = draw(st.lists(asset_uri, min_size=1, max_size=2, unique=True))
+        if draw(st.integers(0, 2)) == 0:
+            task["outputs"] = draw(st.lists(asset_uri, min_size=1, max_size=2, unique=True))
+        tasks[tid] = task
+        want = {"owner": owner, **default_want, **specific_want, **common_want}
+        want["params"] = {**dag_params, **common.get("params", {})}
+        want["inlets"] = task.get("inputs", [])
+        want["outlets"] = task.get("outputs", [])
+        expected[tid] = {"class": CLASS_PATHS[kind] if class_path else kind, "upstream": set(), "attrs": want}
+    edges = []
+    for down_index in range(1, len(ids)):  # only forward edges: no cycles by construction
+        ups = draw(st.lists(st.sampled_from(ids[:down_index]), max_size=2, unique=True))
+        if ups:
+            edges.append((f"[{', '.join(ups)}]" if len(ups) > 1 else ups[0]) + " >> " + ids[down_index])
+            expected[ids[down_index]]["upstream"].update(ups)
+    spec: dict[str, Any] = {
+        "description": draw(nonempty_text),
+        "owner": owner,
+        "business_owner": {"name": draw(nonempty_text)},
+        "schedule": json.loads(draw(st.sampled_from(sorted(SCHEDULES)))),
+        "start_date": "2024-01-01",
+        "timezone": draw(st.sampled_from(["UTC", "Asia/Seoul"])),
+        "tags": draw(st.lists(st.from_regex(r"[a-z][a-z0-9-]{0,8}", fullmatch=True), max_size=3, unique=True)),
+        "params": dag_params,
+        "tasks": tasks,
+    }
+    if default_args:
+        spec["default_args"] = default_args
+    if edges:
+        spec["edges"] = edges
+    dag = {
+        "description": spec["description"],
+        "params": dag_params,
+        "schedule": SCHEDULES[json.dumps(spec["schedule"])],
+        "tags": sorted(spec["tags"]),
+        "timezone": spec["timezone"],
+    }
+    return spec, {"tasks": expected, "dag": dag, "refused": None}
+
+
+def draw_specs(count: int) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """``count`` specs (fewer if Hypothesis runs out of distinct ones), fixed seed. Not shrunk:
+    a failure names its spec file, and shrinking would rerun Airflow for every attempt."""
+    drawn: list[tuple[dict[str, Any], dict[str, Any]]] = []
+
+    @settings(SETTINGS, max_examples=count, phases=[Phase.generate])
+    @given(pipelines())
+    def collect(pair: tuple[dict[str, Any], dict[str, Any]]) -> None:
+        drawn.append(pair)
+
+    collect()
+    for number, (spec, expected) in enumerate(drawn[4::5]):  # every fifth spec, each mutation in turn
+        code, field, task = MUTATIONS[number % len(MUTATIONS)]
+        spec["tasks"][f"mutant_{field}"] = task
+        expected["refused"] = (code, field)
+    return drawn
+
+
+def write_helpers(dags: Path) -> None:
+    """The package the callbacks import: in the dags folder, as in a real deployment."""
+    for module in HELPER_MODULES:
+        path = dags / HELPERS / (module.replace(".", "/") + ".py")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(f"def {f}(*args, **kwargs):\n    return None\n\n\n" for f in FUNCTIONS))
+    for folder in (dags / HELPERS, dags / HELPERS / "deep"):
+        (folder / "__init__.py").write_text("")
+    (dags / ".airflowignore").write_text(f"{HELPERS}/\n")
+
+
+def compile_batch(root: Path, batch: list[tuple[dict[str, Any], dict[str, Any]]], airflow: str) -> dict[str, Any]:
+    """Validate and compile each spec of ``batch``; the compiled ones go to root/dags.
+    Returns {dag_id: expected} of the specs that compiled."""
+    specs, dags = root / "specs", root / "dags"
+    specs.mkdir(parents=True)
+    write_helpers(dags)
+    compiled: dict[str, Any] = {}
+    for index, (spec, expected) in enumerate(batch):
+        path = specs / f"p{index}.yaml"
+        path.write_text(dump_spec(spec), encoding="utf-8")
+        [result] = compile_specs([SpecFile(path, path.name, PurePosixPath(path.name))], Config(airflow=airflow))
+        errors = [d for d in result.diagnostics if d.is_error]
+        if expected["refused"]:  # refused, for the reason mutated in, with located diagnostics
+            code, field = expected["refused"]
+            assert result.text is None and all(d.line >= 1 and d.column >= 1 for d in errors), errors
+            assert [d for d in errors if d.code == code and field in d.message], (path, errors)
+            continue
+        assert not has_errors(result.diagnostics), (path, errors)
+        assert result.text is not None
+        (dags / f"p{index}.py").write_text(result.text, encoding="utf-8")
+        for task in expected["tasks"].values():  # a catalog name: the class the target ships it as
+            task["class"] = CATALOG_CLASSES[airflow].get(task["class"], task["class"])
+        compiled[f"p{index}"] = expected
+    return compiled
+
+
+def attrs_file(root: Path, compiled: dict[str, Any]) -> Path:
+    wanted = {dag_id: {t: sorted(e["attrs"]) for t, e in exp["tasks"].items()} for dag_id, exp in compiled.items()}
+    path = root / "attrs.json"
+    path.write_text(json.dumps(wanted), encoding="utf-8")
+    return path
+
+
+def normal(name: str, value: Any) -> Any:
+    """A dumped attribute in the form the oracle states it."""
+    if name in ("inlets", "outlets"):
+        return [a["uri"] if isinstance(a, dict) else a for a in value or []]
+    if name.endswith("_callback"):
+        return [] if value is None else value if isinstance(value, list) else [value]
+    return value
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal as JSON values: True is not 1, 1 == 1.0 (a float seconds value), NaN is NaN."""
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    return a == b
+
+
+def assert_faithful(bag: dict[str, Any], compiled: dict[str, Any], root: Path, check_dag: bool) -> None:
+    assert bag["import_errors"] == {}, json.dumps(bag["import_errors"], indent=1)[:6000]
+    assert sorted(bag["dags"]) == sorted(compiled)
+    for dag_id, expected in compiled.items():
+        dag = bag["dags"][dag_id]
+        where = f"{dag_id} (spec {root / 'specs' / dag_id}.yaml)"
+        if check_dag:
+            assert dag["description"] == expected["dag"]["description"], where
+            assert same(dag["params"], expected["dag"]["params"]), where
+            assert (dag["schedule_kind"], dag["schedule"]) == expected["dag"]["schedule"], where
+            assert (dag["tags"], dag["timezone"]) == (expected["dag"]["tags"], expected["dag"]["timezone"]), where
+        assert sorted(dag["tasks"]) == sorted(expected["tasks"]), where
+        for tid, want in expected["tasks"].items():
+            got = dag["tasks"][tid]
+            assert got["operator_class"] == want["class"], (where, tid)
+            assert set(got["upstream"]) == want["upstream"], (where, tid)
+            attrs = dag["spec_attrs"][tid]
+            for name, value in want["attrs"].items():
+                actual = normal(name, attrs[name])
+                assert same(actual, value), f"{where} task {tid!r}: {name} is {actual!r}, the spec says {value!r}"
+
+
+def batches() -> list[list[tuple[dict[str, Any], dict[str, Any]]]]:
+    drawn = draw_specs(SPECS)
+    return [drawn[i : i + BATCH] for i in range(0, len(drawn), BATCH)]
+
+
+def test_every_valid_spec_loads_in_airflow_3_as_written(tmp_path: Path) -> None:
+    started = time.monotonic()
+    tried = accepted = 0
+    for number, batch in enumerate(batches()):
+        root = tmp_path / f"batch{number}"
+        compiled = compile_batch(root, batch, "3")
+        tried, accepted = tried + len(batch), accepted + len(compiled)
+        bag = load_dagbag(root / "dags", scratch_home(), attrs=attrs_file(root, compiled))
+        assert_faithful(bag, compiled, root, check_dag=True)
+    print(f"\n[property] Airflow 3: {tried} specs, {accepted} compiled and loaded, {time.monotonic() - started:.1f}s")
+    assert accepted == tried - tried // 5  # all but the mutated fifth
+
+
+def test_dagfactory_check_passes_a_sample(tmp_path: Path) -> None:
+    """`dagfactory check` ends with exit 0 and no DF900 on specs that validate."""
+    batch = draw_specs(8)
+    compiled = compile_batch(tmp_path, batch, "3")
+    for refused in {f"p{i}" for i in range(len(batch))} - set(compiled):
+        (tmp_path / "specs" / f"{refused}.yaml").unlink()
+    write_helpers(tmp_path / "generated_dags")
+    cli = Path(sys.executable).with_name("dagfactory")
+    env = airflow_env(scratch_home()) | {"PYTHONPATH": os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.run([str(cli), "check"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert "DF900" not in proc.stderr + proc.stdout
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    assert f"checked {len(compiled)} specs in Airflow: 0 errors" in proc.stderr
+
+
+def test_every_valid_spec_loads_in_airflow_2_as_written(tmp_path: Path) -> None:
+    from tests.airflow2.venv import ensure_venv
+
+    python = ensure_venv()
+    started = time.monotonic()
+    batch = draw_specs(BATCH)
+    compiled = compile_batch(tmp_path, batch, "2")
+    dags = tmp_path / "dags"
+    dump = Path(__file__).resolve().parents[1] / "airflow2" / "dagbag2_dump.py"
+    env = airflow_env(tmp_path / "home", dags) | {"PYTHONPATH": str(dags)}
+    proc = run_isolated([str(python), str(dump), str(dags), str(attrs_file(tmp_path, compiled))], env, 300)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    bag = json.loads(proc.stdout)
+    assert_faithful(bag, compiled, tmp_path, check_dag=False)
+    print(f"\n[property] Airflow 2: {len(batch)} specs, {len(compiled)} loaded, {time.monotonic() - started:.1f}s")
+    assert len(compiled) == len(batch) - len(batch) // 5
+
+
+def test_check_locates_class_paths_that_are_no_operator_class(tmp_path: Path) -> None:
+    """Valid specs whose class path names a function, or a class that is no operator: DF502 at
+    the `operator:` line (the check's worker crashed on them: DF900)."""
+    from tests.conftest import MINIMAL_HEAD
+
+    (tmp_path / "specs").mkdir()
+    for name, operator in (("fn", "os.path.join"), ("cls", "collections.OrderedDict")):
+        text = MINIMAL_HEAD + f"tasks:\n  t:\n    operator: {operator}\n"
+        (tmp_path / "specs" / f"{name}.yaml").write_text(text, encoding="utf-8")
+    cli = Path(sys.executable).with_name("dagfactory")
+    env = airflow_env(scratch_home()) | {"PYTHONPATH": os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.run(
+        [str(cli), "check", "--format", "json"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert "DF900" not in proc.stderr and proc.returncode == 1, proc.stderr[-3000:]
+    found = [(d["path"], d["code"], d["line"], d["column"], d["message"]) for d in json.loads(proc.stdout)]
+    assert found == [
+        ("specs/cls.yaml", "DF502", 9, 15, "task 't': OrderedDict made no Airflow task; is it an operator class?"),
+        ("specs/fn.yaml", "DF502", 9, 15, "task 't': join is not a class: os.path.join is a function"),
+    ]
