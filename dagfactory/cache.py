@@ -130,11 +130,13 @@ class CompileCache:
         entry = self.entries.get(display)
         if entry is None or entry.get("context") != context or entry.get("target") != target.as_posix():
             return None
+        from dagfactory.files import read_regular
+
         try:
-            raw = target.read_bytes()
+            raw = read_regular(target, limit=1 << 40)  # a FIFO or link put there: not ours, never blocks
         except OSError:
             return None
-        return raw.decode("utf-8") if _sha(raw) == entry["output"] else None
+        return raw.decode("utf-8") if raw is not None and _sha(raw) == entry["output"] else None
 
     def remember(
         self,

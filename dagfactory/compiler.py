@@ -62,7 +62,7 @@ def discover(paths: list[Path], specs_dir: Path, root: Path) -> list[SpecFile]:
 
     Files whose name starts with ``_`` or ``.`` are not specs (``_defaults.yaml``).
     """
-    roots = _Roots(str(specs_dir.absolute()), str(specs_dir.resolve()), str(root.resolve()), os.getcwd())
+    roots = _Roots(str(specs_dir.absolute()), str(specs_dir.resolve()), str(root.resolve()), os.getcwd(), specs_dir)
     found: dict[Path, SpecFile] = {}
     folders: dict[Path, Path] = {}  # each folder resolved once: a thousand specs share a few folders
     for path in paths:
@@ -125,6 +125,7 @@ class _Roots:
     specs: str  # ... and with links followed
     project: str
     cwd: str
+    given: Path  # the specs folder as the user named it, for messages
 
 
 def _spec_file(path: Path, resolved: Path, roots: _Roots) -> SpecFile:
@@ -137,7 +138,7 @@ def _spec_file(path: Path, resolved: Path, roots: _Roots) -> SpecFile:
     named = str(path) if path.is_absolute() else os.path.join(roots.cwd, str(path))
     escapes = bool(_inside(named, roots.specs_named)) and not inside
     shown = display.replace(os.sep, "/") if display else path.as_posix()
-    return SpecFile(path, shown, relative, escapes, Path(roots.specs) if inside else None)
+    return SpecFile(path, shown, relative, escapes, roots.given if inside else None)
 
 
 def _inside(path: str, folder: str) -> str | None:

@@ -4,6 +4,7 @@ from outside the specs folder, whatever symlinks the trees hold. Real links on a
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -83,6 +84,15 @@ def test_a_symlinked_output_file_is_never_written_through(project: Path, elsewhe
     assert files_in(elsewhere) == (["daily.py"] if target == "a generated file" else [])
     if outside.exists():
         assert "not this one" in outside.read_text()
+
+
+def test_a_fifo_in_place_of_a_cached_output_is_refused_without_hanging(project: Path) -> None:
+    (project / "specs" / "daily.yaml").write_text(MINIMAL_SPEC)
+    assert compile_json(project)[0] == 0  # the cache now expects daily.py
+    (project / "generated_dags" / "daily.py").unlink()
+    os.mkfifo(project / "generated_dags" / "daily.py")
+    code, [d], _ = compile_json(project)  # run_cli fails on its timeout if anything blocks on the FIFO
+    assert (code, d["path"], d["code"]) == (1, "specs/daily.yaml", "DF401")
 
 
 # ------------------------------------------------------------------ `dagfactory new`
