@@ -1,7 +1,8 @@
 """Files a spec refers to (``.sql`` files, ``_defaults.yaml``): where they may be, and reading them.
 
 One rule, one function (:func:`resolve_reference`), used by ``validate``, by the model that
-embeds the text and by the incremental-compile cache, so the three can never disagree:
+embeds the text and by the incremental-compile cache, so the three can never disagree. A
+reference is accepted when:
 
 * the name is relative (an absolute path is refused) and resolves from the spec's folder;
 * once every symlink is followed, the file is inside one of the allowed roots: the specs
@@ -38,13 +39,14 @@ def scope_of(doc: Document) -> FileScope:
 @dataclass(frozen=True)
 class Reference:
     named: Path  # as written, joined to the spec's folder: what the cache watches for changes
-    real: Path  # every symlink followed: the file that is read
+    real: Path  # every symlink followed: the file that was read
+    data: bytes  # its bytes (at most the limit)
 
 
-def resolve_reference(scope: FileScope, name: str) -> Reference:
-    """The file ``name`` refers to, if a spec may read it; ValueError saying why not otherwise.
+def resolve_reference(scope: FileScope, name: str, limit: int = MAX_FILE_BYTES) -> Reference:
+    """The file ``name`` refers to, read, if a spec may use it; ValueError saying why not otherwise.
 
-    The size is not checked here: only reading can tell (see :func:`read_reference`).
+    The one decision for validate, the model and the cache: containment, kind and size together.
     """
     written = name.strip()
     if "\0" in written:
@@ -59,29 +61,23 @@ def resolve_reference(scope: FileScope, name: str) -> Reference:
     try:
         found = os.stat(named)  # what the OS opens for the name: `file/..` is an error to it, not to realpath
         same = os.path.samestat(found, os.stat(real))
+        raw = read_regular(real, limit) if same and stat.S_ISREG(found.st_mode) else None
     except FileNotFoundError:
         raise ValueError(f"file {name!r} not found (looked for {named.as_posix()})") from None
     except OSError as exc:
         raise ValueError(f"file {name!r} cannot be read: {exc.strerror or exc}") from None
     if not stat.S_ISREG(found.st_mode):
         raise ValueError(f"{name!r} is {_kind(found.st_mode)}, not a regular file")
-    if not same:
-        raise ValueError(f"{name!r} changed while it was checked; try again")
-    return Reference(named, real)
+    if raw is None:
+        raise ValueError(f"{name!r} changed while it was read; try again")
+    if len(raw) > limit:
+        raise ValueError(f"{name!r} is larger than {limit:,} bytes")
+    return Reference(named, real, raw)
 
 
 def read_reference(scope: FileScope, name: str, limit: int = MAX_FILE_BYTES) -> bytes:
-    """The bytes of the file ``name`` refers to; ValueError when it may not be read or is too big."""
-    real = resolve_reference(scope, name).real
-    try:
-        raw = read_regular(real, limit)
-    except OSError as exc:
-        raise ValueError(f"file {name!r} cannot be read: {exc.strerror or exc}") from None
-    if raw is None:
-        raise ValueError(f"{name!r} changed while it was read; it is not a regular file now")
-    if len(raw) > limit:
-        raise ValueError(f"{name!r} is larger than {limit:,} bytes")
-    return raw
+    """The bytes of the file ``name`` refers to; ValueError when it may not be used."""
+    return resolve_reference(scope, name, limit).data
 
 
 def read_regular(path: Path, limit: int = MAX_FILE_BYTES) -> bytes | None:

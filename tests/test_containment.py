@@ -13,7 +13,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dagfactory.compiler import check_spec, discover, referenced_files
-from dagfactory.files import FileScope, read_reference, read_regular, resolve_reference
+from dagfactory.files import FileScope, read_reference, read_regular, resolve_reference, scope_of
+from dagfactory.loader import Document
+from dagfactory.operators import CATALOG
+from dagfactory.operators.args import check_task_args, embed_files
 
 from .conftest import MINIMAL_HEAD, property_settings, run_cli
 
@@ -230,20 +233,20 @@ def build_tree(root: Path) -> Path:
     outside = root.parent / f"{root.name}-outside"
     folders = [root, root / "sub", root / "sub" / "deep", outside, outside / "sub", outside / "sub" / "deep"]
     for folder in folders:
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "small").write_bytes(b"SELECT 1\r\n")
-        (folder / "big").write_bytes(b"x" * (LIMIT + 1))
-        (folder / "limit").write_bytes(b"y" * LIMIT)
-        os.mkfifo(folder / "fifo")
+        (folder / "dir.sql").mkdir(parents=True, exist_ok=True)
+        (folder / "small.sql").write_bytes(b"SELECT 1\r\n")
+        (folder / "big.sql").write_bytes(b"x" * (LIMIT + 1))
+        (folder / "limit.sql").write_bytes(b"y" * LIMIT)
+        os.mkfifo(folder / "fifo.sql")
         links = {
-            "in_file": "small",
+            "in_file.sql": "small.sql",
             "up_dir": "..",
-            "loop": "loop",
-            "dangling": "nothing",
-            "zero": "/dev/zero",
+            "loop.sql": "loop.sql",
+            "dangling.sql": "nothing.sql",
+            "zero.sql": "/dev/zero",
             "abs_in": str(root / "sub"),
             "out_dir": str(outside / "sub"),
-            "out_file": str(outside / "small"),
+            "out_file.sql": str(outside / "small.sql"),
             "back": "../../..",  # from the spec's folder: out of the root through a link inside it
         }
         for name, target in links.items():
@@ -251,10 +254,13 @@ def build_tree(root: Path) -> Path:
     return root / "sub"
 
 
-# Folder-like segments, then a last one: most names lead somewhere, and every kind of place is met.
-FOLDERS = st.sampled_from([".", "..", "sub", "deep", "back", "up_dir", "out_dir", "abs_in", "small", "loop"])
+# Folder-like segments, then a file name: most names lead somewhere, and every kind of place is met.
+FOLDERS = st.sampled_from(
+    [".", "..", "sub", "deep", "back", "up_dir", "out_dir", "abs_in", "small.sql", "loop.sql", "dir.sql"]
+)
 LAST = st.sampled_from(
-    ["small", "big", "limit", "fifo", "in_file", "out_file", "dangling", "loop", "zero", "nothing", "sub", ".."]
+    ["small.sql", "big.sql", "limit.sql", "fifo.sql", "in_file.sql", "out_file.sql", "dangling.sql"]
+    + ["loop.sql", "zero.sql", "nothing.sql", "dir.sql"]
 )
 NAMES = st.builds(lambda folders, last: "/".join([*folders, last]), st.lists(FOLDERS, max_size=5), LAST)
 
@@ -289,3 +295,21 @@ def test_accepted_iff_inside_the_root_and_a_regular_file_within_the_limit(
     assert inside and regular and fits, name
     assert raw == (base / name).read_bytes()  # the very file the OS opens for that name
     assert resolve_reference(FileScope(base, (root,)), name).real == Path(real)
+
+
+@property_settings("DAGFACTORY_HYPOTHESIS_EXAMPLES", 200)
+@given(name=NAMES)
+def test_validate_the_model_and_the_cache_give_one_verdict(property_tree: tuple[Path, Path], name: str) -> None:
+    root, base = property_tree
+    task = {"operator": "sql", "conn_id": "warehouse", "sql": name}
+    doc = Document("specs/sub/etl.yaml", {"tasks": {"load": task}}, base_dir=base, file_roots=(root,))
+    operator = CATALOG["sql"]
+    validated = check_task_args(doc, "load", task, operator) == []
+    try:
+        embedded = embed_files(scope_of(doc), operator.arg("sql"), name)
+    except ValueError:
+        embedded = None
+    cached = referenced_files(doc)
+    assert validated == (embedded is not None) == (cached == [base / name]), name
+    if embedded is not None:
+        assert embedded == (base / name).read_bytes().decode("utf-8")
