@@ -76,7 +76,10 @@ def find_config_file(start: Path) -> Path | None:
 
 def _has_our_table(pyproject: Path) -> bool:
     # A cheap text test first; an unreadable pyproject.toml is then reported by load_config.
-    text = pyproject.read_text(encoding="utf-8", errors="replace")
+    try:
+        text = _read_bytes(pyproject).decode("utf-8", errors="replace")
+    except OSError:
+        return True
     dotted_key = re.search(r"^\s*tool\s*\.\s*dagfactory\s*[.=]", text, re.M)
     return _TABLE_HEADER.search(text) is not None or dotted_key is not None
 
@@ -90,7 +93,7 @@ def load_config(path: Path) -> Config:
     """Read settings from ``path`` (a dagfactory.toml or a pyproject.toml); raise ConfigError if bad."""
     display = _display(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = _read_bytes(path).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([Diagnostic(display, 1, 1, "DF601", f"cannot read the configuration: {exc}")]) from None
     try:
@@ -121,6 +124,19 @@ def _include_roots(names: list[str], base: Path, where: _Locator, problems: list
             problems.append(where.at("include_roots", "DF603", f"`include_roots`: {name!r} is not a folder"))
         roots.append(root)
     return tuple(roots)
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, read like any file the compiler reads (:func:`dagfactory.files.read_regular`):
+    ``--config`` naming a FIFO or ``/dev/zero`` is an error, not a hang or a memory blow-up."""
+    from dagfactory.files import MAX_FILE_BYTES, read_regular
+
+    raw = read_regular(Path(os.path.realpath(path)))
+    if raw is None:
+        raise OSError(f"{path.as_posix()} is not a regular file")
+    if len(raw) > MAX_FILE_BYTES:
+        raise OSError(f"{path.as_posix()} is larger than {MAX_FILE_BYTES:,} bytes")
+    return raw
 
 
 def _display(path: Path) -> str:

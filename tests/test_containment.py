@@ -155,6 +155,16 @@ def test_a_bad_include_roots_is_reported_at_its_line(tree: Path, toml: str, line
     assert fragment in proc.stderr + proc.stdout
 
 
+@pytest.mark.parametrize("config", ["/dev/zero", "fifo.toml"])
+def test_a_config_that_is_a_device_or_a_fifo_is_df601_not_a_hang(tree: Path, config: str) -> None:
+    if config == "fifo.toml":
+        os.mkfifo(tree / config)
+    started = time.monotonic()
+    proc = run_cli("validate", "--config", config, cwd=tree)
+    assert time.monotonic() - started < 30
+    assert proc.returncode == 2 and "error[DF601]" in proc.stdout and "is not a regular file" in proc.stdout
+
+
 # ------------------------------------------------------------------ shared defaults are read the same way
 
 
