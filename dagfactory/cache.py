@@ -161,11 +161,13 @@ class CompileCache:
         entry = self.entries.get(display)
         if entry is None or entry.get("context") != context or entry.get("target") != target.as_posix():
             return None
+        from dagfactory.files import read_regular
+
         try:
-            raw = target.read_bytes()
+            raw = read_regular(target, limit=1 << 40)  # a FIFO or link put there: not ours, never blocks
         except OSError:
             return None
-        return raw.decode("utf-8") if _sha(raw) == entry["output"] else None
+        return raw.decode("utf-8") if raw is not None and _sha(raw) == entry["output"] else None
 
     def remember(
         self,
@@ -209,7 +211,16 @@ class CompileCache:
 
 
 def _file_sha(path: Path) -> str | None:
+    """What a referenced file is now: where its links lead and its bytes, read as the compiler reads
+    it (never blocking on a FIFO, at most the size limit). None: not a file the compiler may use,
+    so an entry that refers to it is never restored and the full check reports why."""
+    from dagfactory.files import MAX_FILE_BYTES, read_regular
+
+    real = Path(os.path.realpath(path))
     try:
-        return _sha(path.read_bytes())
+        raw = read_regular(real)
     except OSError:
         return None
+    if raw is None or len(raw) > MAX_FILE_BYTES:
+        return None
+    return _sha(str(real).encode("utf-8", "surrogateescape") + b"\0" + raw)

@@ -28,6 +28,7 @@ def _checked(
     from dagfactory.cli_common import EXIT_ERRORS, _errors_summary, _report, _settings, _specs
     from dagfactory.compiler import check, repo_lineage
     from dagfactory.diagnostics import has_errors, render
+    from dagfactory.files import scope_of
     from dagfactory.graph import build_graph
     from dagfactory.model import build_pipeline
 
@@ -45,7 +46,7 @@ def _checked(
     for r in results:
         graph = r.graph if r.graph is not None else build_graph(r.document)[0]
         pipelines.append(
-            build_pipeline(r.document.data, graph, r.spec.display, r.spec.relative.stem, base_dir=r.document.base_dir)
+            build_pipeline(r.document.data, graph, r.spec.display, r.spec.relative.stem, scope_of(r.document))
         )
     return pipelines, repo
 

@@ -50,7 +50,7 @@ def new(name: str, operator: str, specs_dir: Path | None, config_path: Path | No
     Example:
       dagfactory new marketing/daily_sales --operator python
     """
-    from dagfactory.scaffold import ScaffoldError, write_starter
+    from dagfactory.scaffold import BadName, ScaffoldError, write_starter
 
     config = _settings(config_path, "text", specs=specs_dir)
     root = config.source.parent if config.source else Path.cwd()
@@ -58,7 +58,7 @@ def new(name: str, operator: str, specs_dir: Path | None, config_path: Path | No
         target = write_starter(name, operator, config, root)
     except (ScaffoldError, OSError) as exc:
         click.echo(f"dagfactory new: error: {exc}", err=True)
-        sys.exit(EXIT_ERRORS)
+        sys.exit(EXIT_USAGE if isinstance(exc, BadName) else EXIT_ERRORS)
     click.echo(f"wrote {target.as_posix()}: edit it, then run `dagfactory compile`", err=True)
 
 

@@ -31,6 +31,8 @@ class SpecFile:
     display: str  # how diagnostics and headers name it (posix, relative to the project when possible)
     relative: PurePosixPath  # its place under the specs folder, mirrored in the output folder
     escapes: bool = False  # in the specs folder only through a symlink to elsewhere: refused, never read
+    # the specs folder it is in; None: named from outside it (the files it refers to stay in its own folder)
+    specs_root: Path | None = None
 
     @property
     def output_relative(self) -> PurePosixPath:
@@ -60,7 +62,7 @@ def discover(paths: list[Path], specs_dir: Path, root: Path) -> list[SpecFile]:
 
     Files whose name starts with ``_`` or ``.`` are not specs (``_defaults.yaml``).
     """
-    roots = _Roots(str(specs_dir.absolute()), str(specs_dir.resolve()), str(root.resolve()), os.getcwd())
+    roots = _Roots(str(specs_dir.absolute()), str(specs_dir.resolve()), str(root.resolve()), os.getcwd(), specs_dir)
     found: dict[Path, SpecFile] = {}
     folders: dict[Path, Path] = {}  # each folder resolved once: a thousand specs share a few folders
     for path in paths:
@@ -91,12 +93,20 @@ def _files_under(folder: Path) -> list[Path]:
         except OSError:
             continue
         for entry in listed:  # DirEntry answers from the listing: no stat per file
-            if entry.is_dir():
-                if not entry.is_symlink() and not entry.name.startswith("."):
+            if entry.is_dir(follow_symlinks=False):
+                if not entry.name.startswith("."):
                     stack.append(current / entry.name)
-            elif _is_spec_name(entry.name) and entry.is_file():
+            elif _is_spec_name(entry.name) and _is_file(entry):
                 found.append(current / entry.name)
     return sorted(found)
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    """A file, or a link to one; a link that leads nowhere (dangling, a loop) is skipped, not a crash."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
 
 
 def _resolve(file: Path, folders: dict[Path, Path]) -> Path:
@@ -115,6 +125,7 @@ class _Roots:
     specs: str  # ... and with links followed
     project: str
     cwd: str
+    given: Path  # the specs folder as the user named it, for messages
 
 
 def _spec_file(path: Path, resolved: Path, roots: _Roots) -> SpecFile:
@@ -126,7 +137,8 @@ def _spec_file(path: Path, resolved: Path, roots: _Roots) -> SpecFile:
     # in the specs folder as named, outside it once symlinks are followed: never read
     named = str(path) if path.is_absolute() else os.path.join(roots.cwd, str(path))
     escapes = bool(_inside(named, roots.specs_named)) and not inside
-    return SpecFile(path, display.replace(os.sep, "/") if display else path.as_posix(), relative, escapes)
+    shown = display.replace(os.sep, "/") if display else path.as_posix()
+    return SpecFile(path, shown, relative, escapes, roots.given if inside else None)
 
 
 def _inside(path: str, folder: str) -> str | None:
@@ -139,8 +151,9 @@ class SharedDefaults:
     """The ``_defaults.yaml`` files of one run: which apply to a folder, and their loaded
     content, each looked up and read once however many specs share them."""
 
-    def __init__(self, specs_root: Path) -> None:
+    def __init__(self, specs_root: Path, include_roots: tuple[Path, ...] = ()) -> None:
         self.specs_root = specs_root
+        self.roots = (specs_root, *include_roots)  # where a _defaults.yaml may lead, like a .sql file
         self._files: dict[Path, list[Path]] = {}
         self._loaded: dict[Path, tuple[Document | None, list[Diagnostic]]] = {}
 
@@ -163,7 +176,7 @@ class SharedDefaults:
                 shown = os.path.normpath(
                     os.path.join(os.path.dirname(spec.display), os.path.relpath(path, spec.path.parent))
                 )
-                self._loaded[path] = load_defaults(path, Path(shown).as_posix())
+                self._loaded[path] = load_defaults(path, Path(shown).as_posix(), self.roots)
             layer, layer_problems = self._loaded[path]
             problems.extend(layer_problems)
             if layer is not None:
@@ -178,7 +191,7 @@ def check_spec(
     defaults: SharedDefaults | None = None,
 ) -> SpecResult:
     """Load, validate and analyse one spec file (or restore that work from the cache)."""
-    defaults = defaults if defaults is not None else SharedDefaults(config.specs)
+    defaults = defaults if defaults is not None else SharedDefaults(config.specs, config.include_roots)
     result = SpecResult(spec)
     restored = None
     if cache is not None and not spec.escapes:
@@ -187,6 +200,7 @@ def check_spec(
         )
     if restored is not None:
         result.document, result.diagnostics = restored[0], list(restored[1])
+        result.document.file_roots = file_roots(spec, config)
         result.restored = True
         return result
     if spec.escapes:  # a link could make the compiler read (and echo into a DAG) any file
@@ -201,6 +215,7 @@ def check_spec(
     if doc is None:
         return result
     doc = defaults.apply(doc, spec, result.diagnostics)
+    doc.file_roots = file_roots(spec, config)
     result.document = doc
     result.diagnostics.extend(validate_document(doc, target(config.airflow)))
     result.diagnostics.extend(policy_diagnostics(doc, config))
@@ -210,6 +225,12 @@ def check_spec(
         result.graph, problems = build_graph(doc)
         result.diagnostics.extend(problems)
     return result
+
+
+def file_roots(spec: SpecFile, config: Config) -> tuple[Path, ...]:
+    """The folders the files a spec refers to must stay in: the specs folder it was found in (a spec
+    named from outside it: its own folder) and the project's ``include_roots``."""
+    return (spec.specs_root or spec.path.parent, *config.include_roots)
 
 
 def _positions(spec: SpecFile, defaults: SharedDefaults) -> dict[JsonPath, NodeInfo]:
@@ -229,7 +250,7 @@ def check(specs: list[SpecFile], config: Config = Config(), cache: CompileCache 
 
 def _check(specs: list[SpecFile], config: Config, cache: CompileCache | None) -> tuple[list[SpecResult], RepoLineage]:
     """:func:`check`, and the repo's lineage of the specs that had no error before it was checked."""
-    defaults = SharedDefaults(config.specs)
+    defaults = SharedDefaults(config.specs, config.include_roots)
     results = [check_spec(spec, config, cache, defaults) for spec in specs]
     _check_unique(results)
     _check_module_names(results)
@@ -351,6 +372,7 @@ def compile_specs(
 
 
 def _render(result: SpecResult, repo: RepoLineage | None = None, airflow: str = "3") -> None:
+    from dagfactory.files import scope_of
     from dagfactory.model import build_pipeline
     from dagfactory.render import render_pipeline
     from dagfactory.targets import target
@@ -360,7 +382,7 @@ def _render(result: SpecResult, repo: RepoLineage | None = None, airflow: str = 
     if result.graph is None:  # restored from the cache: the graph is cheap to rebuild
         result.graph, _ = build_graph(doc)
     result.pipeline = build_pipeline(
-        doc.data, result.graph, result.spec.display, result.spec.relative.stem, base_dir=doc.base_dir
+        doc.data, result.graph, result.spec.display, result.spec.relative.stem, scope_of(doc)
     )
     if repo is not None:  # which other pipelines produce its inputs and consume its outputs
         result.pipeline = replace(result.pipeline, **repo.links(result.pipeline.dag_id))
@@ -368,14 +390,24 @@ def _render(result: SpecResult, repo: RepoLineage | None = None, airflow: str = 
 
 
 def referenced_files(doc: Document) -> list[Path]:
-    """Files a spec's output depends on besides the spec: shared defaults and embedded files."""
+    """Files a spec's output depends on besides the spec: shared defaults and embedded files,
+    as named (the cache notices a link that now points elsewhere: see ``cache._file_sha``).
+
+    Decided by the same :func:`~dagfactory.files.resolve_reference` as validate and the model;
+    a reference it refuses is an error, so a compile that reaches the cache has none.
+    """
+    from dagfactory.files import resolve_reference, scope_of
     from dagfactory.operators import CATALOG
     from dagfactory.operators.args import references
 
-    base = doc.base_dir if doc.base_dir is not None else Path(doc.path).parent
+    scope = scope_of(doc)
     found: list[Path] = list(doc.inputs)
     for task in (doc.data.get("tasks") or {}).values():
         operator = CATALOG.get(task.get("operator")) if isinstance(task, dict) else None
         for arg in operator.args if operator else ():
-            found.extend(base / name.strip() for _, name in references(arg, task.get(arg.name)))
+            for _, name in references(arg, task.get(arg.name)):
+                try:
+                    found.append(resolve_reference(scope, name).named)
+                except ValueError:
+                    continue
     return found

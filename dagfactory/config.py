@@ -40,6 +40,8 @@ class Config:
     require_lineage: bool = False
     warnings_as_errors: bool = False
     source: Path | None = None  # the file these settings came from, if any
+    # folders besides the specs folder that files a spec refers to (.sql, _defaults.yaml) may be in
+    include_roots: tuple[Path, ...] = ()
 
 
 _KEYS: dict[str, type] = {
@@ -49,6 +51,7 @@ _KEYS: dict[str, type] = {
     "require_business_owner_email": bool,
     "require_lineage": bool,
     "warnings_as_errors": bool,
+    "include_roots": list,
 }
 
 
@@ -73,7 +76,10 @@ def find_config_file(start: Path) -> Path | None:
 
 def _has_our_table(pyproject: Path) -> bool:
     # A cheap text test first; an unreadable pyproject.toml is then reported by load_config.
-    text = pyproject.read_text(encoding="utf-8", errors="replace")
+    try:
+        text = _read_bytes(pyproject).decode("utf-8", errors="replace")
+    except OSError:
+        return True
     dotted_key = re.search(r"^\s*tool\s*\.\s*dagfactory\s*[.=]", text, re.M)
     return _TABLE_HEADER.search(text) is not None or dotted_key is not None
 
@@ -87,7 +93,7 @@ def load_config(path: Path) -> Config:
     """Read settings from ``path`` (a dagfactory.toml or a pyproject.toml); raise ConfigError if bad."""
     display = _display(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = _read_bytes(path).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([Diagnostic(display, 1, 1, "DF601", f"cannot read the configuration: {exc}")]) from None
     try:
@@ -96,13 +102,41 @@ def load_config(path: Path) -> Config:
         raise ConfigError([_syntax_error(display, exc)]) from None
     is_pyproject = path.name == PYPROJECT
     table = data.get("tool", {}).get("dagfactory", {}) if is_pyproject else data
-    settings, problems = _settings(table, _Locator(display, text, is_pyproject))
-    if problems:
-        raise ConfigError(problems)
+    where = _Locator(display, text, is_pyproject)
+    settings, problems = _settings(table, where)
     for key in ("specs", "out"):
         if key in settings:  # relative to the file's folder; shown relative to the cwd
             settings[key] = Path(os.path.relpath(path.parent.resolve() / settings[key]))
+    if "include_roots" in settings:
+        settings["include_roots"] = _include_roots(settings["include_roots"], path.parent.resolve(), where, problems)
+    if problems:
+        raise ConfigError(problems)
     return Config(**settings, source=path)
+
+
+def _include_roots(names: list[str], base: Path, where: _Locator, problems: list[Diagnostic]) -> tuple[Path, ...]:
+    """The configured folders, relative to the config file's folder; each must exist (a typo
+    would otherwise refuse every file in it with a message far from its cause)."""
+    roots = []
+    for name in names:
+        root = Path(os.path.relpath(base / name))
+        if not root.is_dir():
+            problems.append(where.at("include_roots", "DF603", f"`include_roots`: {name!r} is not a folder"))
+        roots.append(root)
+    return tuple(roots)
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, read like any file the compiler reads (:func:`dagfactory.files.read_regular`):
+    ``--config`` naming a FIFO or ``/dev/zero`` is an error, not a hang or a memory blow-up."""
+    from dagfactory.files import MAX_FILE_BYTES, read_regular
+
+    raw = read_regular(Path(os.path.realpath(path)))
+    if raw is None:
+        raise OSError(f"{path.as_posix()} is not a regular file")
+    if len(raw) > MAX_FILE_BYTES:
+        raise OSError(f"{path.as_posix()} is larger than {MAX_FILE_BYTES:,} bytes")
+    return raw
 
 
 def _display(path: Path) -> str:
@@ -167,6 +201,10 @@ def _checked(key: str, value: Any) -> tuple[Any, str | None]:
         value = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
         if value not in AIRFLOW_TARGETS:
             return value, f"`airflow` must be one of {', '.join(map(repr, AIRFLOW_TARGETS))}, not {value!r}"
+        return value, None
+    if key == "include_roots":
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            return value, f"`include_roots` must be a list of folder names, not {value!r}"
         return value, None
     expected = _KEYS[key]
     if not isinstance(value, expected):

@@ -10,23 +10,29 @@ The rules, all of them:
 * ``dag_id``, ``tasks`` and ``edges`` belong to one pipeline and are refused in a
   defaults file.
 * A problem in a value that came from a defaults file is reported at that file's line.
+* A defaults file is read like a ``.sql`` file (:mod:`dagfactory.files`): a symlink out of the
+  specs folder (and ``include_roots``), a FIFO, a device or a file over the size limit is an
+  error (DF208), never silently skipped.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from dagfactory.diagnostics import Diagnostic
-from dagfactory.loader import Document, JsonPath, NodeInfo, load_file
+from dagfactory.files import FileScope, read_reference
+from dagfactory.loader import Document, JsonPath, NodeInfo, load_bytes
 
 DEFAULTS_NAME = "_defaults.yaml"
 NOT_SHAREABLE = ("dag_id", "tasks", "edges")
 
 
 def defaults_files(spec: Path, specs_root: Path) -> list[Path]:
-    """The defaults files that apply to ``spec``, furthest first."""
+    """The defaults files that apply to ``spec``, furthest first: every entry of that name, whatever
+    it is (a link, a FIFO, a folder), since reading it is what decides whether it may be used."""
     try:
         relative = spec.resolve().parent.relative_to(specs_root.resolve())
     except ValueError:
@@ -34,13 +40,20 @@ def defaults_files(spec: Path, specs_root: Path) -> list[Path]:
     folders = [specs_root.resolve()]
     for part in relative.parts:
         folders.append(folders[-1] / part)
-    return [folder / DEFAULTS_NAME for folder in folders if (folder / DEFAULTS_NAME).is_file()]
+    return [folder / DEFAULTS_NAME for folder in folders if os.path.lexists(folder / DEFAULTS_NAME)]
 
 
-def load_defaults(path: Path, display: str) -> tuple[Document | None, list[Diagnostic]]:
-    doc, problems = load_file(path, display)
+def load_defaults(path: Path, display: str, roots: tuple[Path, ...]) -> tuple[Document | None, list[Diagnostic]]:
+    """Load the defaults file ``path``, which must stay inside ``roots`` (see :mod:`dagfactory.files`)."""
+    try:
+        raw = read_reference(FileScope(path.parent, roots), path.name)
+    except ValueError as exc:
+        hint = "make it a regular file inside the specs folder (or a folder of `include_roots`)"
+        return None, [Diagnostic(display, 1, 1, "DF208", str(exc), hint=hint)]
+    doc, problems = load_bytes(raw, display)
     if doc is None:
         return None, problems
+    doc.base_dir = path.parent
     if not isinstance(doc.data, dict):
         return None, [*problems, doc.diagnostic((), "DF103", f"{DEFAULTS_NAME} must be a mapping of spec keys")]
     for key in NOT_SHAREABLE:
@@ -65,7 +78,7 @@ def apply_defaults(spec: Document, layers: list[Document]) -> Document:
     tagged = [Document(d.path, d.data, {p: replace(i, source=d.path) for p, i in d.nodes.items()}) for d in layers]
     data, nodes = _merge((), [(doc, doc.data) for doc in [*tagged, spec]])
     files = tuple(d.base_dir / DEFAULTS_NAME if d.base_dir is not None else Path(d.path) for d in layers)
-    return Document(spec.path, data, nodes, spec.base_dir, files)
+    return Document(spec.path, data, nodes, spec.base_dir, files, spec.file_roots)
 
 
 def _merge(path: JsonPath, present: list[tuple[Document, Any]]) -> tuple[Any, dict[JsonPath, NodeInfo]]:

@@ -84,6 +84,7 @@ class Document:
     nodes: dict[JsonPath, NodeInfo] = field(default_factory=dict)
     base_dir: Path | None = None  # where relative file references (.sql) resolve: the spec's folder
     inputs: tuple[Path, ...] = ()  # other files its data came from (shared defaults)
+    file_roots: tuple[Path, ...] = ()  # folders those references must stay in (none: base_dir only)
 
     def locate(self, path: JsonPath, *, key: bool = False) -> tuple[str, Position]:
         """File and position of the value (or its key) at ``path``, else of the nearest ancestor."""

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from dagfactory.files import FileScope
 from dagfactory.graph import TaskGraph
 from dagfactory.operators import CATALOG, COMMON_ARGS, TASK_ONLY_ARGS, Operator, class_path_arg_kind
 from dagfactory.operators.args import embed_files
@@ -135,7 +136,7 @@ def _schedule(value: Any) -> Schedule:
     return Schedule("preset" if value.startswith("@") else "cron", value)
 
 
-def _catalog_arg(operator: Operator, name: str, value: Any, base: Path) -> tuple[str, Any]:
+def _catalog_arg(operator: Operator, name: str, value: Any, base: FileScope) -> tuple[str, Any]:
     """(keyword, value) of a catalog argument: .sql files embedded, old names renamed."""
     arg = operator.arg(name)
     if arg is None:
@@ -143,7 +144,7 @@ def _catalog_arg(operator: Operator, name: str, value: Any, base: Path) -> tuple
     return arg.keyword, embed_files(base, arg, value)
 
 
-def _task(task_id: str, data: dict[str, Any], base: Path) -> Task:
+def _task(task_id: str, data: dict[str, Any], base: FileScope) -> Task:
     name = data["operator"]
     operator = CATALOG.get(name)
     kinds = dict(_BASE_KINDS)
@@ -171,10 +172,10 @@ def _task(task_id: str, data: dict[str, Any], base: Path) -> Task:
 
 
 def build_pipeline(
-    data: dict[str, Any], graph: TaskGraph, source: str, default_dag_id: str, base_dir: Path | None = None
+    data: dict[str, Any], graph: TaskGraph, source: str, default_dag_id: str, files: FileScope | None = None
 ) -> Pipeline:
-    """``base_dir``: where the spec's relative file references resolve (default: the source's folder)."""
-    base = base_dir if base_dir is not None else Path(source).parent
+    """``files``: where the spec's file references resolve and must stay (default: the source's folder)."""
+    base = files if files is not None else FileScope(Path(source).parent, (Path(source).parent,))
     owner = data["business_owner"]
     lineage = data.get("lineage") or {}
     common = {a.name: a.kind for a in COMMON_ARGS}

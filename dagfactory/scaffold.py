@@ -47,6 +47,10 @@ class ScaffoldError(Exception):
     """The starter cannot be written; the message says why."""
 
 
+class BadName(ScaffoldError):
+    """NAME itself is wrong (bad usage): absolute, with `..`, or not a dag_id."""
+
+
 def operators() -> list[str]:
     """The operators ``new`` offers: sql only once the catalog has it."""
     return [name for name in _TASKS if name in CATALOG]
@@ -56,13 +60,24 @@ def spec_path(name: str, specs_dir: Path) -> Path:
     """``NAME`` (may include sub-folders, with or without .yaml) -> the spec file to write."""
     relative = PurePosixPath(name.removesuffix(".yaml").removesuffix(".yml"))
     if relative.is_absolute() or any(part in ("", ".", "..") for part in relative.parts):
-        raise ScaffoldError(f"{name!r} must be a relative name such as daily_sales or marketing/daily_sales")
+        raise BadName(f"{name!r} must be a relative name such as daily_sales or marketing/daily_sales")
     if not _NAME.match(relative.name) or any(part.startswith(("_", ".")) for part in relative.parts):
-        raise ScaffoldError(
+        raise BadName(
             f"{relative.name!r} cannot be a dag_id: use letters, digits, '_', '-', '.'; "
             "names starting with '_' or '.' are not specs"
         )
     return specs_dir / f"{relative}.yaml"
+
+
+def _check_inside(target: Path, specs_dir: Path) -> None:
+    """The spec's folder, symlinks followed, is in the specs folder: a linked sub-folder that
+    leads elsewhere would make ``new`` write (and create folders) outside it."""
+    real = Path(os.path.realpath(target.parent))  # folders still to be made resolve as named
+    if not real.is_relative_to(os.path.realpath(specs_dir)):
+        raise ScaffoldError(
+            f"{target.as_posix()} would be written to {real.as_posix()}, outside {specs_dir.as_posix()}: "
+            "a symlinked folder leads there; refusing to write through it"
+        )
 
 
 def starter_text(name: str, operator: str, schema_ref: str, config: Config) -> str:
@@ -88,7 +103,8 @@ def write_starter(name: str, operator: str, config: Config, project_root: Path) 
     if operator not in operators():
         raise ScaffoldError(f"unknown operator {operator!r}: use one of {', '.join(operators())}")
     target = spec_path(name, config.specs)
-    if target.exists():
+    _check_inside(target, config.specs)
+    if os.path.lexists(target):  # a dangling link too: "x" would refuse it with a less clear error
         raise ScaffoldError(f"{target.as_posix()} already exists; refusing to overwrite it")
     schema = project_root / SCHEMA_FILE
     schema_ref = Path(os.path.relpath(schema.resolve(), target.parent.resolve())).as_posix()

@@ -85,6 +85,6 @@ def test_never_overwrites_an_existing_spec(project: Path) -> None:
 @pytest.mark.parametrize("name", ["../outside", "_defaults", "bad name", "a/../b", "/abs/path"])
 def test_refuses_names_that_are_not_specs(project: Path, name: str) -> None:
     code, output = invoke("new", name)
-    assert code == 1
+    assert code == 2  # bad usage: NAME itself is wrong
     assert "dagfactory new: error:" in output
     assert not list(project.rglob("*.yaml"))

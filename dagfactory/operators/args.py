@@ -6,14 +6,14 @@ model (which embeds the file text), so both agree on what a file reference is.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from dagfactory.diagnostics import Diagnostic
+from dagfactory.files import FileScope, read_reference, scope_of
 from dagfactory.loader import Document
 from dagfactory.operators import Arg, Operator
 
-MAX_FILE_BYTES = 1_000_000  # the same bound as a spec: a referenced file is part of it
+_BOM = "\ufeff"
 
 
 def is_file_reference(arg: Arg, value: Any) -> bool:
@@ -31,48 +31,45 @@ def references(arg: Arg, value: Any) -> list[tuple[tuple[int, ...], str]]:
     return [((), value)] if is_file_reference(arg, value) else []
 
 
-def read_referenced(base: Path, name: str) -> str:
-    """The file's text; ValueError with a message a user can act on.
+def read_referenced(scope: FileScope, name: str) -> str:
+    """The file's text, exactly: its bytes as UTF-8 without a leading BOM, line endings kept
+    (a CRLF file embeds CRLF). ValueError with a message a user can act on.
 
-    Files are relative to the spec's folder (``base``), like an include, whatever the
-    working directory.
+    Files are relative to the spec's folder, like an include, whatever the working directory,
+    and must stay in ``scope`` (see :mod:`dagfactory.files`).
     """
-    path = base / name.strip()
+    raw = read_reference(scope, name)
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise ValueError(f"{name!r} is larger than {MAX_FILE_BYTES} bytes")
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ValueError(f"file {name!r} not found (looked for {path.as_posix()})") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"file {name!r} cannot be read: {exc}") from None
+        return raw.decode("utf-8").removeprefix(_BOM)
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"file {name!r} is not UTF-8: {exc.reason} at byte {exc.start}") from None
 
 
-def embed_files(base: Path, arg: Arg, value: Any) -> Any:
+def embed_files(scope: FileScope, arg: Arg, value: Any) -> Any:
     """The value with every file reference replaced by the file's text (validated before)."""
     if isinstance(value, list):
-        return [read_referenced(base, v) if is_file_reference(arg, v) else v for v in value]
-    return read_referenced(base, value) if is_file_reference(arg, value) else value
+        return [read_referenced(scope, v) if is_file_reference(arg, v) else v for v in value]
+    return read_referenced(scope, value) if is_file_reference(arg, value) else value
 
 
 def check_task_args(doc: Document, task_id: str, task: dict[str, Any], op: Operator) -> list[Diagnostic]:
     """Unreadable referenced files, and an argument given under both its names."""
     out: list[Diagnostic] = []
-    base = doc.base_dir if doc.base_dir is not None else Path(doc.path).parent
+    scope = scope_of(doc)
     for arg in op.args:
         if arg.name not in task:
             continue
         for index, name in references(arg, task[arg.name]):
             try:
-                read_referenced(base, name)
+                read_referenced(scope, name)
             except ValueError as exc:
                 out.append(
                     doc.diagnostic(
                         ("tasks", task_id, arg.name, *index),
                         "DF208",
                         str(exc),
-                        hint=f"a string ending in {arg.file_suffix} is a file path relative to the spec; "
-                        "write the SQL itself otherwise",
+                        hint=f"a string ending in {arg.file_suffix} names a regular file relative to the spec, "
+                        "inside the specs folder or a folder of `include_roots`; write the SQL itself otherwise",
                     )
                 )
         if arg.emit_as and arg.emit_as in task:

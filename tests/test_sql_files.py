@@ -1,0 +1,79 @@
+"""A `.sql` file is embedded exactly: its bytes as UTF-8, a leading BOM dropped, CRLF and CR kept,
+in the generated file as escapes, and in Airflow as the same string."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.airflow.harness import load_dagbag
+
+from .conftest import run_cli
+from .test_containment import sql_spec
+
+# A BOM, CRLF, a lone CR, a BOM that is not leading (kept), a trailing LF.
+RAW = b"\xef\xbb\xbfSELECT 1\r\nFROM orders\rWHERE note = '\xef\xbb\xbf'\r\n  AND x = 1\n"
+EXPECTED = "SELECT 1\r\nFROM orders\rWHERE note = '\ufeff'\r\n  AND x = 1\n"
+
+
+def sql_keyword(source: str) -> str:
+    """The `sql=` value of the generated file, as Python reads it."""
+    values = [
+        kw.value
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call)
+        for kw in node.keywords
+        if kw.arg == "sql"
+    ]
+    [value] = values
+    return ast.literal_eval(value)
+
+
+@pytest.fixture
+def compiled(project: Path) -> Path:
+    (project / "specs" / "queries").mkdir()
+    (project / "specs" / "queries" / "load.sql").write_bytes(RAW)
+    (project / "specs" / "crlf_sql.yaml").write_text(sql_spec("queries/load.sql"))
+    proc = run_cli("compile", cwd=project)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return project / "generated_dags" / "crlf_sql.py"
+
+
+def test_the_generated_file_holds_the_bytes_exactly_as_escapes(compiled: Path) -> None:
+    raw = compiled.read_bytes()
+    assert b"\r" not in raw and b"\xef\xbb\xbf" not in raw  # escaped, never raw, in the DAG file
+    text = raw.decode("utf-8")
+    assert "SELECT 1\\r\n" in text and "FROM orders\\rWHERE" in text
+    assert sql_keyword(text) == EXPECTED
+
+
+def test_a_second_compile_and_check_agree_byte_for_byte(compiled: Path) -> None:
+    before = compiled.read_bytes()
+    project = compiled.parent.parent
+    for args in (["compile", "--no-cache"], ["compile", "--check"]):
+        proc = run_cli(*args, cwd=project)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert compiled.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("raw", "fragment"),
+    [(b"SELECT '\xff'\n", "is not UTF-8"), ("SELECT 1\r\n".encode("utf-16"), "is not UTF-8")],
+)
+def test_a_file_that_is_not_utf8_is_df208_at_the_value(project: Path, raw: bytes, fragment: str) -> None:
+    (project / "specs" / "load.sql").write_bytes(raw)
+    (project / "specs" / "etl.yaml").write_text(sql_spec("load.sql"))
+    proc = run_cli("validate", "--format", "json", cwd=project)
+    [d] = json.loads(proc.stdout)
+    assert (proc.returncode, d["line"], d["column"], d["code"]) == (1, 11, 10, "DF208")
+    assert fragment in d["message"]
+
+
+@pytest.mark.airflow
+def test_airflow_receives_the_same_string(compiled: Path) -> None:
+    dagbag = load_dagbag(compiled.parent)
+    assert dagbag["import_errors"] == {}
+    assert dagbag["dags"]["crlf_sql"]["tasks"]["load"]["templated"]["sql"] == EXPECTED
