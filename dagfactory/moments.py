@@ -73,10 +73,13 @@ def local_time_problem(moment: datetime, zone_name: str) -> str | None:
 
 
 def latest_utc(moment: datetime, zone_name: str, delta: timedelta) -> str | None:
-    """Why ``moment`` + ``delta`` (the first run's end) is past the last datetime, or None."""
+    """Why the first two runs every ``delta`` from ``moment`` end past the last datetime, or None.
+
+    The scheduler computes them as soon as the DAG is parsed and its first run created; the
+    second ends at start + 2 x delta on Airflow 2 (data intervals), start + delta on Airflow 3."""
     zone = _zone(zone_name) or timezone.utc
     try:
-        moment.replace(tzinfo=zone).astimezone(timezone.utc) + delta
+        moment.replace(tzinfo=zone).astimezone(timezone.utc) + 2 * delta
     except OverflowError:
-        return f"the first interval, {moment.isoformat()} plus {delta}, ends after the year 9999"
+        return f"runs every {delta} from {moment.isoformat()} reach past the year 9999 by the second run"
     return None

@@ -8,7 +8,8 @@ schedules a DAG with each. For every input the pair (validate, Airflow) must be 
 
 * accepted, accepted;
 * refused, refused;
-* refused for a documented limit (dates outside 1900-9998), whatever Airflow says;
+* refused for a documented limit (dates outside 1900-9998, intervals whose second run ends past
+  the year 9999), whatever Airflow says;
 * refused on purpose, accepted: the documented refusals (dagfactory.cron.CronNotPortable, preset
   spellings croniter aliases, the not-a-zone names of dagfactory.moments, DST-gap local times,
   end_date before start_date). Each must really be accepted by Airflow, except ``R`` fields,
@@ -31,11 +32,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dagfactory.cron import CronNotPortable, check_cron, preset_alias
+from dagfactory.diagnostics import Diagnostic
 from dagfactory.loader import load_text
 from dagfactory.moments import timezone_problem
 from dagfactory.schema import SCHEDULE_PRESETS
+from dagfactory.targets import AIRFLOW_2, AIRFLOW_3, Target
 from dagfactory.validate import validate_document
 from tests.airflow.harness import airflow_env
+from tests.airflow2.venv import ensure_venv
 from tests.conftest import property_settings
 
 pytestmark = pytest.mark.airflow
@@ -116,6 +120,19 @@ intervals = st.tuples(
 )
 
 
+def interval_case(interval: tuple) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(probe case, validate_errors kwargs) of ``schedule: {every: ...}`` spelt one of the accepted ways."""
+    unit, amount, spelling, start = interval
+    if spelling == "iso" and unit != "ms":
+        text: Any = f"P{amount}D" if unit == "d" else f"PT{amount}{unit.upper()}"
+    elif spelling == "seconds" and unit == "s":
+        text = amount
+    else:
+        text = f"{amount}{unit}"
+    case = {"schedule": {"every": {_UNITS[unit]: amount}}, "start": list(start)}
+    return case, {"schedule": {"every": text}, "start": "{:04d}-{:02d}-{:02d}".format(*start)}
+
+
 def collect(strategy: st.SearchStrategy[Any], env_var: str, default: int) -> list[Any]:
     """The distinct values Hypothesis draws from ``strategy`` in one run (fixed seed)."""
     seen: list[Any] = []
@@ -143,13 +160,19 @@ timezone: {tz}
 """
 
 
-def validate_errors(schedule: Any = "@daily", start: str = "2024-01-01", tz: str = "UTC", end: str | None = None):
+def validate_errors(
+    target: Target,
+    schedule: Any = "@daily",
+    start: str = "2024-01-01",
+    tz: str = "UTC",
+    end: str | None = None,
+) -> list[Diagnostic]:
     text = SPEC.format(schedule=json.dumps(schedule), start=json.dumps(start), tz=json.dumps(tz))
     if end is not None:
         text += f"end_date: {json.dumps(end)}\n"
     doc, problems = load_text(text, "s.yaml")
     assert doc is not None, problems
-    return [d for d in problems + validate_document(doc) if d.is_error]
+    return [d for d in problems + validate_document(doc, target) if d.is_error]
 
 
 def airflow_verdicts(python: str, cases: list[dict[str, Any]], tmp_path: Path) -> list[str | None]:
@@ -218,21 +241,21 @@ def _is_random(text: Any) -> bool:
     return isinstance(text, str) and any(re.fullmatch(r"r.*", f) for f in text.lower().split())
 
 
-def run_agreement(python: str, tmp_path: Path) -> None:
-    crons = collect(cron_strings(), "DAGFACTORY_HYPOTHESIS_EXAMPLES", 600)
-    crons += collect(presets, "DAGFACTORY_HYPOTHESIS_EXAMPLES", 100)
-    zones = collect(zone_names, "DAGFACTORY_HYPOTHESIS_EXAMPLES", 200)
-    dates = collect(local_dates, "DAGFACTORY_HYPOTHESIS_EXAMPLES", 300)
+def run_agreement(python: str, target: Target, tmp_path: Path) -> None:
+    examples = "DAGFACTORY_HYPOTHESIS_EXAMPLES"
+    crons = collect(cron_strings(), examples, 600) + collect(presets, examples, 100)
+    zones = collect(zone_names, examples, 200)
+    dates = collect(local_dates, examples, 300)
     cases = [{"schedule": c} for c in crons] + [{"schedule": "@daily", "tz": z} for z in zones]
-    date_rows = [date_case(d) for d in dates]
+    date_rows = [date_case(d) for d in dates] + [interval_case(i) for i in collect(intervals, examples, 200)]
     cases += [case for case, _ in date_rows]
     verdicts = airflow_verdicts(python, cases, tmp_path)
-    cron_v, zone_v, date_v = verdicts[: len(crons)], verdicts[len(crons) : -len(dates)], verdicts[-len(dates) :]
+    cron_v, zone_v, date_v = verdicts[: len(crons)], verdicts[len(crons) : -len(date_rows)], verdicts[-len(date_rows) :]
 
     rows = []
     for text, theirs in zip(crons, cron_v):
         ours = cron_verdict(text)
-        assert (ours == OK) == (validate_errors(schedule=text) == []), text  # the spec path agrees
+        assert (ours == OK) == (validate_errors(target, schedule=text) == []), text  # the spec path agrees
         rows.append((text, ours, theirs))
     check_pairs(rows, _is_random)
 
@@ -240,19 +263,23 @@ def run_agreement(python: str, tmp_path: Path) -> None:
     for name, theirs in zip(zones, zone_v):
         problem = timezone_problem(name)
         ours = OK if problem is None else ON_PURPOSE if problem[1] else REFUSED
-        assert (ours == OK) == (validate_errors(tz=name) == []), name
+        assert (ours == OK) == (validate_errors(target, tz=name) == []), name
         rows.append((name, ours, theirs))
     check_pairs(rows)
 
     rows = []
     for (_, kwargs), theirs in zip(date_rows, date_v):
-        errors = validate_errors(**kwargs)
+        errors = validate_errors(target, **kwargs)
         ours = OK if not errors else ON_PURPOSE if all(map(_on_purpose, errors)) else REFUSED
-        if any("outside the years" in d.message for d in errors):
+        if any("outside the years" in d.message or "past the year 9999" in d.message for d in errors):
             ours = LIMIT
         rows.append((kwargs, ours, theirs))
     check_pairs(rows)
 
 
 def test_validate_agrees_with_airflow_3(tmp_path: Path):
-    run_agreement(sys.executable, tmp_path)
+    run_agreement(sys.executable, AIRFLOW_3, tmp_path)
+
+
+def test_validate_agrees_with_airflow_2(tmp_path: Path):
+    run_agreement(str(ensure_venv()), AIRFLOW_2, tmp_path)
