@@ -32,6 +32,11 @@ class CronNotPortable(ValueError):
     """croniter (so Airflow) takes the expression, but not with the meaning it shows."""
 
 
+class CronUnclear(CronNotPortable):
+    """Refused whether croniter takes it or not: its verdict depends on chance (``R``), on today's
+    date (a year field) or on the calendar (day of month AND an ``L``/``W``/``#`` day)."""
+
+
 @dataclass(frozen=True)
 class _Field:
     name: str
@@ -72,23 +77,27 @@ def check_cron(expression: str) -> None:
             "(minute hour day-of-month month day-of-week)"
         )
     fields = [f.lower() for f in fields]
-    deferred: list[str] = []
-    values = [_field_values(text, spec, deferred) for text, spec in zip(fields, _FIELDS + _EXTRA_FIELDS)]
+    deferred: list[CronNotPortable] = []
+    values = [_field_values(text, spec, deferred, fields[2]) for text, spec in zip(fields, _FIELDS + _EXTRA_FIELDS)]
     _check_fires(fields, values[2], values[3])
+    _check_day_fields(fields, deferred)
     if len(fields) > 5:
+        unclear = CronUnclear if len(fields) == 7 else CronNotPortable  # a year field's verdict depends on today
         deferred.insert(
             0,
-            f"cron expression {expression!r} has {len(fields)} fields; Airflow supports the standard 5 "
-            "(its cron library would read the 6th as seconds and the 7th as the year)",
+            unclear(
+                f"cron expression {expression!r} has {len(fields)} fields; Airflow supports the standard 5 "
+                "(its cron library would read the 6th as seconds and the 7th as the year)"
+            ),
         )
-    if deferred:
-        raise CronNotPortable(deferred[0])
+    if deferred:  # an unclear verdict first: the test of agreement trusts Airflow on the others
+        raise next((e for e in deferred if isinstance(e, CronUnclear)), deferred[0])
 
 
-def _field_values(text: str, spec: _Field, deferred: list[str]) -> set[int] | None:
+def _field_values(text: str, spec: _Field, deferred: list[CronNotPortable], day_field: str) -> set[int] | None:
     """The numbers the field lists, or None where that is not a fixed set (``*``, ``L``, ``nW``)."""
     if text.startswith("r") and _RANDOM.fullmatch(text):
-        deferred.append(f"{text!r} in the {spec.name} field picks a new random value at every parse")
+        deferred.append(CronUnclear(f"{text!r} in the {spec.name} field picks a new random value at every parse"))
         return None
     if text == "?":
         if spec not in (_DAY, _WEEKDAY):
@@ -96,7 +105,8 @@ def _field_values(text: str, spec: _Field, deferred: list[str]) -> set[int] | No
         return None
     items = text.split(",")
     if spec is _WEEKDAY and any("#" in item for item in items):
-        return _check_nth_weekdays(items, deferred)
+        _check_nth_weekdays(items, deferred, day_field)
+        return None
     values: set[int] | None = set()
     for item in items:
         item_values = _item_values(item, spec, len(items), deferred)
@@ -104,14 +114,14 @@ def _field_values(text: str, spec: _Field, deferred: list[str]) -> set[int] | No
     return values
 
 
-def _item_values(item: str, spec: _Field, items: int, deferred: list[str]) -> set[int] | None:
+def _item_values(item: str, spec: _Field, items: int, deferred: list[CronNotPortable]) -> set[int] | None:
     if spec is _DAY and item == "l":
         return None
     if spec is _DAY and "w" in item:
         return _nearest_weekday(item, items, deferred)
     if spec is _WEEKDAY and item.startswith("l") and _DIGITS.fullmatch(item[1:]):
         _WEEKDAY.number(item[1:])
-        deferred.append(f"{item!r} (last weekday of the month) is croniter's own syntax, not standard cron")
+        deferred.append(CronNotPortable(f"{item!r} (last weekday of the month) is croniter's own syntax"))
         return None
     base, slash, step = item.partition("/")
     if slash and not (_DIGITS.fullmatch(step) and int(step) > 0):
@@ -127,14 +137,14 @@ def _item_values(item: str, spec: _Field, items: int, deferred: list[str]) -> se
     low, high = spec.number(low_text), spec.number(high_text)
     if low >= high:
         kind = "is one value, which croniter reads as the whole field" if low == high else "runs backwards"
-        deferred.append(f"range {base!r} in the {spec.name} field {kind}")
+        deferred.append(CronNotPortable(f"range {base!r} in the {spec.name} field {kind}"))
         return None
     return set(range(low, high + 1, int(step) if slash else 1))
 
 
-def _nearest_weekday(item: str, items: int, deferred: list[str]) -> set[int]:
+def _nearest_weekday(item: str, items: int, deferred: list[CronNotPortable]) -> set[int]:
     if re.fullmatch(r"w[0-9]+", item):
-        deferred.append(f"{item!r} is croniter's own spelling; standard cron writes the day first, e.g. 15W")
+        deferred.append(CronNotPortable(f"{item!r} is croniter's own spelling; cron writes the day first, e.g. 15W"))
     elif not re.fullmatch(r"[0-9]+w", item):
         raise ValueError(f"{item!r} is not a valid day of month (nearest weekday is written like 15W)")
     if items > 1:
@@ -142,19 +152,47 @@ def _nearest_weekday(item: str, items: int, deferred: list[str]) -> set[int]:
     return {_DAY.number(item.strip("w"))}
 
 
-def _check_nth_weekdays(items: list[str], deferred: list[str]) -> set[int] | None:
-    """``fri#2`` (the 2nd Friday) items; croniter does not mix them with plain weekdays."""
+def _check_nth_weekdays(items: list[str], deferred: list[CronNotPortable], day_field: str) -> None:
+    """``fri#2`` (the 2nd Friday) items. croniter mixes them with plain weekdays only when those
+    add no day of their own (then it drops them) or cover the whole week (then it never fires
+    if the day of month is set): all refused, the last on purpose."""
+    nth_days: set[int] = set()
+    plain: set[int] | None = set()
     for item in items:
         if "#" not in item:
-            raise ValueError(f"{item!r}: the day-of-week field cannot mix d#n items with other weekdays")
+            values = _item_values(item, _WEEKDAY, len(items), deferred)
+            plain = None if plain is None or values is None else plain | values
+            continue
         day, _, nth = item.partition("#")
         if "-" in day and all(part in _DAY_NAMES for part in day.split("-")):
-            deferred.append(f"{item!r}: a range before '#' is croniter's own syntax; list the days")
+            deferred.append(CronNotPortable(f"{item!r}: a range before '#' is croniter's own syntax; list the days"))
+            low, high = (_WEEKDAY.number(part) for part in day.split("-"))
+            nth_days |= set(range(low, high + 1)) if low <= high else set(range(low, 7)) | set(range(high + 1))
         else:
-            _WEEKDAY.number(day)
+            nth_days.add(_WEEKDAY.number(day) % 7)
         if not (_DIGITS.fullmatch(nth) and 1 <= int(nth) <= 5):
             raise ValueError(f"{item!r}: the n of d#n must be 1 to 5 (the n-th such weekday of the month)")
-    return None
+    if plain is None or not any("#" not in item for item in items):
+        return
+    days, text = {day % 7 for day in plain}, ",".join(items)
+    if days <= nth_days:
+        deferred.append(CronNotPortable(f"{text!r}: croniter ignores plain weekdays that are also d#n days"))
+    elif len(days | nth_days) < 7:
+        raise ValueError(f"{text!r}: the day-of-week field cannot mix d#n items with other weekdays")
+    elif day_field in ("*", "?"):
+        deferred.append(CronNotPortable(f"{text!r}: d#n items next to the whole week mean every day; write *"))
+    else:
+        raise ValueError(f"{text!r} next to a day of month never fires in croniter; write * as the day of week")
+
+
+def _check_day_fields(fields: list[str], deferred: list[CronNotPortable]) -> None:
+    """Standard cron runs on the day of month OR the weekday; croniter, when either uses W, L or #,
+    only on days that match both: often never."""
+    day, weekday = fields[2], fields[4]
+    if day in ("*", "?") or weekday in ("*", "?"):
+        return
+    if "w" in day or "#" in weekday or re.search(r"(^|,)l[0-9]", weekday):
+        deferred.append(CronUnclear(f"croniter runs {day!r} AND {weekday!r} (standard cron: either); set only one"))
 
 
 def _check_fires(fields: list[str], days: set[int] | None, months: set[int] | None) -> None:
