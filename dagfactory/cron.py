@@ -8,10 +8,12 @@ exactly where croniter accepts them (``tests/airflow/test_agreement.py`` compare
 generated expressions).
 
 Some strings croniter accepts are refused on purpose, with :class:`CronNotPortable`: they
-mean something other than what they say (``R`` picks a random minute at every parse, ``7-7``
-or ``jan-jan`` means the whole field, ``5-1`` wraps around), are croniter's own extensions
-(``L5``, ``W15``, ``mon-wed#2``), or add seconds and years as a sixth and seventh field,
-which Airflow documents as unsupported.
+mean something other than what they say (``7-7`` or ``jan-jan`` means the whole field, ``5-1``
+wraps around), are croniter's own extensions (``L5``, ``W15``, ``mon-wed#2``), or add seconds
+as a sixth field, which Airflow documents as unsupported. :class:`CronUnclear` ones are refused
+whatever croniter says, as its verdict depends on chance (``R``), on today's date (a seventh,
+year field) or on the calendar (a day of month together with a ``W``, ``L`` or ``#`` weekday,
+which croniter requires both of, where standard cron takes either).
 """
 
 from __future__ import annotations
