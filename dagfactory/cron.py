@@ -46,13 +46,14 @@ class _Field:
     high: int
     names: tuple[str, ...] = ()  # names[i] stands for low + i
 
-    def number(self, text: str) -> int:
+    def number(self, text: str, below_low: bool = False) -> int:
+        """``below_low``: croniter checks a range's end against the field's top only."""
         if text in self.names:
             return self.low + self.names.index(text)
         if not _DIGITS.fullmatch(text):
             raise ValueError(f"{text!r} is not a valid {self.name}")
         number = int(text)
-        if not self.low <= number <= self.high:
+        if not (self.low <= number or below_low) or number > self.high:
             raise ValueError(f"{self.name} {number} is out of range {self.low}-{self.high}")
         return number
 
@@ -136,7 +137,7 @@ def _item_values(item: str, spec: _Field, items: int, deferred: list[CronNotPort
         return {low} if not slash else set(range(low, spec.high + 1, int(step)))
     if spec is _DAY and high_text == "l":
         high_text = "31"
-    low, high = spec.number(low_text), spec.number(high_text)
+    low, high = spec.number(low_text), spec.number(high_text, below_low=True)
     if low >= high:
         kind = "is one value, which croniter reads as the whole field" if low == high else "runs backwards"
         deferred.append(CronNotPortable(f"range {base!r} in the {spec.name} field {kind}"))
