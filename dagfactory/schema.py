@@ -19,11 +19,16 @@ SCHEMA_ID = "https://dagfactory.dev/schemas/pipeline.schema.json"
 IDENTIFIER_PATTERN = r"^[A-Za-z0-9_.\-]{1,250}$(?!\n)"
 PYTHON_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$(?!\n)"
 CLASS_PATH_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$(?!\n)"
+# Digits are [0-9], not \d: Python's \d also matches other scripts' digits, editors' does not.
 DURATION_PATTERN = (
-    r"^(?:\d+(?:\.\d+)?(?:d|h|m|s|ms)(?:\d+(?:\.\d+)?(?:d|h|m|s|ms))*"
-    r"|P(?=\d|T\d)(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?|\d+)$(?!\n)"
+    r"^(?:[0-9]+(?:\.[0-9]+)?(?:d|h|m|s|ms)(?:[0-9]+(?:\.[0-9]+)?(?:d|h|m|s|ms))*"
+    r"|P(?=[0-9]|T[0-9])(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?(?:[0-9]+(?:\.[0-9]+)?S)?)?|[0-9]+)$(?!\n)"
 )
-DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?$(?!\n)"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?)?$(?!\n)"
+# Airflow keeps counts such as retries (task_instance.max_tries), pool_slots, priority_weight,
+# max_active_runs/tasks and pool slots in 32-bit database columns: every integer is limited so.
+INT32_MAX = 2**31 - 1
+INT32_MIN = -(2**31)
 
 # What to tell a user whose value does not match a pattern.
 PATTERN_HINTS: dict[str, str] = {
@@ -63,6 +68,9 @@ def _kind_schema(arg: Arg) -> dict[str, Any]:
         schema["enum"] = list(arg.choices)
     if arg.minimum is not None:
         schema["minimum"] = arg.minimum
+    if kind == "integer":
+        schema.setdefault("minimum", INT32_MIN)
+        schema["maximum"] = INT32_MAX
     schema["description"] = arg.description
     return schema
 
@@ -215,8 +223,18 @@ def _dag_properties() -> dict[str, Any]:
         "end_date": {"$ref": "#/$defs/date", "description": "Last logical date, in `timezone`."},
         "timezone": {"type": "string", "minLength": 1, "description": "IANA time zone of the dates (default UTC)."},
         "catchup": {"type": "boolean", "description": "Run missed intervals since start_date (default false)."},
-        "max_active_runs": {"type": "integer", "minimum": 1, "description": "At most this many runs at once."},
-        "max_active_tasks": {"type": "integer", "minimum": 1, "description": "At most this many tasks at once."},
+        "max_active_runs": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": INT32_MAX,
+            "description": "At most this many runs at once.",
+        },
+        "max_active_tasks": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": INT32_MAX,
+            "description": "At most this many tasks at once.",
+        },
         "pools": {
             "type": "object",
             "propertyNames": {"pattern": IDENTIFIER_PATTERN},
@@ -225,7 +243,12 @@ def _dag_properties() -> dict[str, Any]:
                 "required": ["slots"],
                 "additionalProperties": False,
                 "properties": {
-                    "slots": {"type": "integer", "minimum": 0, "description": "How many slots the pool has."},
+                    "slots": {
+                        "type": "integer",
+                        "minimum": 0,
+                        "maximum": INT32_MAX,
+                        "description": "How many slots the pool has.",
+                    },
                     "description": {"type": "string", "description": "What the pool protects."},
                 },
             },

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import functools
 import keyword
+from datetime import datetime, timedelta
 from typing import Any
 
+from dagfactory.cron import CronNotPortable, check_cron, preset_alias
 from dagfactory.diagnostics import Diagnostic, did_you_mean
 from dagfactory.loader import Document, JsonPath
+from dagfactory.moments import latest_utc, local_time_problem, timezone_problem
 from dagfactory.operators import CATALOG, COMMON_ARGS, RENDERED_ARGS, TASK_ONLY_ARGS, class_path_arg_kind
 from dagfactory.operators.args import check_task_args
 from dagfactory.schema import DATE_PATTERN, DURATION_PATTERN, PATTERN_HINTS, SCHEDULE_PRESETS
 from dagfactory.secrets import find_secrets
-from dagfactory.values import check_cron, parse_date, parse_duration, parse_import_path
+from dagfactory.values import parse_date, parse_duration, parse_import_path
 
 _TASK_ARG_KINDS: dict[str, str] = {a.name: a.kind for a in COMMON_ARGS + TASK_ONLY_ARGS}
 
@@ -53,24 +56,9 @@ def check_semantics(doc: Document) -> list[Diagnostic]:
 def _check_schedule(doc: Document, data: dict[str, Any], out: list[Diagnostic]) -> None:
     schedule = data.get("schedule")
     if isinstance(schedule, str):
-        if schedule.startswith("@"):
-            if schedule not in SCHEDULE_PRESETS:
-                out.append(
-                    doc.diagnostic(
-                        ("schedule",),
-                        "DF201",
-                        f"unknown schedule preset {schedule!r}",
-                        hint=did_you_mean(schedule, list(SCHEDULE_PRESETS))
-                        or f"use one of {', '.join(SCHEDULE_PRESETS)}",
-                    )
-                )
-        else:
-            try:
-                check_cron(schedule)
-            except ValueError as exc:
-                out.append(
-                    doc.diagnostic(("schedule",), "DF201", str(exc), hint='e.g. "0 6 * * *" runs every day at 06:00')
-                )
+        problem = _schedule_problem(schedule)
+        if problem is not None:
+            out.append(doc.diagnostic(("schedule",), "DF201", problem[0], hint=problem[1]))
         if schedule == "@continuous" and data.get("max_active_runs") != 1:
             out.append(
                 doc.diagnostic(
@@ -84,7 +72,32 @@ def _check_schedule(doc: Document, data: dict[str, Any], out: list[Diagnostic]) 
         _check_typed(doc, ("schedule", "every"), schedule.get("every"), "duration", out)
 
 
+def _schedule_problem(schedule: str) -> tuple[str, str] | None:
+    """(message, hint) of a schedule string Airflow would refuse or misread, else None."""
+    if schedule.startswith("@"):
+        if schedule in SCHEDULE_PRESETS:
+            return None
+        alias = preset_alias(schedule)
+        if alias is not None:
+            return f"schedule {schedule!r} is spelt {alias!r} here", f"write {alias!r}: one spelling per schedule"
+        hint = did_you_mean(schedule, list(SCHEDULE_PRESETS)) or f"use one of {', '.join(SCHEDULE_PRESETS)}"
+        return f"unknown schedule preset {schedule!r}", hint
+    try:
+        check_cron(schedule)
+    except CronNotPortable as exc:
+        return str(exc), 'write it with the standard five fields, e.g. "0 6 * * 1-5" (06:00 on weekdays)'
+    except ValueError as exc:
+        return str(exc), 'e.g. "0 6 * * *" runs every day at 06:00'
+    return None
+
+
 def _check_dates(doc: Document, data: dict[str, Any], out: list[Diagnostic]) -> None:
+    tz = data.get("timezone")
+    problem = timezone_problem(tz) if isinstance(tz, str) else None
+    if problem is not None:
+        hint = _timezone_hint(tz) if not problem[1] else "use an IANA name such as Europe/Berlin or UTC"
+        out.append(doc.diagnostic(("timezone",), "DF202", problem[0], hint=hint))
+    zone = tz if isinstance(tz, str) and problem is None else "UTC"
     parsed = {}
     for name in ("start_date", "end_date"):
         value = data.get(name)
@@ -93,11 +106,35 @@ def _check_dates(doc: Document, data: dict[str, Any], out: list[Diagnostic]) -> 
                 parsed[name] = parse_date(value)
             except ValueError as exc:
                 out.append(doc.diagnostic((name,), "DF204", str(exc), hint=PATTERN_HINTS[DATE_PATTERN]))
+                continue
+            local = local_time_problem(parsed[name], zone)
+            if local is not None:
+                out.append(doc.diagnostic((name,), "DF204", local, hint="write a local time that exists in the zone"))
+                del parsed[name]
     if len(parsed) == 2 and parsed["end_date"] < parsed["start_date"]:
         out.append(doc.diagnostic(("end_date",), "DF206", "end_date is before start_date"))
-    tz = data.get("timezone")
-    if isinstance(tz, str) and not is_valid_timezone(tz):
-        out.append(doc.diagnostic(("timezone",), "DF202", f"unknown time zone {tz!r}", hint=_timezone_hint(tz)))
+    _check_first_interval(doc, data, parsed.get("start_date"), zone, out)
+
+
+def _check_first_interval(
+    doc: Document, data: dict[str, Any], start: datetime | None, zone: str, out: list[Diagnostic]
+) -> None:
+    """`every:` must be longer than zero, and the first interval must end before the year 10000."""
+    schedule = data.get("schedule")
+    every = schedule.get("every") if isinstance(schedule, dict) else None
+    try:
+        delta = parse_duration(every).to_timedelta()
+    except ValueError:
+        return  # not a duration: reported by _check_typed
+    path = ("schedule", "every")
+    if delta <= timedelta(0):
+        out.append(doc.diagnostic(path, "DF203", "a schedule interval must be longer than zero", hint="e.g. 30m or 1d"))
+    elif start is not None and (late := latest_utc(start, zone, delta)) is not None:
+        out.append(doc.diagnostic(path, "DF203", late, hint="use a shorter interval or an earlier start_date"))
+
+
+def _timezone_hint(name: str) -> str:
+    return did_you_mean(name, sorted(_all_timezones())) or "use an IANA name such as Asia/Seoul or UTC"
 
 
 @functools.lru_cache(maxsize=1)
@@ -105,24 +142,6 @@ def _all_timezones() -> frozenset[str]:
     import zoneinfo
 
     return frozenset(zoneinfo.available_timezones())
-
-
-def is_valid_timezone(name: str) -> bool:
-    """Whether the IANA database has ``name``. Tries the one zone first: listing every
-    zone reads the whole database, which costs more than validating a spec."""
-    import zoneinfo
-
-    if name.startswith(("/", ".")) or ".." in name or "\x00" in name:
-        return False
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        return False
-    return name not in ("localtime", "posixrules", "Factory")  # files in the database, not zones
-
-
-def _timezone_hint(name: str) -> str:
-    return did_you_mean(name, sorted(_all_timezones())) or "use an IANA name such as Asia/Seoul or UTC"
 
 
 # Accepted, but Airflow 3 warns (RemovedInAirflow4Warning) whenever they are set on a task.

@@ -17,6 +17,8 @@ from dagfactory.operators import CATALOG
 from dagfactory.quickcheck import Predicate, compile_schema
 from dagfactory.schema import (
     CLASS_PATH_PATTERN,
+    INT32_MAX,
+    INT32_MIN,
     PATTERN_HINTS,
     build_schema,
 )
@@ -270,9 +272,15 @@ def _schema_error(doc: Document, path: JsonPath, error: jsonschema.ValidationErr
         "maxLength",
         "uniqueItems",
     ):
-        yield doc.diagnostic(path, "DF106", f"{_where(path)}: {error.message}")
+        yield doc.diagnostic(path, "DF106", f"{_where(path)}: {error.message}", hint=_limit_hint(kind, schema))
     else:
         yield doc.diagnostic(path, "DF105", f"{_where(path)}: {error.message}")
+
+
+def _limit_hint(kind: str, schema: dict[str, Any]) -> str | None:
+    if kind in ("maximum", "minimum") and schema.get(kind) in (INT32_MAX, INT32_MIN):
+        return "Airflow stores this number in a 32-bit database column"
+    return None
 
 
 def _unknown_key(doc: Document, path: JsonPath, key: str, allowed: list[str]) -> Diagnostic:

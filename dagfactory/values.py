@@ -1,4 +1,4 @@
-"""Parsing of the spec's typed strings: durations, dates, cron expressions, import paths.
+"""Parsing of the spec's typed strings: durations, dates, import paths (cron: :mod:`dagfactory.cron`).
 
 Each parser returns a value or raises :class:`ValueError` with a message a user
 can act on; the validator turns that into a diagnostic at the value's line.
@@ -10,11 +10,15 @@ import keyword
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 _UNIT_NAMES = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds", "ms": "milliseconds"}
-_COMPACT_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|d|h|m|s)")
-_ISO = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
+# ASCII digits only, as in the schema's patterns: editors' regexes read \d as [0-9].
+_COMPACT_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|d|h|m|s)")
+_ISO = re.compile(r"P(?:([0-9]+)D)?(?:T(?:([0-9]+)H)?(?:([0-9]+)M)?(?:([0-9]+(?:\.[0-9]+)?)S)?)?")
+_SECONDS = re.compile(r"[0-9]+")
+# A duration becomes a `datetime.timedelta` in the DAG file: it must fit one (999,999,999 days).
+LONGEST_DURATION = timedelta.max
 
 
 @dataclass(frozen=True)
@@ -23,26 +27,43 @@ class Duration:
 
     parts: tuple[tuple[str, int | float], ...]
 
+    def to_timedelta(self) -> timedelta:
+        """What the generated file's ``timedelta(...)`` call evaluates to."""
+        return timedelta(**dict(self.parts))
+
     def total_seconds(self) -> float:
-        factor = {"days": 86400, "hours": 3600, "minutes": 60, "seconds": 1, "milliseconds": 0.001}
-        return sum(factor[unit] * amount for unit, amount in self.parts)
+        return self.to_timedelta().total_seconds()
 
 
 def _number(text: str) -> int | float:
     return float(text) if "." in text else int(text)
 
 
+def _fits(duration: Duration, value: object) -> Duration:
+    try:
+        duration.to_timedelta()
+    except OverflowError:
+        raise ValueError(f"{value!r} is longer than a Python timedelta holds (999999999 days)") from None
+    return duration
+
+
 def parse_duration(value: object) -> Duration:
+    """A duration that fits a ``timedelta``; ValueError (never OverflowError) otherwise."""
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise ValueError(f"{value!r} is not a duration")
     if isinstance(value, int):
         if value < 0:
             raise ValueError("a duration cannot be negative")
-        return Duration((("seconds", value),))
-    text = value.strip()
-    if text.isdigit():
+        return _fits(Duration((("seconds", value),)), value)
+    if len(value) > 100:  # also keeps int() below Python's 4300-digit limit
+        raise ValueError(f"{value[:20]!r}... is too long for a duration")
+    return _fits(_parse_duration_text(value.strip(), value), value)
+
+
+def _parse_duration_text(text: str, value: str) -> Duration:
+    if _SECONDS.fullmatch(text):
         return Duration((("seconds", int(text)),))
-    iso = _ISO.match(text)
+    iso = _ISO.fullmatch(text)
     if iso and any(iso.groups()):
         units = ("days", "hours", "minutes", "seconds")
         return Duration(tuple((u, _number(g)) for u, g in zip(units, iso.groups()) if g is not None))
@@ -76,63 +97,6 @@ def parse_date(value: object) -> datetime:
     if parsed.tzinfo is not None:
         raise ValueError(f"{value!r} has a UTC offset; write the local time and set `timezone:`")
     return parsed
-
-
-# --- cron --------------------------------------------------------------------------------
-
-_CRON_FIELDS = (
-    ("minute", 0, 59, {}),
-    ("hour", 0, 23, {}),
-    ("day of month", 1, 31, {}),
-    (
-        "month",
-        1,
-        12,
-        {
-            n: i + 1
-            for i, n in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"))
-        },
-    ),
-    ("day of week", 0, 7, {n: i for i, n in enumerate(("sun", "mon", "tue", "wed", "thu", "fri", "sat"))}),
-)
-
-
-def check_cron(expression: str) -> None:
-    """Validate a standard 5-field cron expression (names, ranges, steps, lists)."""
-    fields = expression.split()
-    if len(fields) != 5:
-        raise ValueError(
-            f"cron expression {expression!r} has {len(fields)} fields; it needs 5 "
-            "(minute hour day-of-month month day-of-week)"
-        )
-    for text, (name, low, high, names) in zip(fields, _CRON_FIELDS):
-        for item in text.split(","):
-            _check_cron_item(item, name, low, high, names)
-
-
-def _check_cron_item(item: str, name: str, low: int, high: int, names: dict[str, int]) -> None:
-    base, _, step = item.partition("/")
-    if step and not (step.isdigit() and 0 < int(step) <= high):
-        raise ValueError(f"invalid step {step!r} in the {name} field")
-    if base == "*":
-        return
-    bounds = base.split("-")
-    if len(bounds) > 2 or not all(bounds):
-        raise ValueError(f"invalid {name} {item!r}")
-    numbers = [_cron_number(b, name, low, high, names) for b in bounds]
-    if len(numbers) == 2 and numbers[0] > numbers[1]:
-        raise ValueError(f"range {base!r} in the {name} field runs backwards")
-
-
-def _cron_number(text: str, name: str, low: int, high: int, names: dict[str, int]) -> int:
-    if text.lower() in names:
-        return names[text.lower()]
-    if not text.isdigit():
-        raise ValueError(f"{text!r} is not a valid {name}")
-    number = int(text)
-    if not low <= number <= high:
-        raise ValueError(f"{name} {number} is out of range {low}-{high}")
-    return number
 
 
 # --- import paths ------------------------------------------------------------------------

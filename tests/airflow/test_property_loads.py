@@ -250,6 +250,11 @@ def draw_specs(count: int) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         drawn.append(pair)
 
     collect()
+    for index, (spec, expected) in enumerate(drawn):  # one writer per asset across the repo (else DF701)
+        for task_id, task in spec["tasks"].items():
+            if "outputs" in task:
+                task["outputs"] = [uri.replace("s3://dfprop/", f"s3://dfprop/p{index}/") for uri in task["outputs"]]
+                expected["tasks"][task_id]["attrs"]["outlets"] = task["outputs"]
     for number, (spec, expected) in enumerate(drawn[4::5]):  # every fifth spec, each mutation in turn
         code, field, task = MUTATIONS[number % len(MUTATIONS)]
         spec["tasks"][f"mutant_{field}"] = task
