@@ -1,0 +1,95 @@
+"""Every pass is linear in the spec's size, proven by counting work, not by timing it.
+
+A spec ten times bigger (ten times the tasks, or ten times the text) must cost at most
+about ten times the operations: Python calls made (which counts every function of every
+pass: loading, validation, the secrets lint, lineage, the graph, the model and the render),
+and, where the work hides inside one C call, the hashes of task ids. bench/run.py times
+the same specs at full size (section 5).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from dagfactory.compiler import compile_specs, discover
+from dagfactory.config import Config
+from dagfactory.lineage import topological_order
+
+from .conftest import REPO
+
+sys.path.insert(0, str(REPO / "bench"))
+from gen_hostile import TEXT_KINDS, long_text, many_tasks  # noqa: E402
+
+GROWTH = 12  # ten times the input; the rest is fixed costs that do not grow
+
+
+def count_calls(work: Callable[[], Any]) -> int:
+    """Python and C function calls made while ``work`` runs."""
+    calls = 0
+
+    def profile(frame: Any, event: str, arg: Any) -> None:
+        nonlocal calls
+        if event in ("call", "c_call"):
+            calls += 1
+
+    sys.setprofile(profile)
+    try:
+        work()
+    finally:
+        sys.setprofile(None)
+    return calls
+
+
+def compile_calls(tmp_path: Path, name: str, text: str) -> int:
+    """Calls made to validate and compile one spec from scratch (the warm-up call imports and caches)."""
+    specs = tmp_path / name / "specs"
+    specs.mkdir(parents=True)
+    (specs / f"{name}.yaml").write_text(text)
+    found = discover([specs], specs, tmp_path)
+    config = Config(specs=specs, out=tmp_path / name / "out")
+
+    def work() -> None:
+        (result,) = compile_specs(found, config)
+        assert result.text is not None, result.diagnostics
+
+    work()
+    return count_calls(work)
+
+
+def test_many_tasks_cost_linear_work(tmp_path: Path):
+    small, big = compile_calls(tmp_path, "small", many_tasks(100)), compile_calls(tmp_path, "big", many_tasks(1000))
+    assert big <= GROWTH * small, f"{big / small:.1f}x the calls for 10x the tasks"
+
+
+@pytest.mark.parametrize("kind", sorted(TEXT_KINDS))
+def test_long_text_costs_linear_work(tmp_path: Path, kind: str):
+    small = compile_calls(tmp_path, "small", long_text(kind, 10_000))
+    big = compile_calls(tmp_path, "big", long_text(kind, 100_000))
+    assert big <= GROWTH * small, f"{big / small:.1f}x the calls for 10x the text"
+
+
+class _CountedId(str):
+    """A task id that counts how often it is hashed: a set or dict built per task shows up."""
+
+    hashes = 0
+
+    def __hash__(self) -> int:
+        _CountedId.hashes += 1
+        return str.__hash__(self)
+
+
+def _order_hashes(n: int) -> int:
+    ids = [_CountedId(f"t{i}") for i in range(n)]
+    edges = [(ids[i], ids[i + 1]) for i in range(n - 1)]
+    _CountedId.hashes = 0
+    assert topological_order(ids, edges) == ids
+    return _CountedId.hashes
+
+
+def test_task_order_hashes_each_id_a_bounded_number_of_times():
+    small, big = _order_hashes(500), _order_hashes(5000)
+    assert big <= GROWTH * small, f"{big / small:.1f}x the hashes for 10x the tasks"
