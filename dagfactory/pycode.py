@@ -146,8 +146,15 @@ def literal(value: Any, indent: int = 0, used: int = 0, suffix: int = 1) -> PyCo
     raise TypeError(f"no Python literal for {type(value).__name__}")  # a compiler bug, never user input
 
 
+# The ``suffix`` that asks for one line whatever its width: how a collection is tried inline.
+# Inline means flat all the way down: a nested value laying itself out over lines there would
+# render its own items twice (inline, then one per line), and so on at every level below:
+# 2**depth renders for a deep value.
+_FLAT = -LINE_WIDTH * 100
+
+
 def _fits(used: int, text: str, suffix: int) -> bool:
-    return "\n" not in text and used + text_width(text) + suffix <= LINE_WIDTH
+    return suffix == _FLAT or ("\n" not in text and used + text_width(text) + suffix <= LINE_WIDTH)
 
 
 def _collection(
@@ -164,13 +171,13 @@ def _collection(
 def _item(key: PyCode | None, value: Any, indent: int, used: int, flat: bool) -> str:
     prefix = f"{key}: " if key is not None else ""
     if flat:
-        return prefix + literal(value, 0, 0, -LINE_WIDTH * 100)
+        return prefix + literal(value, 0, 0, _FLAT)
     return prefix + literal(value, indent, used + text_width(prefix), 1)
 
 
 def _call(call: Call, indent: int, used: int, suffix: int) -> PyCode:
     parts: list[tuple[str, Any]] = [("", a) for a in call.args] + [(f"{k}=", v) for k, v in call.kwargs]
-    inline = call.func + "(" + ", ".join(p + literal(v, 0, 0, -LINE_WIDTH * 100) for p, v in parts) + ")"
+    inline = call.func + "(" + ", ".join(p + literal(v, 0, 0, _FLAT) for p, v in parts) + ")"
     if _fits(used, inline, suffix):
         return PyCode(inline)
     return call_block(call.func, [(p, v) for p, v in parts], indent)

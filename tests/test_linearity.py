@@ -3,12 +3,14 @@
 A spec ten times bigger (ten times the tasks, or ten times the text) must cost at most
 about ten times the operations: Python calls made (which counts every function of every
 pass: loading, validation, the secrets lint, lineage, the graph, the model and the render),
-and, where the work hides inside one C call, the hashes of task ids. bench/run.py times
+and, where the work hides inside one C call, the hashes of task ids. Deep values are
+rendered with work proportional to their depth, not to 2**depth. bench/run.py times
 the same specs at full size (section 5).
 """
 
 from __future__ import annotations
 
+import ast
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -18,6 +20,7 @@ import pytest
 from dagfactory.compiler import compile_specs, discover
 from dagfactory.config import Config
 from dagfactory.lineage import topological_order
+from dagfactory.pycode import literal
 
 from .conftest import REPO
 
@@ -93,3 +96,17 @@ def _order_hashes(n: int) -> int:
 def test_task_order_hashes_each_id_a_bounded_number_of_times():
     small, big = _order_hashes(500), _order_hashes(5000)
     assert big <= GROWTH * small, f"{big / small:.1f}x the hashes for 10x the tasks"
+
+
+def _nested(depth: int) -> Any:
+    """A value ``depth`` mappings deep around a list too wide for one line even inline."""
+    value: Any = [f"item number {i}" for i in range(600)]
+    for level in range(depth):
+        value = {f"level_{level}": value, "other": level}
+    return value
+
+
+def test_deep_values_render_with_work_proportional_to_depth():
+    small, big = count_calls(lambda: literal(_nested(6))), count_calls(lambda: literal(_nested(12)))
+    assert big <= 3 * small, f"{big / small:.1f}x the calls for twice the depth"
+    assert ast.literal_eval(literal(_nested(12))) == _nested(12)
