@@ -117,3 +117,15 @@ def _long_text_spec(dag_id: str, text: str) -> str:
         f"    doc_md: {_block(text, '      ')}",
     ]
     return "\n".join(lines) + "\n"
+
+
+def deep_values(size: int, dag_id: str = "deep_values", depth: int = 60) -> str:
+    """A one-task spec whose params are ``depth`` mappings deep (the loader allows 64) around a
+    list of strings filling about ``size`` bytes: every level is too wide for one line."""
+    lines = [_HEAD.format(dag_id=dag_id, description="deep params").rstrip("\n"), "params:"]
+    lines += [f"{'  ' * (level + 1)}level_{level}:" for level in range(depth)]
+    budget = size - sum(len(line) + 1 for line in lines) - 200
+    items = [f"item number {i:06d} of the list" for i in range(budget // 32)]
+    lines.append(f"{'  ' * (depth + 1)}[{', '.join(items)}]")
+    lines += ["tasks:", "  only: {operator: empty}"]
+    return "\n".join(lines) + "\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 
-from gen_hostile import TEXT_KINDS, long_text, many_tasks
+from gen_hostile import TEXT_KINDS, deep_values, long_text, many_tasks
 from report import Measurement, RatioRow, Section
 from sections import Context, _compiled_count
 from timing import Measure, command_measure, interleaved, pairwise
@@ -15,7 +15,10 @@ GOAL = 12  # big / small within 12x: linear, with room for noise and fixed costs
 
 def pairs(tasks: int, size: int) -> dict[str, tuple[str, str]]:
     """name -> (big spec, small spec): the many-tasks pair, then one pair per kind of text."""
-    found = {"tasks": (many_tasks(tasks), many_tasks(tasks // 10))}
+    found = {
+        "tasks": (many_tasks(tasks), many_tasks(tasks // 10)),
+        "deep": (deep_values(size), deep_values(size // 10)),
+    }
     for kind in TEXT_KINDS:
         found[kind] = (long_text(kind, size), long_text(kind, size // 10))
     return found
@@ -66,7 +69,8 @@ def hostile_section(ctx: Context) -> Section:
         f"Each pair: a big spec ({ctx.sizes.hostile_tasks:,} tasks; {ctx.sizes.hostile_bytes:,} bytes of text: near "
         "the 1 MB limit in a full run) and one a tenth its size, timed as whole processes "
         "(validate; compile with `--no-cache` into an empty folder). `tasks`: many tasks with chains, "
-        "fan-outs and lineage; the others: one task, the description, doc_md and the task's doc_md "
+        "fan-outs and lineage; `deep`: params 60 mappings deep around a long list; the others: one task, "
+        "the description, doc_md and the task's doc_md "
         f"filled with one kind of text ({', '.join(f'`{k}`' for k in TEXT_KINDS)}).",
     ]
     return Section("5. Linear under hostile size: specs near 1 MB vs a tenth", rows, ratios, notes)

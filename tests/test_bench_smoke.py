@@ -41,7 +41,18 @@ RATIO_IDS = [
     "parse.ours_vs_hand_cold",
     "scale.ours_vs_hand",
 ]
-HOSTILE_PAIRS = ["tasks", "one_char", "newlines", "pipes", "quotes", "braces", "non_ascii", "long_words", "url_like"]
+HOSTILE_PAIRS = [
+    "tasks",
+    "deep",
+    "one_char",
+    "newlines",
+    "pipes",
+    "quotes",
+    "braces",
+    "non_ascii",
+    "long_words",
+    "url_like",
+]
 MEASUREMENT_IDS += [
     f"hostile.{name}.{size}.{command}"
     for name in HOSTILE_PAIRS

@@ -16,13 +16,16 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from dagfactory import pycode
 from dagfactory.compiler import compile_specs, discover
 from dagfactory.config import Config
 from dagfactory.lineage import topological_order
 from dagfactory.pycode import literal
 
-from .conftest import REPO
+from .conftest import REPO, property_settings
 
 sys.path.insert(0, str(REPO / "bench"))
 from gen_hostile import TEXT_KINDS, long_text, many_tasks  # noqa: E402
@@ -110,3 +113,21 @@ def test_deep_values_render_with_work_proportional_to_depth():
     small, big = count_calls(lambda: literal(_nested(6))), count_calls(lambda: literal(_nested(12)))
     assert big <= 3 * small, f"{big / small:.1f}x the calls for twice the depth"
     assert ast.literal_eval(literal(_nested(12))) == _nested(12)
+
+
+plain_values = st.recursive(
+    st.one_of(st.integers(), st.booleans(), st.none(), st.text(st.sampled_from("ab \"'\\\n데é"), max_size=30)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=6), st.dictionaries(st.text(st.sampled_from("kx데"), max_size=8), inner, max_size=6)
+    ),
+    max_leaves=40,
+)
+
+
+@property_settings("DAGFACTORY_HYPOTHESIS_EXAMPLES", 100)
+@given(value=st.lists(plain_values, min_size=1, max_size=4), indent=st.integers(0, 3))
+def test_skipping_inline_tries_that_cannot_fit_never_changes_the_layout(value: Any, indent: int):
+    laid_out = [literal(value, indent, used) for used in range(95)]  # every column, the edges included
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pycode, "_min_width", lambda items, budget: 0)  # every inline attempt made
+        assert [literal(value, indent, used) for used in range(95)] == laid_out
