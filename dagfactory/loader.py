@@ -148,15 +148,18 @@ def load_bytes(raw: bytes, display_path: str) -> tuple[Document | None, list[Dia
 
 
 def load_text(text: str, display_path: str) -> tuple[Document | None, list[Diagnostic]]:
-    with _collector_paused():
+    with collector_paused():
         return _load_text(text, display_path)
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Loading allocates tens of thousands of nodes that hold no reference cycles; Python's
-    cycle collector would walk them again and again as they pile up (half the loading time
-    of a large spec). Paused while loading, it collects as usual afterwards."""
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused, then as before.
+
+    Loading, checking and rendering a spec allocate hundreds of thousands of objects (nodes,
+    positions, the generated file's syntax tree) that hold no reference cycles; the collector
+    would walk the growing heap again and again as they pile up: more than half the time of
+    compiling a large spec. Each stage pauses it for one spec; it collects as usual between."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
