@@ -24,6 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # run as a script: the sibling modules are plain modules
 
+import hostile  # noqa: E402
 import peers  # noqa: E402
 import sections  # noqa: E402
 from report import render  # noqa: E402
@@ -108,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
             peers.install(peer, log=lambda msg: print(msg, file=sys.stderr))
     bytecode = precompile()
     results = []
-    for step in (sections.validate_section, sections.compile_section, sections.parse_section, sections.scale_section):
+    steps = (sections.validate_section, sections.compile_section, sections.parse_section, sections.scale_section)
+    for step in (*steps, hostile.hostile_section):
         print(f"running {step.__name__} ...", file=sys.stderr, flush=True)
         results.append(step(ctx))
     text = render([*header(args, ctx, argv), bytecode], results)

@@ -35,11 +35,13 @@ class Sizes:
     parse_dags: int
     parse_tasks: int
     scale_tasks: int
+    hostile_tasks: int  # the big spec of many tasks (section 5); its pair has a tenth
+    hostile_bytes: int  # the big spec of long text (section 5); its pair has a tenth
 
 
-FULL = Sizes(100, 1000, 20, 200, 10, 2000)
-QUICK = Sizes(5, 20, 20, 10, 10, 100)
-SMOKE = Sizes(3, 6, 4, 3, 4, 30)
+FULL = Sizes(100, 1000, 20, 200, 10, 2000, 15_000, 960_000)
+QUICK = Sizes(5, 20, 20, 10, 10, 100, 1_500, 96_000)
+SMOKE = Sizes(3, 6, 4, 3, 4, 30, 300, 20_000)
 
 
 @dataclass(frozen=True)

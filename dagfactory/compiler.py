@@ -16,7 +16,7 @@ from dagfactory.config import Config, policy_diagnostics, promote_warnings
 from dagfactory.diagnostics import Diagnostic, has_errors
 from dagfactory.graph import TaskGraph, build_graph
 from dagfactory.lineage import LINEAGE_CODES, RepoLineage, check_asset_uris, check_repo, pipeline_lineage
-from dagfactory.loader import Document, JsonPath, NodeInfo, load_file
+from dagfactory.loader import Document, JsonPath, NodeInfo, collector_paused, load_file
 
 if TYPE_CHECKING:  # only `compile` needs these; `validate` starts faster without them
     from dagfactory.cache import CompileCache
@@ -251,7 +251,10 @@ def check(specs: list[SpecFile], config: Config = Config(), cache: CompileCache 
 def _check(specs: list[SpecFile], config: Config, cache: CompileCache | None) -> tuple[list[SpecResult], RepoLineage]:
     """:func:`check`, and the repo's lineage of the specs that had no error before it was checked."""
     defaults = SharedDefaults(config.specs, config.include_roots)
-    results = [check_spec(spec, config, cache, defaults) for spec in specs]
+    results = []
+    for spec in specs:
+        with collector_paused():
+            results.append(check_spec(spec, config, cache, defaults))
     _check_unique(results)
     _check_module_names(results)
     _check_pools(results)
@@ -362,7 +365,8 @@ def compile_specs(
             result.text = cache.output_if_current(result.spec.display, context, target)
             if result.text is not None:
                 continue
-        _render(result, repo, config.airflow)
+        with collector_paused():
+            _render(result, repo, config.airflow)
         if cache is not None and result.text is not None:
             refs = referenced_files(result.document)
             cache.remember(result.document, result.spec.path, result.diagnostics, refs, context, target, result.text)

@@ -289,4 +289,5 @@ def topological_order(task_ids: list[str], edges: list[tuple[str, str]]) -> list
             waiting[down] -= 1
             if waiting[down] == 0:
                 heapq.heappush(ready, position[down])
-    return order + [t for t in task_ids if t not in set(order)]  # a cycle (reported elsewhere): keep the rest
+    placed = set(order)  # once: a set per task would make this quadratic
+    return order + [t for t in task_ids if t not in placed]  # a cycle (reported elsewhere): keep the rest

@@ -16,7 +16,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable
 
 LINE_WIDTH = 88
 INDENT = "    "
@@ -162,31 +162,62 @@ def literal(value: Any, indent: int = 0, used: int = 0, suffix: int = 1) -> PyCo
     raise TypeError(f"no Python literal for {type(value).__name__}")  # a compiler bug, never user input
 
 
+# The ``suffix`` that asks for one line whatever its width: how a collection is tried inline.
+# Inline means flat all the way down: a nested value laying itself out over lines there would
+# render its own items twice (inline, then one per line), and so on at every level below:
+# 2**depth renders for a deep value.
+_FLAT = -LINE_WIDTH * 100
+
+
 def _fits(used: int, text: str, suffix: int) -> bool:
-    return "\n" not in text and used + text_width(text) + suffix <= LINE_WIDTH
+    return suffix == _FLAT or ("\n" not in text and used + text_width(text) + suffix <= LINE_WIDTH)
 
 
 def _collection(
     open_: str, close: str, items: list[tuple[PyCode | None, Any]], indent: int, used: int, suffix: int
 ) -> PyCode:
-    inline = open_ + ", ".join(_item(k, v, 0, LINE_WIDTH * 10, flat=True) for k, v in items) + close
-    if not items or _fits(used, inline, suffix):
-        return PyCode(inline)
+    room = LINE_WIDTH - used - suffix
+    if not items or suffix == _FLAT or _min_width(items, room) <= room:  # else it cannot fit: not rendered
+        inline = open_ + ", ".join(_item(k, v, 0, LINE_WIDTH * 10, flat=True) for k, v in items) + close
+        if not items or _fits(used, inline, suffix):
+            return PyCode(inline)
     inner = INDENT * (indent + 1)
     lines = [inner + _item(k, v, indent + 1, len(inner), flat=False) + "," for k, v in items]
     return PyCode(open_ + "\n" + "\n".join(lines) + "\n" + INDENT * indent + close)
 
 
+def _min_width(items: Iterable[tuple[str | None, Any]], budget: int) -> int:
+    """A lower bound of the width of ``items`` written inline, brackets included (a literal is
+    at least as wide as its text), summed only until it passes ``budget``: each level of a deep
+    value looks at a line's worth of it, not at all of it."""
+    width = 0  # 2 per item: the brackets and the ", " between items
+    for key, value in items:
+        width += 2 + (len(key) + 2 if key is not None else 0)
+        if isinstance(value, str):
+            width += len(value)
+        elif isinstance(value, Call):
+            width += len(value.func) + 2
+        elif isinstance(value, dict):
+            width += _min_width(((str(k), v) for k, v in value.items()), budget - width)
+        elif isinstance(value, (list, tuple)):
+            width += _min_width(((None, v) for v in value), budget - width)
+        else:
+            width += 1
+        if width > budget:
+            break
+    return width
+
+
 def _item(key: PyCode | None, value: Any, indent: int, used: int, flat: bool) -> str:
     prefix = f"{key}: " if key is not None else ""
     if flat:
-        return prefix + literal(value, 0, 0, -LINE_WIDTH * 100)
+        return prefix + literal(value, 0, 0, _FLAT)
     return prefix + literal(value, indent, used + text_width(prefix), 1)
 
 
 def _call(call: Call, indent: int, used: int, suffix: int) -> PyCode:
     parts: list[tuple[str, Any]] = [("", a) for a in call.args] + [(f"{k}=", v) for k, v in call.kwargs]
-    inline = call.func + "(" + ", ".join(p + literal(v, 0, 0, -LINE_WIDTH * 100) for p, v in parts) + ")"
+    inline = call.func + "(" + ", ".join(p + literal(v, 0, 0, _FLAT) for p, v in parts) + ")"
     if _fits(used, inline, suffix):
         return PyCode(inline)
     return call_block(call.func, [(p, v) for p, v in parts], indent)

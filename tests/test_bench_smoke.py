@@ -41,6 +41,25 @@ RATIO_IDS = [
     "parse.ours_vs_hand_cold",
     "scale.ours_vs_hand",
 ]
+HOSTILE_PAIRS = [
+    "tasks",
+    "deep",
+    "one_char",
+    "newlines",
+    "pipes",
+    "quotes",
+    "braces",
+    "non_ascii",
+    "long_words",
+    "url_like",
+]
+MEASUREMENT_IDS += [
+    f"hostile.{name}.{size}.{command}"
+    for name in HOSTILE_PAIRS
+    for size in ("big", "small")
+    for command in ("validate", "compile")
+]
+RATIO_IDS += [f"hostile.{name}.{command}" for name in HOSTILE_PAIRS for command in ("validate", "compile")]
 GOAL_IDS = ["validate.ours_time", "compile.large_time"]
 PEER_IDS = ["validate.dag_factory_lint", "validate.check_jsonschema", "validate.ours_lean", "parse.dag_factory"]
 
@@ -87,7 +106,7 @@ def test_every_ratio_row_has_parsable_ratios(smoke_output: str) -> None:
 
 def test_goal_rows_say_whether_met(smoke_output: str) -> None:
     table = rows(smoke_output)
-    for row_id in GOAL_IDS:
+    for row_id in GOAL_IDS + [f"hostile.{name}.compile" for name in HOSTILE_PAIRS]:
         assert table[row_id][-1] in {"yes", "**no**"}, row_id
 
 
