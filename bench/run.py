@@ -39,6 +39,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, help="timed runs per figure (default 5; 1 with --quick/--smoke)")
     parser.add_argument("--work", type=Path, default=peers.WORK, help="scratch folder (default bench/.work)")
     parser.add_argument("--output", type=Path, help="also write the table here (full runs: bench/results.md)")
+    parser.add_argument(
+        "--only",
+        choices=sorted(SECTIONS),
+        action="append",
+        help="run only this section (repeatable); the table is then written only where --output says",
+    )
     return parser.parse_args(argv)
 
 
@@ -78,8 +84,10 @@ def header(args: argparse.Namespace, ctx: sections.Context, argv: list[str]) -> 
             f"{peers.version(peers.DAG_FACTORY, 'apache-airflow')} and check-jsonschema "
             f"{peers.version(peers.CHECK_JSONSCHEMA, 'check-jsonschema')}, each in its own venv under bench/.work/"
         )
-    else:
+    elif args.smoke:
         lines.append("- peers: not measured (--smoke: our tool, the floor and hand-written Python only)")
+    else:
+        lines.append(f"- peers: not measured (--only {' '.join(args.only)}: no section run compares with them)")
     return lines
 
 
@@ -97,25 +105,36 @@ def precompile() -> str:
     return "- bytecode: dagfactory's modules byte-compiled before timing (as `pip install` does)"
 
 
+SECTIONS = {
+    "validate": sections.validate_section,
+    "compile": sections.compile_section,
+    "parse": sections.parse_section,
+    "scale": sections.scale_section,
+    "hostile": hostile.hostile_section,
+}
+NEEDS_PEERS = {"validate", "parse"}  # the sections that time dag-factory or check-jsonschema
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
     tiny = args.quick or args.smoke
     sizes = sections.SMOKE if args.smoke else sections.QUICK if args.quick else sections.FULL
     runs = args.runs or (1 if tiny else 5)
-    ctx = sections.Context(args.work.resolve(), sizes, runs, 0 if tiny else 1, peers=not args.smoke)
+    chosen = args.only or list(SECTIONS)
+    peers_wanted = not args.smoke and bool(NEEDS_PEERS & set(chosen))
+    ctx = sections.Context(args.work.resolve(), sizes, runs, 0 if tiny else 1, peers=peers_wanted)
     if ctx.peers:
         for peer in peers.PEERS:
             peers.install(peer, log=lambda msg: print(msg, file=sys.stderr))
     bytecode = precompile()
     results = []
-    steps = (sections.validate_section, sections.compile_section, sections.parse_section, sections.scale_section)
-    for step in (*steps, hostile.hostile_section):
+    for step in (SECTIONS[name] for name in SECTIONS if name in chosen):
         print(f"running {step.__name__} ...", file=sys.stderr, flush=True)
         results.append(step(ctx))
     text = render([*header(args, ctx, argv), bytecode], results)
     sys.stdout.write(text)
-    output = args.output or (None if tiny else RESULTS)
+    output = args.output or (None if tiny or args.only else RESULTS)
     if output:
         output.write_text(text)
     return 0
