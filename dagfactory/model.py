@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from dagfactory.files import FileScope
@@ -170,10 +169,9 @@ def _task(task_id: str, data: dict[str, Any], base: FileScope) -> Task:
 
 
 def build_pipeline(
-    data: dict[str, Any], graph: TaskGraph, source: str, default_dag_id: str, files: FileScope | None = None
+    data: dict[str, Any], graph: TaskGraph, source: str, default_dag_id: str, files: FileScope
 ) -> Pipeline:
-    """``files``: where the spec's file references resolve and must stay (default: the source's folder)."""
-    base = files if files is not None else FileScope(Path(source).parent, (Path(source).parent,))
+    """``files``: where the spec's file references resolve and must stay (:func:`~dagfactory.files.scope_of`)."""
     owner = data["business_owner"]
     lineage = data.get("lineage") or {}
     common = {a.name: a.kind for a in COMMON_ARGS}
@@ -199,6 +197,6 @@ def build_pipeline(
         inputs=_assets(lineage.get("inputs")),
         outputs=_assets(lineage.get("outputs")),
         doc_md=data.get("doc_md"),
-        tasks=tuple(_task(tid, t, base) for tid, t in data["tasks"].items()),
+        tasks=tuple(_task(tid, t, files) for tid, t in data["tasks"].items()),
         graph=graph,
     )
