@@ -98,6 +98,17 @@ def read_reference(scope: FileScope, name: str, limit: int = MAX_FILE_BYTES) -> 
     return resolve_reference(scope, name, limit).data
 
 
+def read_file(path: Path) -> bytes:
+    """The bytes of the regular file ``path`` leads to (links followed), at most the size limit;
+    OSError saying why not. For files the project names itself: configuration, the cache's inputs."""
+    raw = read_regular(Path(os.path.realpath(path)))
+    if raw is None:
+        raise OSError(f"{path.as_posix()} is not a regular file")
+    if len(raw) > MAX_FILE_BYTES:
+        raise OSError(f"{path.as_posix()} is larger than {MAX_FILE_BYTES:,} bytes")
+    return raw
+
+
 def read_regular(path: Path, limit: int = MAX_FILE_BYTES) -> bytes | None:
     """At most ``limit + 1`` bytes of the regular file ``path`` (more than ``limit``: too big), or
     None when it is not one (a link is not followed). Never blocks on a FIFO; OSError if unreadable."""
