@@ -214,13 +214,11 @@ def _file_sha(path: Path) -> str | None:
     """What a referenced file is now: where its links lead and its bytes, read as the compiler reads
     it (never blocking on a FIFO, at most the size limit). None: not a file the compiler may use,
     so an entry that refers to it is never restored and the full check reports why."""
-    from dagfactory.files import MAX_FILE_BYTES, read_regular
+    from dagfactory.files import read_file
 
     real = Path(os.path.realpath(path))
     try:
-        raw = read_regular(real)
+        raw = read_file(real)
     except OSError:
-        return None
-    if raw is None or len(raw) > MAX_FILE_BYTES:
         return None
     return _sha(str(real).encode("utf-8", "surrogateescape") + b"\0" + raw)

@@ -401,17 +401,13 @@ def referenced_files(doc: Document) -> list[Path]:
     a reference it refuses is an error, so a compile that reaches the cache has none.
     """
     from dagfactory.files import resolve_reference, scope_of
-    from dagfactory.operators import CATALOG
-    from dagfactory.operators.args import references
+    from dagfactory.operators.args import task_references
 
     scope = scope_of(doc)
     found: list[Path] = list(doc.inputs)
-    for task in (doc.data.get("tasks") or {}).values():
-        operator = CATALOG.get(task.get("operator")) if isinstance(task, dict) else None
-        for arg in operator.args if operator else ():
-            for _, name in references(arg, task.get(arg.name)):
-                try:
-                    found.append(resolve_reference(scope, name).named)
-                except ValueError:
-                    continue
+    for _, name in task_references(doc.data):
+        try:
+            found.append(resolve_reference(scope, name).named)
+        except ValueError:
+            continue
     return found

@@ -127,16 +127,11 @@ def _include_roots(names: list[str], base: Path, where: _Locator, problems: list
 
 
 def _read_bytes(path: Path) -> bytes:
-    """The file's bytes, read like any file the compiler reads (:func:`dagfactory.files.read_regular`):
+    """The file's bytes, read like any file the compiler reads (:func:`dagfactory.files.read_file`):
     ``--config`` naming a FIFO or ``/dev/zero`` is an error, not a hang or a memory blow-up."""
-    from dagfactory.files import MAX_FILE_BYTES, read_regular
+    from dagfactory.files import read_file
 
-    raw = read_regular(Path(os.path.realpath(path)))
-    if raw is None:
-        raise OSError(f"{path.as_posix()} is not a regular file")
-    if len(raw) > MAX_FILE_BYTES:
-        raise OSError(f"{path.as_posix()} is larger than {MAX_FILE_BYTES:,} bytes")
-    return raw
+    return read_file(path)
 
 
 def _display(path: Path) -> str:

@@ -114,10 +114,12 @@ def printable(text: str) -> str:
     """``text`` on one line of a terminal, log or source comment: printable characters as they
     are, every other one (line breaks of any kind, control and format characters, lone
     surrogates from file names that are not UTF-8) as a Python-style escape."""
-    return text if text.isprintable() else "".join(c if c.isprintable() else _escape(c) for c in text)
+    return text if text.isprintable() else "".join(c if c.isprintable() else hex_escape(c) for c in text)
 
 
-def _escape(char: str) -> str:
+def hex_escape(char: str) -> str:
+    """``char`` as a Python escape of its code point (``\\x1b``, ``\\u2028``, ``\\U0001f600``):
+    also how generated string literals write unprintable characters (:mod:`dagfactory.pycode`)."""
     code = ord(char)
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from dagfactory.loader import MAX_FILE_BYTES, Document
 
@@ -28,12 +29,15 @@ class FileScope:
 
     base: Path
     roots: tuple[Path, ...]
+    # each verdict of :func:`resolve_reference` in this scope (a Reference or the refusal's message)
+    found: dict[tuple[Any, ...], Reference | str] = field(default_factory=dict, compare=False, repr=False)
 
 
 def scope_of(doc: Document) -> FileScope:
-    """The document's scope; a document that names no roots may read only its own folder."""
+    """The document's scope; a document that names no roots may read only its own folder.
+    Its verdicts are kept on the document: one read of each file per compile."""
     base = doc.base_dir if doc.base_dir is not None else Path(doc.path).parent
-    return FileScope(base, doc.file_roots or (base,))
+    return FileScope(base, doc.file_roots or (base,), doc.references)
 
 
 @dataclass(frozen=True)
@@ -46,8 +50,22 @@ class Reference:
 def resolve_reference(scope: FileScope, name: str, limit: int = MAX_FILE_BYTES) -> Reference:
     """The file ``name`` refers to, read, if a spec may use it; ValueError saying why not otherwise.
 
-    The one decision for validate, the model and the cache: containment, kind and size together.
+    The one decision for validate, the model and the cache: containment, kind and size together,
+    made once per scope (see :func:`scope_of`) and name.
     """
+    key = (scope.base, scope.roots, name, limit)  # the document's roots may be set after a first look
+    if key not in scope.found:
+        try:
+            scope.found[key] = _resolve(scope, name, limit)
+        except ValueError as exc:
+            scope.found[key] = str(exc)
+    verdict = scope.found[key]
+    if isinstance(verdict, str):
+        raise ValueError(verdict)
+    return verdict
+
+
+def _resolve(scope: FileScope, name: str, limit: int) -> Reference:
     written = name.strip()
     if "\0" in written:
         raise ValueError(f"{name!r} contains a NUL character")
@@ -78,6 +96,17 @@ def resolve_reference(scope: FileScope, name: str, limit: int = MAX_FILE_BYTES) 
 def read_reference(scope: FileScope, name: str, limit: int = MAX_FILE_BYTES) -> bytes:
     """The bytes of the file ``name`` refers to; ValueError when it may not be used."""
     return resolve_reference(scope, name, limit).data
+
+
+def read_file(path: Path) -> bytes:
+    """The bytes of the regular file ``path`` leads to (links followed), at most the size limit;
+    OSError saying why not. For files the project names itself: configuration, the cache's inputs."""
+    raw = read_regular(Path(os.path.realpath(path)))
+    if raw is None:
+        raise OSError(f"{path.as_posix()} is not a regular file")
+    if len(raw) > MAX_FILE_BYTES:
+        raise OSError(f"{path.as_posix()} is larger than {MAX_FILE_BYTES:,} bytes")
+    return raw
 
 
 def read_regular(path: Path, limit: int = MAX_FILE_BYTES) -> bytes | None:

@@ -87,6 +87,9 @@ class Document:
     base_dir: Path | None = None  # where relative file references (.sql) resolve: the spec's folder
     inputs: tuple[Path, ...] = ()  # other files its data came from (shared defaults)
     file_roots: tuple[Path, ...] = ()  # folders those references must stay in (none: base_dir only)
+    # what :func:`dagfactory.files.resolve_reference` found for each reference: validate, the
+    # secrets lint, the model and the cache ask about the same files; each is read once
+    references: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def locate(self, path: JsonPath, *, key: bool = False) -> tuple[str, Position]:
         """File and position of the value (or its key) at ``path``, else of the nearest ancestor."""

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from dagfactory.files import FileScope
 from dagfactory.graph import TaskGraph
-from dagfactory.operators import CATALOG, COMMON_ARGS, TASK_ONLY_ARGS, Operator, class_path_arg_kind
+from dagfactory.operators import CATALOG, COMMON_ARGS, Operator, task_arg_kinds
 from dagfactory.operators.args import embed_files
 from dagfactory.values import Duration, parse_date, parse_duration, parse_import_path
 
@@ -98,7 +97,7 @@ class Pipeline:
 
 
 # `sla` reaches the model only when the target has it (Airflow 2): a duration, like execution_timeout.
-_BASE_KINDS = {a.name: a.kind for a in COMMON_ARGS + TASK_ONLY_ARGS} | {"sla": "duration"}
+_SLA_KIND = {"sla": "duration"}
 
 
 def convert(kind: str | None, value: Any) -> Any:
@@ -147,13 +146,11 @@ def _catalog_arg(operator: Operator, name: str, value: Any, base: FileScope) -> 
 def _task(task_id: str, data: dict[str, Any], base: FileScope) -> Task:
     name = data["operator"]
     operator = CATALOG.get(name)
-    kinds = dict(_BASE_KINDS)
+    kinds = _SLA_KIND | task_arg_kinds(data)
     if operator:
-        kinds |= {a.name: a.kind for a in operator.args}
         module, class_name = operator.module, operator.class_name
     else:
         module, _, class_name = name.rpartition(".")
-        kinds |= {k: kind for k in data if k not in kinds and (kind := class_path_arg_kind(k))}
     skip = {"operator", "inputs", "outputs", "doc_md"}
     pairs = [(k, v) for k, v in data.items() if k not in skip]
     if operator:
@@ -172,10 +169,9 @@ def _task(task_id: str, data: dict[str, Any], base: FileScope) -> Task:
 
 
 def build_pipeline(
-    data: dict[str, Any], graph: TaskGraph, source: str, default_dag_id: str, files: FileScope | None = None
+    data: dict[str, Any], graph: TaskGraph, source: str, default_dag_id: str, files: FileScope
 ) -> Pipeline:
-    """``files``: where the spec's file references resolve and must stay (default: the source's folder)."""
-    base = files if files is not None else FileScope(Path(source).parent, (Path(source).parent,))
+    """``files``: where the spec's file references resolve and must stay (:func:`~dagfactory.files.scope_of`)."""
     owner = data["business_owner"]
     lineage = data.get("lineage") or {}
     common = {a.name: a.kind for a in COMMON_ARGS}
@@ -201,6 +197,6 @@ def build_pipeline(
         inputs=_assets(lineage.get("inputs")),
         outputs=_assets(lineage.get("outputs")),
         doc_md=data.get("doc_md"),
-        tasks=tuple(_task(tid, t, base) for tid, t in data["tasks"].items()),
+        tasks=tuple(_task(tid, t, files) for tid, t in data["tasks"].items()),
         graph=graph,
     )

@@ -18,6 +18,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from dagfactory.diagnostics import hex_escape
+
 LINE_WIDTH = 88
 INDENT = "    "
 
@@ -53,14 +55,7 @@ def _escape_char(char: str) -> str:
         return "\\r"
     if char == "\t":
         return "\\t"
-    if char.isprintable():
-        return char
-    code = ord(char)
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    return f"\\U{code:08x}"
+    return char if char.isprintable() else hex_escape(char)
 
 
 # Characters that may need an escape; everything else (printable ASCII but \ and quotes)

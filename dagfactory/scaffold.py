@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath
 
 from dagfactory.config import Config
 from dagfactory.operators import CATALOG
+from dagfactory.writer import outside_folder
 
 SCHEMA_FILE = PurePosixPath("schemas/pipeline.schema.json")
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,250}$")  # Airflow's rule for a dag_id
@@ -69,17 +70,6 @@ def spec_path(name: str, specs_dir: Path) -> Path:
     return specs_dir / f"{relative}.yaml"
 
 
-def _check_inside(target: Path, specs_dir: Path) -> None:
-    """The spec's folder, symlinks followed, is in the specs folder: a linked sub-folder that
-    leads elsewhere would make ``new`` write (and create folders) outside it."""
-    real = Path(os.path.realpath(target.parent))  # folders still to be made resolve as named
-    if not real.is_relative_to(os.path.realpath(specs_dir)):
-        raise ScaffoldError(
-            f"{target.as_posix()} would be written to {real.as_posix()}, outside {specs_dir.as_posix()}: "
-            "a symlinked folder leads there; refusing to write through it"
-        )
-
-
 def starter_text(name: str, operator: str, schema_ref: str, config: Config) -> str:
     lineage = _LINEAGE.format(name=name) if config.require_lineage else ""
     return f"""\
@@ -103,7 +93,10 @@ def write_starter(name: str, operator: str, config: Config, project_root: Path) 
     if operator not in operators():
         raise ScaffoldError(f"unknown operator {operator!r}: use one of {', '.join(operators())}")
     target = spec_path(name, config.specs)
-    _check_inside(target, config.specs)
+    # a linked sub-folder that leads elsewhere would make `new` write (and create folders) outside it
+    outside = outside_folder(target, config.specs)
+    if outside is not None:
+        raise ScaffoldError(outside)
     if os.path.lexists(target):  # a dangling link too: "x" would refuse it with a less clear error
         raise ScaffoldError(f"{target.as_posix()} already exists; refusing to overwrite it")
     schema = project_root / SCHEMA_FILE

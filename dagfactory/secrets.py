@@ -31,7 +31,7 @@ from dagfactory.diagnostics import Diagnostic
 from dagfactory.files import scope_of
 from dagfactory.loader import Document, JsonPath
 from dagfactory.operators import CATALOG, Arg
-from dagfactory.operators.args import read_referenced, references
+from dagfactory.operators.args import read_referenced, task_references
 
 HINT = (
     "keep secrets out of specs: use an Airflow Variable ({{ var.value.name }}) or a Connection "
@@ -232,16 +232,13 @@ MAX_FILE_FINDINGS = 10  # a file full of secrets is reported by its first lines,
 
 def _referenced_files(doc: Document) -> Iterator[Diagnostic]:
     """Secrets in the text of the ``.sql`` files the spec's tasks reference."""
-    tasks = doc.data.get("tasks")
     scope = scope_of(doc)
-    for task_id, task in tasks.items() if isinstance(tasks, dict) else ():
-        for arg in _sql_args(task):
-            for index, name in references(arg, task.get(arg.name)):
-                try:
-                    text = read_referenced(scope, name)
-                except ValueError:
-                    continue  # DF208 says why
-                yield from _file_findings(doc, ("tasks", task_id, arg.name, *index), name.strip(), text)
+    for path, name in task_references(doc.data):
+        try:
+            text = read_referenced(scope, name)
+        except ValueError:
+            continue  # DF208 says why
+        yield from _file_findings(doc, path, name.strip(), text)
 
 
 def _file_findings(doc: Document, path: JsonPath, name: str, text: str) -> Iterator[Diagnostic]:

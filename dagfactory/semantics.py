@@ -12,24 +12,11 @@ from dagfactory.cron import CronNotPortable, check_cron, preset_alias
 from dagfactory.diagnostics import Diagnostic, did_you_mean
 from dagfactory.loader import Document, JsonPath
 from dagfactory.moments import latest_utc, local_time_problem, timezone_problem
-from dagfactory.operators import CATALOG, COMMON_ARGS, RENDERED_ARGS, TASK_ONLY_ARGS, class_path_arg_kind
+from dagfactory.operators import CATALOG, COMMON_ARGS, RENDERED_ARGS, task_arg_kinds
 from dagfactory.operators.args import check_task_args
 from dagfactory.schema import DATE_PATTERN, DURATION_PATTERN, PATTERN_HINTS, SCHEDULE_PRESETS
 from dagfactory.secrets import find_secrets
 from dagfactory.values import parse_date, parse_duration, parse_import_path
-
-_TASK_ARG_KINDS: dict[str, str] = {a.name: a.kind for a in COMMON_ARGS + TASK_ONLY_ARGS}
-
-
-def _arg_kinds(task: dict[str, Any]) -> dict[str, str]:
-    operator = task.get("operator")
-    op = CATALOG.get(operator) if isinstance(operator, str) else None
-    kinds = dict(_TASK_ARG_KINDS)
-    if op:
-        kinds |= {a.name: a.kind for a in op.args}
-    elif isinstance(operator, str):  # a class path: its free arguments are read by name
-        kinds |= {k: kind for k in task if k not in kinds and (kind := class_path_arg_kind(k))}
-    return kinds
 
 
 def check_semantics(doc: Document) -> list[Diagnostic]:
@@ -168,7 +155,7 @@ def _check_deprecated(doc: Document, path: JsonPath, key: str, out: list[Diagnos
 
 def _check_task(doc: Document, task_id: str, task: dict[str, Any], out: list[Diagnostic]) -> None:
     operator = task.get("operator")
-    kinds = _arg_kinds(task)
+    kinds = task_arg_kinds(task)
     is_class_path = isinstance(operator, str) and operator not in CATALOG
     for key, value in task.items():
         path = ("tasks", task_id, key)

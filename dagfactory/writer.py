@@ -49,9 +49,9 @@ def plan(outputs: dict[PurePosixPath, tuple[str, str]], out_dir: Path, *, prune:
     result = Plan(out_dir)
     for relative, (source, text) in sorted(outputs.items()):
         target = out_dir / relative
-        outside = _leaves(target, out_dir)
+        outside = outside_folder(target, out_dir)
         if outside is not None:
-            result.conflicts.append(_outside_conflict(source, target, out_dir, outside))
+            result.conflicts.append(_outside_conflict(source, out_dir, outside))
             continue
         current = _owned_content(target)
         if current is _NOT_OURS:
@@ -77,23 +77,21 @@ def plan(outputs: dict[PurePosixPath, tuple[str, str]], out_dir: Path, *, prune:
     return result
 
 
-def _leaves(target: Path, out_dir: Path) -> Path | None:
-    """Where ``target``'s folder really is, when a symlinked folder on the way leads out of ``out_dir``
-    (writing would land there); None when it stays inside. ``out_dir`` itself may be a link."""
+def outside_folder(target: Path, folder: Path) -> str | None:
+    """Why writing ``target`` would land outside ``folder``: a symlinked folder on the way leads out
+    (``folder`` itself may be a link); None when it stays inside. Used by ``compile`` and ``new``."""
     real = Path(os.path.realpath(target.parent))  # a folder not made yet resolves as named
-    return None if real.is_relative_to(os.path.realpath(out_dir)) else real
-
-
-def _outside_conflict(source: str, target: Path, out_dir: Path, real: Path) -> Diagnostic:
-    return Diagnostic(
-        source,
-        1,
-        1,
-        "DF403",
-        f"{target.as_posix()} would be written to {real.as_posix()}, outside {out_dir.as_posix()}: "
-        "a symlinked folder leads there; refusing to write through it",
-        hint=f"replace the symlink in {out_dir.as_posix()} with a real folder, or point `out` at the real place",
+    if real.is_relative_to(os.path.realpath(folder)):
+        return None
+    return (
+        f"{target.as_posix()} would be written to {real.as_posix()}, outside {folder.as_posix()}: "
+        "a symlinked folder leads there; refusing to write through it"
     )
+
+
+def _outside_conflict(source: str, out_dir: Path, message: str) -> Diagnostic:
+    hint = f"replace the symlink in {out_dir.as_posix()} with a real folder, or point `out` at the real place"
+    return Diagnostic(source, 1, 1, "DF403", message, hint=hint)
 
 
 _NOT_OURS = object()

@@ -77,3 +77,28 @@ def test_airflow_receives_the_same_string(compiled: Path) -> None:
     dagbag = load_dagbag(compiled.parent)
     assert dagbag["import_errors"] == {}
     assert dagbag["dags"]["crlf_sql"]["tasks"]["load"]["templated"]["sql"] == EXPECTED
+
+
+def test_a_compile_reads_each_referenced_file_once(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """validate's check, the secrets lint and the model embedding the text share one read."""
+    from dagfactory import files
+    from dagfactory.compiler import compile_specs, discover
+    from dagfactory.config import Config
+
+    specs = project / "specs"
+    (specs / "queries").mkdir()
+    (specs / "queries" / "load.sql").write_bytes(RAW)
+    (specs / "etl.yaml").write_text(sql_spec("queries/load.sql"))
+    (specs / "etl_again.yaml").write_text(sql_spec("queries/load.sql"))  # another spec reads it for itself
+    reads: list[Path] = []
+    real_read = files.read_regular
+
+    def counted(path: Path, limit: int = files.MAX_FILE_BYTES) -> bytes | None:
+        reads.append(path)
+        return real_read(path, limit)
+
+    monkeypatch.setattr(files, "read_regular", counted)
+    results = compile_specs(discover([specs], specs, project), Config(specs=specs))
+    assert [r.text is not None for r in results] == [True, True]
+    assert all(sql_keyword(r.text or "") == EXPECTED for r in results)
+    assert reads.count((specs / "queries" / "load.sql").resolve()) == 2

@@ -30,6 +30,7 @@ generated call (an old spelling users know, emitted as the current name).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -163,3 +164,20 @@ CATALOG: dict[str, Operator] = _load_catalog()
 
 def lookup(name: str) -> Operator | None:
     return CATALOG.get(name)
+
+
+_TASK_ARG_KINDS: dict[str, str] = {a.name: a.kind for a in COMMON_ARGS + TASK_ONLY_ARGS}
+
+
+def task_arg_kinds(task: dict[str, Any]) -> dict[str, str]:
+    """How each argument of ``task`` is read (``duration``, ``callable``, ...): the common and
+    task-only arguments, then its catalog operator's, or, for a class path, the free arguments
+    :func:`class_path_arg_kind` recognises. One answer for the validator and the model."""
+    operator = task.get("operator")
+    op = CATALOG.get(operator) if isinstance(operator, str) else None
+    kinds = dict(_TASK_ARG_KINDS)
+    if op:
+        kinds |= {a.name: a.kind for a in op.args}
+    elif isinstance(operator, str):  # a class path: its free arguments are read by name
+        kinds |= {k: kind for k in task if k not in kinds and (kind := class_path_arg_kind(k))}
+    return kinds

@@ -6,12 +6,13 @@ model (which embeds the file text), so both agree on what a file reference is.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from dagfactory.diagnostics import Diagnostic
 from dagfactory.files import FileScope, read_reference, scope_of
-from dagfactory.loader import Document
-from dagfactory.operators import Arg, Operator
+from dagfactory.loader import Document, JsonPath
+from dagfactory.operators import CATALOG, Arg, Operator
 
 _BOM = "\ufeff"
 
@@ -29,6 +30,18 @@ def references(arg: Arg, value: Any) -> list[tuple[tuple[int, ...], str]]:
     if isinstance(value, list):
         return [((i,), item) for i, item in enumerate(value) if is_file_reference(arg, item)]
     return [((), value)] if is_file_reference(arg, value) else []
+
+
+def task_references(data: Any) -> Iterator[tuple[JsonPath, str]]:
+    """(path of the value, file name) of every file reference in a spec's catalog tasks, in order:
+    what the secrets lint scans and the cache watches."""
+    tasks = data.get("tasks") if isinstance(data, dict) else None
+    for task_id, task in tasks.items() if isinstance(tasks, dict) else ():
+        operator = task.get("operator") if isinstance(task, dict) else None
+        entry = CATALOG.get(operator) if isinstance(operator, str) else None
+        for arg in entry.args if entry else ():
+            for index, name in references(arg, task.get(arg.name)):
+                yield ("tasks", task_id, arg.name, *index), name
 
 
 def read_referenced(scope: FileScope, name: str) -> str:
