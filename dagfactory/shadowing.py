@@ -30,22 +30,19 @@ def top_level_module(output: PurePosixPath) -> str | None:
 
 def imported_packages(data: dict[str, Any]) -> set[str]:
     """Top-level packages a validated spec's DAG imports besides :data:`ALWAYS_IMPORTED`:
-    those of its callables (``package.module:function``) and class-path operators."""
-    from dagfactory.operators import CATALOG, COMMON_ARGS, TASK_ONLY_ARGS
+    those of its callables (``package.module:function``, wherever the renderer imports one)
+    and class-path operators."""
+    from dagfactory.operators import CATALOG, COMMON_ARGS, TASK_ONLY_ARGS, task_arg_kinds
 
-    common = {arg.name: arg.kind for arg in COMMON_ARGS + TASK_ONLY_ARGS}
     found: set[str] = set()
-    sections: list[tuple[Any, dict[str, str | None]]] = [(data.get("default_args"), common)]
+    common = {arg.name: arg.kind for arg in COMMON_ARGS + TASK_ONLY_ARGS}
+    sections: list[tuple[Any, dict[str, str]]] = [(data.get("default_args"), common)]
     tasks = data.get("tasks")
     for task in tasks.values() if isinstance(tasks, dict) else ():
-        operator = task.get("operator") if isinstance(task, dict) else None
-        if not isinstance(operator, str):
-            continue
-        if operator in CATALOG:
-            sections.append((task, common | {arg.name: arg.kind for arg in CATALOG[operator].args}))
-        else:
-            found.add(_package(operator))
-            sections.append((task, common))
+        if isinstance(task, dict) and isinstance(task.get("operator"), str):
+            sections.append((task, task_arg_kinds(task)))  # the model reads the task the same way
+            if task["operator"] not in CATALOG:  # a class path: its module is imported too
+                found.add(_package(task["operator"]))
     for values, kinds in sections:
         for key, value in values.items() if isinstance(values, dict) else ():
             if kinds.get(key) in ("callable", "callables"):

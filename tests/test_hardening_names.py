@@ -154,6 +154,11 @@ def test_specs_that_would_shadow_a_module_are_refused_at_their_file(project: Pat
     for name in ("airflow", "pendulum", "datetime", "email", "my_tasks"):
         (project / "specs" / f"{name}.yaml").write_text(MINIMAL_SPEC + f"dag_id: dag_{name}\n")
     (project / "specs" / "uses_callable.yaml").write_text(python)
+    class_path = "operator: airflow.providers.standard.operators.empty.EmptyOperator"  # free arguments, read by name
+    free_callables = f"{class_path}\n    on_kill_callable: kill_hooks.jobs:run\n    on_success_callback: [ok_hooks:run]"
+    (project / "specs" / "uses_class_path.yaml").write_text(MINIMAL_SPEC.replace("operator: empty", free_callables))
+    for name in ("kill_hooks", "ok_hooks"):
+        (project / "specs" / f"{name}.yaml").write_text(MINIMAL_SPEC + f"dag_id: dag_{name}\n")
     (project / "specs" / "airflow_jobs").mkdir()  # a sub-folder never hides a package
     (project / "specs" / "airflow_jobs" / "airflow.yaml").write_text(MINIMAL_SPEC + "dag_id: nested\n")
     (project / "specs" / "my-dag.yaml").write_text(MINIMAL_SPEC)  # not importable: shadows nothing
@@ -161,7 +166,8 @@ def test_specs_that_would_shadow_a_module_are_refused_at_their_file(project: Pat
     assert proc.returncode == 1, proc.stdout + proc.stderr
     found = sorted((d["path"], d["line"], d["column"], d["code"]) for d in json.loads(proc.stdout))
     assert found == [
-        (f"specs/{n}.yaml", 1, 1, "DF404") for n in ("airflow", "datetime", "email", "my_tasks", "pendulum")
+        (f"specs/{n}.yaml", 1, 1, "DF404")
+        for n in ("airflow", "datetime", "email", "kill_hooks", "my_tasks", "ok_hooks", "pendulum")
     ]
     assert not (project / "generated_dags" / "pendulum.py").exists()
     proc = run_cli("compile", cwd=project)
