@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from dagfactory.compiler import SpecFile, compile_specs
 from dagfactory.diagnostics import has_errors
-from dagfactory.loader import _resolve_plain
+from dagfactory.loader import _resolve_plain, _TooLong
 from dagfactory.pycode import block_string_literal, literal, string_literal
 from dagfactory.render import markdown_cell
 from tests.conftest import property_settings
@@ -65,8 +65,16 @@ class _SpecDumper(yaml.SafeDumper):
     read back as line breaks; the loader refuses them raw: DF001)."""
 
 
+def _reads_as_string(plain: str) -> bool:
+    """Whether our YAML 1.2 reader takes ``plain``, unquoted, for a string."""
+    try:
+        return isinstance(_resolve_plain(plain), str)
+    except _TooLong:  # a number too long to read (a 250-digit task id): only quoted is it text
+        return False
+
+
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-    quote = not isinstance(_resolve_plain(value), str) or any(c in value for c in "\x85\u2028\u2029")
+    quote = not _reads_as_string(value) or any(c in value for c in "\x85\u2028\u2029")
     style = '"' if quote else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
