@@ -46,7 +46,7 @@ def _notes(arg: Arg) -> str:
     if arg.minimum is not None:
         notes.append(f"at least {arg.minimum}")
     if arg.file_suffix:
-        notes.append(f"or a path ending in `{arg.file_suffix}`, relative to the spec, whose text is embedded")
+        notes.append(f"`{arg.file_suffix}` files: see [File references](spec-reference.md#file-references)")
     if arg.emit_as:
         notes.append(f"written to the DAG as `{arg.emit_as}`")
     return "; ".join(notes)
