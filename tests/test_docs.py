@@ -1,0 +1,72 @@
+"""The documents under docs/ say what the code does: generated parts match, every key and code is there,
+and every link stays inside the repository and resolves."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+
+from dagfactory.config import _KEYS as CONFIG_KEYS
+from dagfactory.diagnostics import CODES
+from dagfactory.schema import build_schema
+
+REPO = Path(__file__).resolve().parent.parent
+DOCS = REPO / "docs"
+REFERENCE = DOCS / "spec-reference.md"
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def _operator_docs_module():
+    spec = importlib.util.spec_from_file_location("operator_docs", REPO / "scripts" / "operator_docs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_operator_reference_matches_the_catalog() -> None:
+    committed = (DOCS / "operators.md").read_text(encoding="utf-8")
+    assert committed == _operator_docs_module().render(), (
+        "docs/operators.md is stale: run `python scripts/operator_docs.py > docs/operators.md`"
+    )
+
+
+def test_reference_has_a_row_for_every_error_code() -> None:
+    text = REFERENCE.read_text(encoding="utf-8")
+    missing = [code for code in CODES if f"| `{code}` |" not in text]
+    assert not missing, f"docs/spec-reference.md has no row for: {', '.join(missing)}"
+
+
+def test_reference_has_a_row_for_every_top_level_key_and_config_key() -> None:
+    text = REFERENCE.read_text(encoding="utf-8")
+    keys = [*build_schema()["properties"], *CONFIG_KEYS]
+    missing = [key for key in keys if f"| `{key}` |" not in text]
+    assert not missing, f"docs/spec-reference.md has no table row for: {', '.join(missing)}"
+
+
+def _anchors(path: Path) -> set[str]:
+    """The anchors GitHub gives a Markdown file's headings: lower case, punctuation dropped, spaces to '-'."""
+    headings = re.findall(r"^#+ (.+)$", path.read_text(encoding="utf-8"), re.M)
+    return {re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-") for heading in headings}
+
+
+def _documents() -> list[Path]:
+    return sorted(DOCS.glob("*.md")) + [REPO / name for name in ("CONTRIBUTING.md", "CHANGELOG.md")]
+
+
+@pytest.mark.parametrize("path", _documents(), ids=lambda p: p.relative_to(REPO).as_posix())
+def test_links_stay_in_the_repository_and_resolve(path: Path) -> None:
+    bad = []
+    for target in LINK.findall(path.read_text(encoding="utf-8")):
+        file_part = target.split("#", 1)[0]
+        if "://" in target or target.startswith(("mailto:", "/")):
+            bad.append(f"{target} (outside the repository)")
+            continue
+        resolved = (path.parent / file_part).resolve() if file_part else path
+        if not resolved.is_relative_to(REPO) or not resolved.exists():
+            bad.append(f"{target} (no such file in the repository)")
+        elif "#" in target and resolved.suffix == ".md" and target.split("#", 1)[1] not in _anchors(resolved):
+            bad.append(f"{target} (no such heading)")
+    assert not bad, f"{path.name}: " + ", ".join(bad)
