@@ -36,7 +36,7 @@ CODES: dict[str, str] = {
     "DF205": "invalid Python import path",
     "DF206": "inconsistent settings",
     "DF207": "deprecated in the target Airflow version (a warning)",
-    "DF208": "a file the spec refers to (a .sql file) cannot be read",
+    "DF208": "a file the spec refers to (.sql, _defaults.yaml) cannot be used",
     "DF209": "a literal value looks like a secret (a warning)",
     # Task graph
     "DF301": "malformed edge chain",
@@ -46,7 +46,7 @@ CODES: dict[str, str] = {
     # Writing output
     "DF401": "an output file exists that dagfactory did not generate",
     "DF402": "two specs compile to the same output file or dag_id",
-    "DF403": "the output cannot be written",
+    "DF403": "the output cannot be written, or would land outside the output folder",
     "DF404": "an output file would shadow a Python module the DAG files import (stdlib, airflow, a callable's)",
     # Project configuration ([tool.dagfactory] or dagfactory.toml)
     "DF601": "the configuration file cannot be read or is not valid TOML",

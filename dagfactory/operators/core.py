@@ -27,7 +27,7 @@ OPERATORS: tuple[Operator, ...] = (
             Arg(
                 "bash_command",
                 "string",
-                "The command, a list of commands, or a script path ending in .sh.",
+                "The command, a multi-line script, or a script path ending in .sh.",
                 required=True,
                 templated=True,
             ),
