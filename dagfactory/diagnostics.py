@@ -119,17 +119,23 @@ def printable(text: str) -> str:
 
 def hex_escape(char: str) -> str:
     """``char`` as a Python escape of its code point (``\\x1b``, ``\\u2028``, ``\\U0001f600``):
-    also how generated string literals write unprintable characters (:mod:`dagfactory.pycode`)."""
+    also how generated string literals write unprintable characters (:mod:`dagfactory.emit.pycode`)."""
     code = ord(char)
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
-def did_you_mean(word: str, choices: list[str]) -> str | None:
-    """The hint for a near miss: ``did you mean 'schedule'?``, or None when nothing is close."""
+def closest(word: str, choices: list[str]) -> str | None:
+    """The choice ``word`` is a near miss of, if any."""
     import difflib
 
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}?" if close else None
+    return close[0] if close else None
+
+
+def did_you_mean(word: str, choices: list[str]) -> str | None:
+    """The hint for a near miss: ``did you mean 'schedule'?``, or None when nothing is close."""
+    close = closest(word, choices)
+    return f"did you mean {close!r}?" if close else None
 
 
 def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:

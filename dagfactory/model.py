@@ -7,14 +7,17 @@ into values here, once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from dagfactory.files import FileScope
-from dagfactory.graph import TaskGraph
-from dagfactory.operators import CATALOG, COMMON_ARGS, Operator, task_arg_kinds
-from dagfactory.operators.args import embed_files
+from dagfactory.check.graph import TaskGraph, build_graph
+from dagfactory.check.lineage import RepoLineage
+from dagfactory.check.project import SpecResult
+from dagfactory.load.files import FileScope, scope_of
+from dagfactory.load.references import embed_files
+from dagfactory.operators import CATALOG, task_arg_kinds
+from dagfactory.operators.base import COMMON_ARGS, Operator
 from dagfactory.values import Duration, parse_date, parse_duration, parse_import_path
 
 
@@ -171,7 +174,7 @@ def _task(task_id: str, data: dict[str, Any], base: FileScope) -> Task:
 def build_pipeline(
     data: dict[str, Any], graph: TaskGraph, source: str, default_dag_id: str, files: FileScope
 ) -> Pipeline:
-    """``files``: where the spec's file references resolve and must stay (:func:`~dagfactory.files.scope_of`)."""
+    """``files``: where the spec's file references resolve and must stay (:func:`~dagfactory.load.files.scope_of`)."""
     owner = data["business_owner"]
     lineage = data.get("lineage") or {}
     common = {a.name: a.kind for a in COMMON_ARGS}
@@ -200,3 +203,13 @@ def build_pipeline(
         tasks=tuple(_task(tid, t, files) for tid, t in data["tasks"].items()),
         graph=graph,
     )
+
+
+def model_of(result: SpecResult, lineage: RepoLineage | None = None) -> Pipeline:
+    """The model of one spec that passed every check; with the project's ``lineage``, it also
+    knows which other pipelines produce its inputs and consume its outputs."""
+    doc = result.document
+    assert doc is not None and result.ok, "only a spec without errors has a model"
+    graph = result.graph if result.graph is not None else build_graph(doc)[0]  # restored: cheap to rebuild
+    pipeline = build_pipeline(doc.data, graph, result.spec.display, result.spec.relative.stem, scope_of(doc))
+    return replace(pipeline, **lineage.links(pipeline.dag_id)) if lineage is not None else pipeline

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dagfactory.diagnostics import Diagnostic
-from dagfactory.loader import Document
+from dagfactory.load.document import Document
 from dagfactory.values import parse_duration
 
 STANDARD = "apache-airflow-providers-standard"

@@ -1,4 +1,4 @@
-"""Parsing of the spec's typed strings: durations, dates, import paths (cron: :mod:`dagfactory.cron`).
+"""Parsing of the spec's typed strings: durations, dates, import paths (cron: :mod:`dagfactory.check.cron`).
 
 Each parser returns a value or raises :class:`ValueError` with a message a user
 can act on; the validator turns that into a diagnostic at the value's line.

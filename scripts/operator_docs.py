@@ -6,7 +6,8 @@ tests/test_docs.py fails when the committed file differs from what this prints.
 
 from __future__ import annotations
 
-from dagfactory.operators import CATALOG, COMMON_ARGS, TASK_ONLY_ARGS, Arg
+from dagfactory.operators import CATALOG
+from dagfactory.operators.base import COMMON_ARGS, TASK_ONLY_ARGS, Arg
 
 # How each Arg.kind is written in a spec (see the table in dagfactory/operators/__init__.py).
 KIND_WORDS: dict[str, str] = {

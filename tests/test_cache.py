@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from dagfactory.cache import CACHE_DIR, CACHE_FILE, CompileCache, context_fingerprint
-from dagfactory.loader import load_text
+from dagfactory.emit.cache import CACHE_DIR, CACHE_FILE, CompileCache, context_fingerprint
+from dagfactory.load.document import load_text
 
 from .conftest import MINIMAL_SPEC, run_cli
 

@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from dagfactory.operators import CATALOG, COMMON_ARGS, SENSOR_ARGS, TASK_ONLY_ARGS
-from dagfactory.schema import build_schema
+from dagfactory.check.schema import build_schema
+from dagfactory.operators import CATALOG
+from dagfactory.operators.base import COMMON_ARGS, SENSOR_ARGS, TASK_ONLY_ARGS
 
 PROBE = Path(__file__).with_name("catalog_probe.py")
 KINDS = {"string", "integer", "number", "boolean", "duration", "callable", "callables", "strings", "list"}

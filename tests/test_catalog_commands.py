@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from dagfactory.requirements import provider_of_module
+from dagfactory.emit.requirements import provider_of_module
 from tests.airflow.harness import DUMP_SCRIPT, airflow_env, run_isolated, scratch_home
 
 ROOT = Path(__file__).resolve().parents[1]

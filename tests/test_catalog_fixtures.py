@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
-from dagfactory.compiler import check, compile_specs, discover
+from dagfactory.check import check_project
+from dagfactory.emit import compile_specs
+from dagfactory.load.discover import discover
 from dagfactory.operators import CATALOG
 from tests.airflow.harness import DUMP_SCRIPT, airflow_env, run_isolated, scratch_home
 
@@ -32,14 +34,14 @@ def test_invalid_fixture_reports_the_expected_diagnostic(name: str) -> None:
     path = INVALID / f"op_{name}.yaml"
     match = EXPECT.match(path.read_text(encoding="utf-8").splitlines()[0])
     assert match, f"{path.name} lacks an '# expect: CODE line:col' first line"
-    [result] = check(discover([path], INVALID, ROOT))
+    [result] = check_project(discover([path], INVALID, ROOT)).results
     found = [(d.code, d.line, d.column) for d in result.diagnostics]
     assert found == [(match[1], int(match[2]), int(match[3]))]
 
 
 @pytest.mark.parametrize("name", sorted(CATALOG))
 def test_valid_fixture_has_no_diagnostics(name: str) -> None:
-    [result] = check(discover([VALID / f"op_{name}.yaml"], VALID, ROOT))
+    [result] = check_project(discover([VALID / f"op_{name}.yaml"], VALID, ROOT)).results
     assert result.diagnostics == []
 
 

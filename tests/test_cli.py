@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dagfactory.schema import build_schema, schema_json
+from dagfactory.check.schema import build_schema, schema_json
 
 from .conftest import MINIMAL_SPEC, REPO, run_cli
 
@@ -157,7 +157,8 @@ def test_a_compiler_bug_is_reported_as_df900_and_nothing_is_written(project: Pat
     """If escaping ever failed, the ast.parse guard must turn it into a report, not a file."""
     import sys
 
-    from dagfactory import cli, pycode
+    from dagfactory import cli
+    from dagfactory.emit import pycode
 
     (project / "specs" / "a.yaml").write_text(MINIMAL_SPEC)
     monkeypatch.chdir(project)

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from dagfactory.check.policy import promote_warnings
 from dagfactory.cli import main
-from dagfactory.config import Config, ConfigError, discover_config, find_config_file, load_config, promote_warnings
 from dagfactory.diagnostics import Diagnostic
+from dagfactory.load.config import Config, ConfigError, discover_config, find_config_file, load_config
 from tests.conftest import SALES_SPEC
 
 SPEC = SALES_SPEC

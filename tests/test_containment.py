@@ -12,11 +12,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dagfactory.compiler import check_spec, discover, referenced_files
-from dagfactory.files import FileScope, read_reference, read_regular, resolve_reference, scope_of
-from dagfactory.loader import Document
+from dagfactory.check.project import check_spec
+from dagfactory.check.semantics import check_task_args
+from dagfactory.load.discover import discover
+from dagfactory.load.document import Document
+from dagfactory.load.files import FileScope, read_reference, read_regular, resolve_reference, scope_of
+from dagfactory.load.references import embed_files, referenced_files
 from dagfactory.operators import CATALOG
-from dagfactory.operators.args import check_task_args, embed_files
 
 from .conftest import MINIMAL_HEAD, property_settings, run_cli
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from dagfactory.config import _KEYS as CONFIG_KEYS
+from dagfactory.check.schema import build_schema
 from dagfactory.diagnostics import CODES
-from dagfactory.schema import build_schema
+from dagfactory.load.config import _KEYS as CONFIG_KEYS
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from dagfactory.compiler import compile_specs, discover
 from dagfactory.diagnostics import Diagnostic
-from dagfactory.pycode import identifier, python_name
+from dagfactory.emit import compile_specs
+from dagfactory.emit.pycode import identifier, python_name
+from dagfactory.load.discover import discover
 from dagfactory.values import parse_import_path
 
 from .conftest import MINIMAL_HEAD
@@ -163,8 +164,8 @@ def test_two_specs_with_one_output_file_are_df402(tmp_path: Path, names: tuple[s
 def test_the_render_guard_compiles_so_it_also_refuses_what_ast_parse_accepts(tmp_path: Path, monkeypatch) -> None:
     """`__debug__ = ...` parses, but no Python compiles it: were naming ever to fail again,
     the guard reports a compiler bug instead of writing a file Airflow cannot import."""
-    from dagfactory import pycode
-    from dagfactory.render import RenderError
+    from dagfactory.emit import pycode
+    from dagfactory.emit.dag import RenderError
 
     monkeypatch.setattr(pycode, "is_reserved", lambda name: False)
     with pytest.raises(RenderError, match="assign to __debug__"):

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from dagfactory.graph import ChainSyntaxError, build_graph, parse_chain
-from dagfactory.loader import load_text
+from dagfactory.check.graph import ChainSyntaxError, build_graph, parse_chain
+from dagfactory.load.document import load_text
 
 
 def ids(text: str) -> list[list[str]]:

@@ -13,9 +13,10 @@ from pathlib import Path, PurePosixPath
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dagfactory.compiler import SpecFile, check_spec
+from dagfactory.check.project import check_spec
 from dagfactory.diagnostics import Diagnostic
-from dagfactory.loader import load_bytes
+from dagfactory.load.discover import SpecFile
+from dagfactory.load.document import load_bytes
 from tests.conftest import property_settings
 
 SETTINGS = property_settings("DAGFACTORY_FUZZ_EXAMPLES", 1500)

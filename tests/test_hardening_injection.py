@@ -19,11 +19,12 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dagfactory.compiler import SpecFile, compile_specs
 from dagfactory.diagnostics import has_errors
-from dagfactory.loader import _resolve_plain, _TooLong
-from dagfactory.pycode import block_string_literal, literal, string_literal
-from dagfactory.render import markdown_cell
+from dagfactory.emit import compile_specs
+from dagfactory.emit.describe import markdown_cell
+from dagfactory.emit.pycode import block_string_literal, literal, string_literal
+from dagfactory.load.discover import SpecFile
+from dagfactory.load.document import _resolve_plain, _TooLong
 from tests.conftest import property_settings
 
 SETTINGS = property_settings("DAGFACTORY_HYPOTHESIS_EXAMPLES", 250)

@@ -19,10 +19,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dagfactory import writer
-from dagfactory.compiler import compile_specs, discover
-from dagfactory.config import Config
 from dagfactory.diagnostics import has_errors, printable
+from dagfactory.emit import compile_specs, writer
+from dagfactory.load.config import Config
+from dagfactory.load.discover import discover
 from tests.conftest import MINIMAL_SPEC, property_settings, run_cli
 
 BASE = property_settings("DAGFACTORY_HYPOTHESIS_EXAMPLES", 150)

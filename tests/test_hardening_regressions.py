@@ -14,8 +14,9 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from dagfactory.compiler import SpecFile, compile_specs
 from dagfactory.diagnostics import has_errors
+from dagfactory.emit import compile_specs
+from dagfactory.load.discover import SpecFile
 
 CORPUS = Path(__file__).resolve().parent / "regressions"
 EXPECT = re.compile(r"^# expect: (?:(?P<ok>ok)|(?P<code>DF\d{3}) line (?P<line>\d+): (?P<words>.+))$")

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from dagfactory.compiler import check_spec, discover
-from dagfactory.loader import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, load_bytes, load_file, load_text
+from dagfactory.check.project import check_spec
+from dagfactory.load.discover import discover
+from dagfactory.load.document import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, load_bytes, load_file, load_text
 from tests.conftest import MINIMAL_SPEC, run_cli
 
 # Nine of each level: f alone (line 6) expands to 597,871 values, i to 387 million.

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from dagfactory.compiler import check, compile_specs, discover
-from dagfactory.config import Config
-from dagfactory.lineage import normalized_uri, topological_order
+from dagfactory.check import check_project
+from dagfactory.check.lineage import normalized_uri, topological_order
+from dagfactory.emit import compile_specs
+from dagfactory.load.config import Config
+from dagfactory.load.discover import discover
 
 from .conftest import MINIMAL_HEAD, MINIMAL_TASKS, REPO, run_cli
 
@@ -24,7 +26,7 @@ def findings(project: Path) -> list[tuple[str, str, int, int, str]]:
     """(spec, code, line, column, message) of every diagnostic, sorted."""
     specs = discover([project / "specs"], project / "specs", project)
     out = []
-    for result in check(specs, Config(specs=project / "specs", out=project / "generated_dags")):
+    for result in check_project(specs, Config(specs=project / "specs", out=project / "generated_dags")).results:
         out += [(Path(d.path).stem, d.code, d.line, d.column, d.message) for d in result.diagnostics]
     return sorted(out)
 
@@ -97,7 +99,7 @@ def test_shared_in_every_writer_allows_two_writers(project: Path):
 def test_schedule_on_an_asset_nobody_writes_is_a_df702_warning(project: Path):
     write(project, "report", pipeline(schedule="s3://lake/daily"))
     specs = discover([project / "specs"], project / "specs", project)
-    ((diagnostic,),) = [r.diagnostics for r in check(specs)]
+    ((diagnostic,),) = [r.diagnostics for r in check_project(specs).results]
     assert (diagnostic.code, diagnostic.severity, diagnostic.line, diagnostic.column) == ("DF702", "warning", 6, 12)
     write(project, "daily", pipeline(writes=["s3://lake/daily"]))
     assert findings(project) == []

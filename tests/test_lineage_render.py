@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from dagfactory.lineage_render import dot_string, mermaid_label
+from dagfactory.emit.lineage import dot_string, mermaid_label
 
 from .conftest import REPO, run_cli
 

@@ -20,11 +20,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dagfactory import pycode
-from dagfactory.compiler import compile_specs, discover
-from dagfactory.config import Config
-from dagfactory.lineage import topological_order
-from dagfactory.pycode import literal
+from dagfactory.check.lineage import topological_order
+from dagfactory.emit import compile_specs, pycode
+from dagfactory.emit.pycode import literal
+from dagfactory.load.config import Config
+from dagfactory.load.discover import discover
 
 from .conftest import REPO, property_settings
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from dagfactory.loader import MAX_DEPTH, MAX_NODES, Position, load_bytes, load_text
+from dagfactory.load.document import MAX_DEPTH, MAX_NODES, Position, load_bytes, load_text
 
 
 def load(text: str):

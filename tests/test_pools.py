@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dagfactory.pools import Pool, pool_commands
+from dagfactory.check.pools import Pool, pool_commands
 from tests.conftest import run_cli
 
 SPEC = """\

@@ -4,7 +4,7 @@ import ast
 
 import pytest
 
-from dagfactory.pycode import Call, PyCode, block_string_literal, literal, python_name, string_literal, text_width
+from dagfactory.emit.pycode import Call, PyCode, block_string_literal, literal, python_name, string_literal, text_width
 
 TRICKY = [
     "", "plain", "it's", 'say "hi"', "both ' and \"", "back\\slash", "new\nline", "cr\rlf\r\n", "tab\there",

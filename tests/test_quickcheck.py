@@ -1,6 +1,6 @@
 """The quick schema check must agree with jsonschema, the reference, on every spec.
 
-`dagfactory validate` skips importing jsonschema when dagfactory.quickcheck proves a spec
+`dagfactory validate` skips importing jsonschema when dagfactory.check.quickcheck proves a spec
 valid; a disagreement would let an invalid spec through (or slow a valid one down).
 Hypothesis runs derandomized; DAGFACTORY_HYPOTHESIS_EXAMPLES runs more (CI does).
 """
@@ -18,10 +18,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dagfactory import validate
-from dagfactory.loader import load_file
-from dagfactory.quickcheck import UnsupportedSchema, compile_schema
-from dagfactory.schema import build_schema
+from dagfactory.check import spec as spec_check
+from dagfactory.check.quickcheck import UnsupportedSchema, compile_schema
+from dagfactory.check.schema import build_schema
+from dagfactory.load.document import load_file
 from tests.conftest import FIXTURES, REPO, property_settings
 
 SETTINGS = property_settings("DAGFACTORY_HYPOTHESIS_EXAMPLES", 800)
@@ -29,11 +29,11 @@ SETTINGS = property_settings("DAGFACTORY_HYPOTHESIS_EXAMPLES", 800)
 
 def reference_valid(data: Any) -> bool:
     """jsonschema's verdict, through the same split validators validate.py reports with."""
-    spec_validator, per_operator = validate._validators()
+    spec_validator, per_operator = spec_check._validators()
     if not spec_validator.is_valid(data):
         return False
     for task in data["tasks"].values():
-        key = validate._operator_key(task)
+        key = spec_check._operator_key(task)
         if key is None or not per_operator[key].is_valid(task):
             return False
     return True
@@ -142,11 +142,11 @@ def test_a_keyword_it_does_not_implement_is_refused_when_compiling(schema: Any) 
 
 def test_the_whole_published_schema_compiles() -> None:
     """Every keyword the schema uses is implemented (a new one fails here, not silently)."""
-    spec_schema, per_operator = validate._schemas()
+    spec_schema, per_operator = spec_check._schemas()
     compile_schema(spec_schema)
     for schema in per_operator.values():
         compile_schema(schema)
-    compile_schema(validate._inline_refs(build_schema()["$defs"]["task"], build_schema()["$defs"]))
+    compile_schema(spec_check._inline_refs(build_schema()["$defs"]["task"], build_schema()["$defs"]))
 
 
 # --- whole specs --------------------------------------------------------------------------
@@ -154,7 +154,7 @@ def test_the_whole_published_schema_compiles() -> None:
 
 def test_every_shipped_spec_and_fixture_gets_the_reference_verdict() -> None:
     assert len(SPECS) > 60 and len(VALID_SPECS) > 30  # the corpus is really there
-    mismatched = [name for name, data in SPECS if validate._known_valid(data) != reference_valid(data)]
+    mismatched = [name for name, data in SPECS if spec_check._known_valid(data) != reference_valid(data)]
     assert mismatched == []
 
 
@@ -237,4 +237,4 @@ def mutated_specs(draw: st.DrawFn) -> dict[str, Any]:
 @SETTINGS
 @given(data=mutated_specs())
 def test_edited_specs_get_the_reference_verdict(data: dict[str, Any]) -> None:
-    assert validate._known_valid(data) == reference_valid(data)
+    assert spec_check._known_valid(data) == reference_valid(data)

@@ -8,8 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dagfactory.compiler import compile_specs, discover
-from dagfactory.writer import HEADER
+from dagfactory.emit import compile_specs
+from dagfactory.emit.writer import HEADER
+from dagfactory.load.discover import discover
 
 from .conftest import FIXTURES, MINIMAL_SPEC, REPO
 

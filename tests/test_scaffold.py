@@ -8,9 +8,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from dagfactory.check.schema import build_schema, schema_json
 from dagfactory.cli import main
-from dagfactory.scaffold import operators
-from dagfactory.schema import build_schema, schema_json
+from dagfactory.emit.starter import operators
 
 
 def invoke(*args: str) -> tuple[int, str]:

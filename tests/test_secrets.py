@@ -12,9 +12,9 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from dagfactory.loader import load_file, load_text
-from dagfactory.secrets import names_a_secret, secret_in_text, uri_with_password
-from dagfactory.validate import validate_document
+from dagfactory.check.secrets import names_a_secret, secret_in_text, uri_with_password
+from dagfactory.check.spec import check_document
+from dagfactory.load.document import load_file, load_text
 
 from .conftest import MINIMAL_HEAD, property_settings, run_cli
 
@@ -24,7 +24,7 @@ BASE = "description: x\nowner: me\nbusiness_owner: {name: A}\nstart_date: 2024-0
 def secret_findings(text: str) -> list[tuple[int, int, str]]:
     doc, problems = load_text(text, "s.yaml")
     assert doc is not None, problems
-    return sorted((d.line, d.column, d.message) for d in validate_document(doc) if d.code == "DF209")
+    return sorted((d.line, d.column, d.message) for d in check_document(doc) if d.code == "DF209")
 
 
 # --- key names -----------------------------------------------------------------------------
@@ -164,7 +164,7 @@ def test_secrets_in_a_referenced_sql_file_are_reported_at_the_reference(tmp_path
     )
     doc, problems = load_file(spec, "s.yaml")
     assert doc is not None and not problems
-    found = sorted((d.line, d.column, d.message) for d in validate_document(doc) if d.code == "DF209")
+    found = sorted((d.line, d.column, d.message) for d in check_document(doc) if d.code == "DF209")
     in_file = [
         "queries/load.sql line 2 looks like a literal PASSWORD in SQL",
         "queries/load.sql line 4 looks like a secret in a setting (aws_secret_access_key=...)",
@@ -183,7 +183,7 @@ def test_a_file_full_of_secrets_is_reported_by_its_first_lines(tmp_path: Path):
     spec.write_text(BASE + "tasks:\n  a: {operator: sql, conn_id: db, sql: many.sql}\n")
     doc, _ = load_file(spec, "s.yaml")
     assert doc is not None
-    found = [d.message for d in validate_document(doc) if d.code == "DF209"]
+    found = [d.message for d in check_document(doc) if d.code == "DF209"]
     assert len(found) == 10 and found[-1].endswith("line 10 looks like a literal PASSWORD in SQL (and 15 more lines)")
 
 
@@ -294,7 +294,7 @@ def _findings_of_valid_spec(text: str) -> list[int]:
     """Lines of DF209 in ``text``, which must be a valid spec: an invalid one hides every warning."""
     doc, problems = load_text(text, "s.yaml")
     assert doc is not None, problems
-    found = validate_document(doc)
+    found = check_document(doc)
     assert not [d for d in found if d.is_error], (text, found)
     return sorted(d.line for d in found if d.code == "DF209")
 

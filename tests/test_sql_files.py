@@ -81,9 +81,10 @@ def test_airflow_receives_the_same_string(compiled: Path) -> None:
 
 def test_a_compile_reads_each_referenced_file_once(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """validate's check, the secrets lint and the model embedding the text share one read."""
-    from dagfactory import files
-    from dagfactory.compiler import compile_specs, discover
-    from dagfactory.config import Config
+    from dagfactory.emit import compile_specs
+    from dagfactory.load import files
+    from dagfactory.load.config import Config
+    from dagfactory.load.discover import discover
 
     specs = project / "specs"
     (specs / "queries").mkdir()

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from dagfactory.check.spec import check_document
 from dagfactory.cli import main
 from dagfactory.diagnostics import Diagnostic
-from dagfactory.loader import load_text
+from dagfactory.load.document import load_text
 from dagfactory.operators import CATALOG
 from dagfactory.targets import AIRFLOW_3, TARGETS, target
-from dagfactory.validate import validate_document
 
 REPO = Path(__file__).resolve().parents[1]
 GOLDEN_2 = REPO / "tests" / "golden" / "airflow2"
@@ -24,7 +24,7 @@ BASE = "description: x\nowner: me\nbusiness_owner: {name: A}\nschedule: null\nst
 def diagnostics(text: str, major: str) -> list[Diagnostic]:
     doc, problems = load_text(text, "s.yaml")
     assert doc is not None, problems
-    return problems + validate_document(doc, target(major))
+    return problems + check_document(doc, target(major))
 
 
 def found(text: str, major: str) -> list[tuple[str, int, int, str]]:

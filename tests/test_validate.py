@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from dagfactory.compiler import check, discover
+from dagfactory.check import check_project
+from dagfactory.check.spec import check_document
 from dagfactory.diagnostics import CODES, Diagnostic
-from dagfactory.loader import load_text
-from dagfactory.validate import validate_document
+from dagfactory.load.discover import discover
+from dagfactory.load.document import load_text
 
 from .conftest import FIXTURES, MINIMAL_SPEC, REPO
 
@@ -21,7 +22,7 @@ EXPECT = re.compile(r"^# expect: (DF\d{3}) (\d+):(\d+)$", re.M)
 
 def results_for(paths: list[Path]):
     specs = discover(paths, FIXTURES, REPO)
-    return check(specs)
+    return check_project(specs).results
 
 
 @pytest.mark.parametrize("path", INVALID, ids=lambda p: p.stem)
@@ -54,7 +55,7 @@ def test_invalid_fixtures_cover_every_spec_code():
 def diagnostics(text: str) -> list[Diagnostic]:
     doc, problems = load_text(text, "s.yaml")
     assert doc is not None, problems
-    return problems + validate_document(doc)
+    return problems + check_document(doc)
 
 
 BASE = "description: x\nowner: me\nbusiness_owner: {name: A}\nstart_date: 2024-01-01\n"
@@ -95,7 +96,7 @@ def test_class_path_operator_passes_arguments_through():
 
 def test_validating_valid_specs_imports_only_what_it_needs():
     """What pre-commit pays for: no Airflow or Jinja2 ever; and for valid specs (all the
-    shipped ones) no jsonschema (dagfactory.quickcheck proves them valid) and no networkx
+    shipped ones) no jsonschema (dagfactory.check.quickcheck proves them valid) and no networkx
     (the standard library proves the graphs acyclic; the shop specs feed each other)."""
     import subprocess
     import sys

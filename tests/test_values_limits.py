@@ -14,12 +14,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dagfactory.compiler import compile_specs, discover
-from dagfactory.config import Config
-from dagfactory.cron import CronNotPortable, check_cron
+from dagfactory.check.cron import CronNotPortable, check_cron
+from dagfactory.check.spec import check_document
 from dagfactory.diagnostics import Diagnostic
-from dagfactory.loader import load_text
-from dagfactory.validate import validate_document
+from dagfactory.emit import compile_specs
+from dagfactory.load.config import Config
+from dagfactory.load.discover import discover
+from dagfactory.load.document import load_text
 from dagfactory.values import parse_duration
 
 from .conftest import property_settings
@@ -40,7 +41,7 @@ def errors(body: str) -> list[Diagnostic]:
     """Errors of HEAD (3 lines) + body + TAIL; body's first line is line 4."""
     doc, problems = load_text(HEAD + body + TAIL, "s.yaml")
     assert doc is not None, problems
-    return sorted(d for d in problems + validate_document(doc) if d.is_error)
+    return sorted(d for d in problems + check_document(doc) if d.is_error)
 
 
 def where(body: str) -> list[tuple[str, int]]:

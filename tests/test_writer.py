@@ -3,7 +3,7 @@ from __future__ import annotations
 import os
 from pathlib import Path, PurePosixPath
 
-from dagfactory import writer
+from dagfactory.emit import writer
 
 TEXT = writer.HEADER + "# Source: specs/a.yaml\nx = 1\n"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dagfactory.operators import SENSOR_ARGS, Arg, Operator
+from dagfactory.operators.base import SENSOR_ARGS, Arg, Operator
 
 AMAZON = "apache-airflow-providers-amazon"
 S3_MODULE = "airflow.providers.amazon.aws.operators.s3"

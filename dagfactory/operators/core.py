@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dagfactory.operators import Arg, Operator
+from dagfactory.operators.base import Arg, Operator
 
 STANDARD = "apache-airflow-providers-standard"
 SMTP = "apache-airflow-providers-smtp"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dagfactory.operators import SENSOR_ARGS, Arg, Operator
+from dagfactory.operators.base import SENSOR_ARGS, Arg, Operator
 from dagfactory.operators.core import STANDARD
 
 SENSORS = "airflow.providers.standard.sensors"

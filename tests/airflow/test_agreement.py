@@ -10,10 +10,10 @@ schedules a DAG with each. For every input the pair (validate, Airflow) must be 
 * refused, refused;
 * refused for a documented limit, whatever Airflow says: dates outside 1900-9998, intervals whose
   second run ends past the year 9999, and cron strings whose verdict in croniter depends on chance,
-  today's date or the calendar (dagfactory.cron.CronUnclear: ``R``, a year field, a day of month
+  today's date or the calendar (dagfactory.check.cron.CronUnclear: ``R``, a year field, a day of month
   together with a W, L or # day, which croniter ANDs);
-* refused on purpose, accepted: the documented refusals (dagfactory.cron.CronNotPortable, preset
-  spellings croniter aliases, the not-a-zone names of dagfactory.moments, DST-gap local times,
+* refused on purpose, accepted: the documented refusals (dagfactory.check.cron.CronNotPortable, preset
+  spellings croniter aliases, the not-a-zone names of dagfactory.check.moments, DST-gap local times,
   end_date before start_date). Each must really be accepted by Airflow.
 """
 
@@ -30,13 +30,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dagfactory.cron import CronNotPortable, CronUnclear, check_cron, preset_alias
+from dagfactory.check.cron import CronNotPortable, CronUnclear, check_cron, preset_alias
+from dagfactory.check.moments import timezone_problem
+from dagfactory.check.schema import SCHEDULE_PRESETS
+from dagfactory.check.spec import check_document
 from dagfactory.diagnostics import Diagnostic
-from dagfactory.loader import load_text
-from dagfactory.moments import timezone_problem
-from dagfactory.schema import SCHEDULE_PRESETS
+from dagfactory.load.document import load_text
 from dagfactory.targets import AIRFLOW_2, AIRFLOW_3, Target
-from dagfactory.validate import validate_document
 from tests.airflow.harness import airflow_env
 from tests.airflow2.venv import ensure_venv
 from tests.conftest import property_settings
@@ -215,7 +215,7 @@ def validate_errors(
         text += f"end_date: {json.dumps(end)}\n"
     doc, problems = load_text(text, "s.yaml")
     assert doc is not None, problems
-    return [d for d in problems + validate_document(doc, target) if d.is_error]
+    return [d for d in problems + check_document(doc, target) if d.is_error]
 
 
 def airflow_verdicts(python: str, cases: list[dict[str, Any]], tmp_path: Path) -> list[str | None]:

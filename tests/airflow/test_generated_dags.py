@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from dagfactory.compiler import compile_specs, discover
-from dagfactory.loader import load_file
+from dagfactory.emit import compile_specs
+from dagfactory.load.discover import discover
+from dagfactory.load.document import load_file
 from dagfactory.values import parse_duration
 
 from ..conftest import FIXTURES, REPO

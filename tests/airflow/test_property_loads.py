@@ -29,9 +29,10 @@ import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from dagfactory.compiler import SpecFile, compile_specs
-from dagfactory.config import Config
 from dagfactory.diagnostics import has_errors
+from dagfactory.emit import compile_specs
+from dagfactory.load.config import Config
+from dagfactory.load.discover import SpecFile
 from tests.conftest import property_settings
 from tests.test_hardening_injection import dump_spec, hostile_text, nonempty_text
 from tests.test_hardening_injection import task_id as plain_task_id

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from dagfactory.compiler import compile_specs, discover
-from dagfactory.config import Config
+from dagfactory.emit import compile_specs
+from dagfactory.load.config import Config
+from dagfactory.load.discover import discover
 from tests.airflow.harness import airflow_env, run_isolated
 
 from .venv import REPO, ensure_venv

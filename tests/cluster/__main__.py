@@ -14,7 +14,8 @@ import tempfile
 import threading
 from pathlib import Path
 
-from dagfactory.compiler import check, discover
+from dagfactory.check import check_project
+from dagfactory.load.discover import discover
 from tests.cluster.cluster import REPO, deploy, free_port, running_cluster, seed_employees
 
 
@@ -23,7 +24,7 @@ def dag_ids(specs: list[Path]) -> set[str]:
     found = discover(specs, REPO / "specs", REPO)
     return {
         (r.document.data.get("dag_id") or r.spec.relative.stem)
-        for r in check(found)
+        for r in check_project(found).results
         if r.document is not None and isinstance(r.document.data, dict)
     }
 

@@ -1,0 +1,323 @@
+"""The JSON Schema (Draft 2020-12) of a pipeline spec, built from the operator catalog.
+
+``dagfactory schema`` prints :func:`build_schema`; the committed
+``schemas/pipeline.schema.json`` is that output (a test keeps them equal).
+Every property carries a ``description`` so editors can show help.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from dagfactory.operators import CATALOG
+from dagfactory.operators.base import COMMON_ARGS, TASK_ONLY_ARGS, Arg, Operator
+
+SCHEMA_ID = "https://dagfactory.dev/schemas/pipeline.schema.json"
+
+# Every pattern ends in `$(?!\n)`: in Python (which jsonschema uses) a bare `$` also matches
+# before a final newline, so "ok\n" would pass as an id; editors' ECMA regexes agree with both.
+IDENTIFIER_PATTERN = r"^[A-Za-z0-9_.\-]{1,250}$(?!\n)"
+PYTHON_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$(?!\n)"
+CLASS_PATH_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$(?!\n)"
+# Digits are [0-9], not \d: Python's \d also matches other scripts' digits, editors' does not.
+DURATION_PATTERN = (
+    r"^(?:[0-9]+(?:\.[0-9]+)?(?:d|h|m|s|ms)(?:[0-9]+(?:\.[0-9]+)?(?:d|h|m|s|ms))*"
+    r"|P(?=[0-9]|T[0-9])(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?(?:[0-9]+(?:\.[0-9]+)?S)?)?|[0-9]+)$(?!\n)"
+)
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?)?$(?!\n)"
+# Airflow keeps counts such as retries (task_instance.max_tries), pool_slots, priority_weight,
+# max_active_runs/tasks and pool slots in 32-bit database columns: every integer is limited so.
+INT32_MAX = 2**31 - 1
+INT32_MIN = -(2**31)
+
+# What to tell a user whose value does not match a pattern.
+PATTERN_HINTS: dict[str, str] = {
+    IDENTIFIER_PATTERN: "use 1-250 letters, digits, '_', '-' or '.'",
+    PYTHON_NAME_PATTERN: "use a Python identifier: letters, digits and '_', not starting with a digit",
+    CLASS_PATH_PATTERN: "write the full import path of the class, e.g. "
+    "airflow.providers.common.sql.operators.sql.SQLExecuteQueryOperator",
+    DURATION_PATTERN: "write a duration like 30s, 5m, 1h30m, 2d, PT5M, or a whole number of seconds",
+    DATE_PATTERN: "write a date like 2024-03-25 or a local datetime like 2024-03-25T06:00 "
+    "(set the time zone with `timezone:`, not an offset)",
+}
+
+SCHEDULE_PRESETS = ("@once", "@hourly", "@daily", "@weekly", "@monthly", "@quarterly", "@yearly", "@continuous")
+
+
+def _kind_schema(arg: Arg) -> dict[str, Any]:
+    kind = arg.kind
+    if kind in ("string", "integer", "number", "boolean"):
+        schema: dict[str, Any] = {"type": kind}
+    elif kind == "duration":
+        return {"$ref": "#/$defs/duration", "description": arg.description}
+    elif kind == "callable":
+        schema = {"type": "string"}
+    elif kind == "callables":
+        schema = {"type": ["string", "array"], "items": {"type": "string"}}
+    elif kind == "strings":
+        schema = {"type": ["string", "array"], "items": {"type": "string"}}
+    elif kind == "list":
+        schema = {"type": "array"}
+    elif kind == "mapping":
+        schema = {"type": "object"}
+    elif kind == "any":
+        schema = {}
+    else:  # pragma: no cover - guarded by the catalog tests
+        raise ValueError(f"unknown argument kind {kind!r} for {arg.name}")
+    if arg.choices:
+        schema["enum"] = list(arg.choices)
+    if arg.minimum is not None:
+        schema["minimum"] = arg.minimum
+    if kind == "integer":
+        schema.setdefault("minimum", INT32_MIN)
+        schema["maximum"] = INT32_MAX
+    schema["description"] = arg.description
+    return schema
+
+
+def _args_properties(args: tuple[Arg, ...]) -> dict[str, Any]:
+    return {arg.name: _kind_schema(arg) for arg in args}
+
+
+def _lineage_list(description: str) -> dict[str, Any]:
+    return {"type": "array", "items": {"$ref": "#/$defs/asset"}, "description": description}
+
+
+def _task_base_properties() -> dict[str, Any]:
+    props = _args_properties(COMMON_ARGS + TASK_ONLY_ARGS)
+    props["inputs"] = _lineage_list("Data this task reads (Airflow inlets).")
+    props["outputs"] = _lineage_list("Data this task writes (Airflow outlets).")
+    props["sla"] = {"not": {}, "description": "Removed in Airflow 3; not accepted."}
+    return props
+
+
+def _operator_def(op: Operator) -> dict[str, Any]:
+    props = {"operator": {"const": op.name, "description": f"{op.class_name}: {op.description}"}}
+    props |= _task_base_properties()
+    props |= _args_properties(op.args)
+    return {
+        "type": "object",
+        "description": f"{op.class_name} ({op.provider}): {op.description}",
+        "properties": props,
+        "required": ["operator", *[a.name for a in op.args if a.required]],
+        "additionalProperties": False,
+    }
+
+
+def _class_path_def() -> dict[str, Any]:
+    props = {"operator": {"type": "string", "description": "Full import path of the operator class."}}
+    props |= _task_base_properties()
+    return {
+        "type": "object",
+        "description": "Any operator by its full class path; other keys are passed as keyword arguments.",
+        "properties": props,
+        "propertyNames": {"pattern": PYTHON_NAME_PATTERN},
+        "additionalProperties": {"description": "Passed to the operator as a keyword argument."},
+    }
+
+
+def _task_schema() -> dict[str, Any]:
+    branches: list[dict[str, Any]] = [
+        {
+            "if": {"properties": {"operator": {"const": name}}, "required": ["operator"]},
+            "then": {"$ref": f"#/$defs/operator_{name}"},
+        }
+        for name in sorted(CATALOG)
+    ]
+    branches.append(
+        {
+            "if": {"properties": {"operator": {"pattern": CLASS_PATH_PATTERN}}, "required": ["operator"]},
+            "then": {"$ref": "#/$defs/operator_class_path"},
+        }
+    )
+    return {
+        "type": "object",
+        "description": "One task: `operator:` plus that operator's arguments.",
+        "required": ["operator"],
+        "properties": {
+            "operator": {
+                "type": "string",
+                "description": "A catalog operator or a full class path.",
+                "anyOf": [{"enum": sorted(CATALOG)}, {"pattern": CLASS_PATH_PATTERN}],
+            }
+        },
+        "allOf": branches,
+    }
+
+
+def _defs() -> dict[str, Any]:
+    defs: dict[str, Any] = {
+        "duration": {
+            "type": ["string", "integer"],
+            "pattern": DURATION_PATTERN,
+            "minimum": 0,
+            "description": "A duration: 30s, 5m, 1h, 2d, 1h30m, ISO-8601 PT5M, or whole seconds.",
+        },
+        "date": {
+            "type": "string",
+            "pattern": DATE_PATTERN,
+            "description": "A date (2024-03-25) or local datetime (2024-03-25T06:00) in the DAG's time zone.",
+        },
+        "asset": {
+            "type": ["string", "object"],
+            "description": "A data asset: a URI string, or {uri, name, description}.",
+            "minLength": 1,
+            "properties": {
+                "uri": {"type": "string", "minLength": 1, "description": "The asset's URI, e.g. s3://bucket/key."},
+                "name": {"type": "string", "minLength": 1, "description": "A readable name (default: the URI)."},
+                "description": {"type": "string", "description": "What this data is."},
+                "shared": {
+                    "type": "boolean",
+                    "description": "Several pipelines write this asset on purpose (mark it in each of them).",
+                },
+            },
+            "required": ["uri"],
+            "additionalProperties": False,
+        },
+        "task": _task_schema(),
+        "operator_class_path": _class_path_def(),
+    }
+    for name in sorted(CATALOG):
+        defs[f"operator_{name}"] = _operator_def(CATALOG[name])
+    return defs
+
+
+def _dag_properties() -> dict[str, Any]:
+    return {
+        "dag_id": {
+            "type": "string",
+            "pattern": IDENTIFIER_PATTERN,
+            "description": "The DAG's id in Airflow (default: the spec file's stem).",
+        },
+        "description": {"type": "string", "minLength": 1, "description": "One line saying what this pipeline does."},
+        "owner": {"type": "string", "minLength": 1, "description": "Technical owner: Airflow's `owner` of every task."},
+        "business_owner": {
+            "type": "object",
+            "description": "Who asked for this data and answers questions about it.",
+            "required": ["name"],
+            "additionalProperties": False,
+            "properties": {
+                "name": {"type": "string", "minLength": 1, "description": "Person or group name."},
+                "email": {"type": "string", "pattern": r"^[^@\s]+@[^@\s]+$(?!\n)", "description": "Contact email."},
+                "team": {"type": "string", "minLength": 1, "description": "Team or department."},
+            },
+        },
+        "schedule": {
+            "type": ["string", "null", "object"],
+            "description": "When it runs: a preset (@daily ...), a 5-field cron string, null (manual only), "
+            "{every: DURATION} or {assets: [URI, ...]}.",
+            "properties": {
+                "every": {"$ref": "#/$defs/duration", "description": "Run at a fixed interval."},
+                "assets": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {"$ref": "#/$defs/asset"},
+                    "description": "Run when every listed asset has been updated.",
+                },
+            },
+            "additionalProperties": False,
+            "minProperties": 1,
+            "maxProperties": 1,
+        },
+        "start_date": {"$ref": "#/$defs/date", "description": "First logical date, in `timezone`."},
+        "end_date": {"$ref": "#/$defs/date", "description": "Last logical date, in `timezone`."},
+        "timezone": {"type": "string", "minLength": 1, "description": "IANA time zone of the dates (default UTC)."},
+        "catchup": {"type": "boolean", "description": "Run missed intervals since start_date (default false)."},
+        "max_active_runs": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": INT32_MAX,
+            "description": "At most this many runs at once.",
+        },
+        "max_active_tasks": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": INT32_MAX,
+            "description": "At most this many tasks at once.",
+        },
+        "pools": {
+            "type": "object",
+            "propertyNames": {"pattern": IDENTIFIER_PATTERN},
+            "additionalProperties": {
+                "type": "object",
+                "required": ["slots"],
+                "additionalProperties": False,
+                "properties": {
+                    "slots": {
+                        "type": "integer",
+                        "minimum": 0,
+                        "maximum": INT32_MAX,
+                        "description": "How many slots the pool has.",
+                    },
+                    "description": {"type": "string", "description": "What the pool protects."},
+                },
+            },
+            "description": "Airflow pools this pipeline's tasks use, with their slots: "
+            "`dagfactory requirements --pools` prints the `airflow pools set` commands.",
+        },
+        "dagrun_timeout": {"$ref": "#/$defs/duration", "description": "Fail a run that takes longer than this."},
+        "tags": {
+            "type": "array",
+            "uniqueItems": True,
+            "items": {"type": "string", "minLength": 1, "maxLength": 100},
+            "description": "Tags shown and filterable in the Airflow UI.",
+        },
+        "default_args": {
+            "type": "object",
+            "description": "Airflow default_args: task arguments applied to every task.",
+            "properties": _args_properties(COMMON_ARGS),
+            "additionalProperties": False,
+        },
+        "macros": {
+            "type": "object",
+            "propertyNames": {"pattern": PYTHON_NAME_PATTERN},
+            "description": "Airflow user_defined_macros: names usable in templates as {{ name }}.",
+        },
+        "params": {
+            "type": "object",
+            "propertyNames": {"pattern": PYTHON_NAME_PATTERN},
+            "description": "DAG params: defaults for {{ params.name }}, overridable when triggering.",
+        },
+        "lineage": {
+            "type": "object",
+            "description": "What data the pipeline reads and writes.",
+            "additionalProperties": False,
+            "properties": {
+                "inputs": _lineage_list("Data the pipeline reads."),
+                "outputs": _lineage_list("Data the pipeline writes."),
+            },
+        },
+        "doc_md": {"type": "string", "description": "Extra Markdown appended to the generated documentation."},
+        "tasks": {
+            "type": "object",
+            "minProperties": 1,
+            "propertyNames": {"pattern": IDENTIFIER_PATTERN},
+            "additionalProperties": {"$ref": "#/$defs/task"},
+            "description": "The tasks; each key is a task_id.",
+        },
+        "edges": {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1},
+            "description": "Dependency chains in Airflow's notation: a >> [b, c] >> d.",
+        },
+    }
+
+
+def build_schema() -> dict[str, Any]:
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "dagfactory pipeline spec v1",
+        "description": "One YAML file describing one Airflow DAG, compiled by dagfactory.",
+        "type": "object",
+        "required": ["description", "owner", "business_owner", "schedule", "start_date", "tasks"],
+        "additionalProperties": False,
+        "properties": _dag_properties(),
+        "$defs": _defs(),
+    }
+
+
+def schema_json() -> str:
+    """The schema exactly as committed in ``schemas/pipeline.schema.json``."""
+    return json.dumps(build_schema(), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,327 @@
+"""Validate a loaded spec: JSON Schema first, then the checks a schema cannot express.
+
+Every problem becomes a :class:`Diagnostic` at the key or value it is about.
+This module never imports Airflow or Jinja2: it is what pre-commit runs.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from typing import TYPE_CHECKING, Any, Iterator
+
+from dagfactory.check.quickcheck import Predicate, compile_schema
+from dagfactory.check.schema import CLASS_PATH_PATTERN, INT32_MAX, INT32_MIN, PATTERN_HINTS, build_schema
+from dagfactory.check.semantics import check_semantics
+from dagfactory.diagnostics import Diagnostic, closest, did_you_mean
+from dagfactory.load.document import Document, JsonPath
+from dagfactory.operators import CATALOG
+from dagfactory.targets import DEFAULT as DEFAULT_TARGET
+from dagfactory.targets import Target, allows_schema_error, check_target
+
+if TYPE_CHECKING:
+    import jsonschema
+
+CLASS_PATH = re.compile(CLASS_PATH_PATTERN)
+_JSON_TYPES = {
+    dict: "mapping",
+    list: "list",
+    str: "string",
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    type(None): "null",
+}
+_SCHEMA_TYPE_WORDS = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "null",
+}
+
+
+@functools.lru_cache(maxsize=1)
+def _schemas() -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The published schema, split for speed: one schema for the spec with each task
+    checked only for its ``operator``, and one per operator definition.
+
+    The published schema selects a task's operator definition with an ``if``/``then``
+    per catalog entry (what editors need); applying that to every task costs one ``if``
+    per catalog entry per task. Dispatching on ``operator`` in Python checks the same
+    definitions, taken from the same schema, in one step.
+    """
+    schema = build_schema()
+    defs = schema["$defs"]
+    task = {k: v for k, v in defs["task"].items() if k != "allOf"}
+    spec_schema = _inline_refs({k: v for k, v in schema.items() if k != "$defs"}, {**defs, "task": task})
+    per_operator = {
+        name[len("operator_") :]: _inline_refs(definition, defs)
+        for name, definition in defs.items()
+        if name.startswith("operator_")
+    }
+    return spec_schema, per_operator
+
+
+@functools.lru_cache(maxsize=1)
+def _validators() -> tuple[jsonschema.protocols.Validator, dict[str, jsonschema.protocols.Validator]]:
+    """jsonschema validators for :func:`_schemas`: imported only when a spec may be invalid."""
+    import jsonschema
+
+    spec_schema, per_operator = _schemas()
+    validators = {key: jsonschema.Draft202012Validator(schema) for key, schema in per_operator.items()}
+    return jsonschema.Draft202012Validator(spec_schema), validators
+
+
+@functools.lru_cache(maxsize=None)
+def _quick(operator_key: str | None) -> Predicate:
+    """The fast valid-or-unsure check for the spec (``None``) or for one operator's task body."""
+    spec_schema, per_operator = _schemas()
+    return compile_schema(spec_schema if operator_key is None else per_operator[operator_key])
+
+
+def _operator_key(task: Any) -> str | None:
+    """Which operator definition checks ``task``: a catalog name, ``class_path``, or None
+    when the operator is missing or unknown (the spec schema reports that)."""
+    operator = task.get("operator") if isinstance(task, dict) else None
+    if not isinstance(operator, str):
+        return None
+    return operator if operator in CATALOG else "class_path" if CLASS_PATH.match(operator) else None
+
+
+def _known_valid(data: dict[str, Any]) -> bool:
+    """True when the quick check proves the whole spec valid: jsonschema is then not needed."""
+    if not _quick(None)(data):
+        return False
+    for task in data["tasks"].values():  # the spec schema requires a mapping of tasks
+        key = _operator_key(task)
+        if key is None or not _quick(key)(task):
+            return False
+    return True
+
+
+def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
+    """The schema with every local ``$ref`` replaced by its definition (ours never recurse):
+    resolving references is most of jsonschema's cost on a valid spec."""
+    if isinstance(node, list):
+        return [_inline_refs(item, defs) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        target = _inline_refs(defs[node["$ref"].removeprefix("#/$defs/")], defs)
+        return {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+    return {key: _inline_refs(value, defs) for key, value in node.items()}
+
+
+def _schema_errors(data: dict[str, Any]) -> Iterator[tuple[JsonPath, jsonschema.ValidationError]]:
+    """Every schema error with its path from the spec's root."""
+    if _known_valid(data):
+        return
+    spec_validator, per_operator = _validators()
+    for error in spec_validator.iter_errors(data):
+        yield tuple(error.absolute_path), error
+    tasks = data.get("tasks")
+    if not isinstance(tasks, dict):
+        return
+    for task_id, task in tasks.items():
+        key = _operator_key(task)
+        if key is None:
+            continue  # missing or unknown operator: reported once, by the spec validator
+        for relative, error in _task_errors(key, task, per_operator[key]):
+            yield ("tasks", task_id, *relative), error
+
+
+_TASK_MEMO: dict[tuple[str, str], list[tuple[JsonPath, jsonschema.ValidationError]]] = {}
+
+
+def _task_errors(
+    key: str, task: dict[str, Any], validator: jsonschema.protocols.Validator
+) -> list[tuple[JsonPath, jsonschema.ValidationError]]:
+    """Schema errors of one task body. Pipelines repeat task bodies (the same operator with
+    the same arguments), so results are remembered by content for the rest of the run."""
+    try:
+        body = json.dumps(task, sort_keys=True, allow_nan=True)
+    except (TypeError, ValueError):
+        body = None
+    if body is not None and (key, body) in _TASK_MEMO:
+        return _TASK_MEMO[(key, body)]
+    errors = [(tuple(error.absolute_path), error) for error in validator.iter_errors(task)]
+    if body is not None and len(_TASK_MEMO) < 10_000:
+        _TASK_MEMO[(key, body)] = errors
+    return errors
+
+
+def check_document(doc: Document, target: Target = DEFAULT_TARGET) -> list[Diagnostic]:
+    """All problems in one loaded spec (schema and semantic) when compiled for ``target``, unsorted."""
+    if not isinstance(doc.data, dict):
+        found = _JSON_TYPES.get(type(doc.data), "value")
+        return [
+            doc.diagnostic(
+                (),
+                "DF103",
+                f"a spec must be a mapping of keys, not a {found}",
+                hint="a spec starts with keys such as description:, owner: and tasks:",
+            )
+        ]
+    errors = [(p, e) for p, e in _schema_errors(doc.data) if not allows_schema_error(target, p, e.validator)]
+    misspelt = {(path, key) for path, error in errors for key in _suggested_keys(error)}
+    diagnostics: list[Diagnostic] = []
+    for path, error in errors:
+        if error.validator == "required" and (path, _missing_key(error)) in misspelt:
+            continue  # the missing key is most likely the misspelt one, already reported
+        diagnostics.extend(_schema_error(doc, path, error))
+    semantic = check_semantics(doc)
+    if not target.deprecated_task_args:  # DF207 warns of Airflow 3 deprecations only
+        semantic = [d for d in semantic if d.code != "DF207"]
+    # One problem, one report: a value the schema refused is not reported again by the semantic checks.
+    flagged = {(d.line, d.column) for d in diagnostics}
+    return diagnostics + [d for d in semantic + check_target(doc, target) if (d.line, d.column) not in flagged]
+
+
+def _suggested_keys(error: jsonschema.ValidationError) -> Iterator[str]:
+    """The known keys an unknown-key error suggests (``ownr`` -> ``owner``)."""
+    if error.validator in ("additionalProperties", "unevaluatedProperties") and isinstance(error.instance, dict):
+        allowed = _allowed_keys(error.schema)
+        for key in set(error.instance) - set(error.schema.get("properties", {})):
+            suggestion = closest(key, allowed)
+            if suggestion is not None:
+                yield suggestion
+
+
+def _allowed_keys(schema: dict[str, Any]) -> list[str]:
+    """The keys a hint may suggest: ``sla`` is refused in Airflow 3 and ``operator`` never misspelt."""
+    return [a for a in sorted(schema.get("properties", {})) if a not in ("sla", "operator")]
+
+
+def _missing_key(error: jsonschema.ValidationError) -> str:
+    return error.message.split("'")[1] if "'" in error.message else str(error.message)
+
+
+# --- schema errors -> diagnostics ---------------------------------------------------------
+
+
+def _where(path: JsonPath) -> str:
+    if len(path) >= 2 and path[0] == "tasks":
+        inner = ".".join(str(p) for p in path[2:])
+        return f"task {path[1]!r}" + (f" ({inner})" if inner else "")
+    return ".".join(str(p) for p in path) or "the spec"
+
+
+def _schema_error(doc: Document, path: JsonPath, error: jsonschema.ValidationError) -> Iterator[Diagnostic]:
+    kind, schema, instance = error.validator, error.schema, error.instance
+    if kind in ("additionalProperties", "unevaluatedProperties"):
+        allowed = sorted(schema.get("properties", {}))
+        for key in sorted(set(instance) - set(allowed)):
+            yield _unknown_key(doc, path, key, allowed)
+    elif kind == "required":
+        missing = _missing_key(error)
+        what = "required argument" if len(path) == 2 and path[0] == "tasks" else "required key"
+        yield doc.diagnostic(
+            path,
+            "DF102",
+            f"{_where(path)} is missing {what} {missing!r}",
+            key=True,
+            hint=_describe(schema.get("properties", {}).get(missing)),
+        )
+    elif kind == "type":
+        wanted = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        words = " or ".join(_SCHEMA_TYPE_WORDS[t] for t in wanted)
+        found = _JSON_TYPES.get(type(instance), "value")
+        hint = "YAML 1.2: booleans are only true and false" if "boolean" in wanted and found == "string" else None
+        yield doc.diagnostic(
+            path, "DF103", f"{_where(path)} must be {words}, not {found} {_short(instance)}", hint=hint
+        )
+    elif kind == "anyOf" and path[-1:] == ("operator",) and isinstance(instance, str):
+        yield doc.diagnostic(
+            path,
+            "DF104",
+            f"unknown operator {instance!r}",
+            hint=did_you_mean(instance, sorted(CATALOG))
+            or f"use one of {', '.join(sorted(CATALOG))}, or a full class path",
+        )
+    elif kind in ("enum", "const"):
+        choices = [str(c) for c in schema.get("enum", [schema.get("const")])]
+        yield doc.diagnostic(
+            path,
+            "DF104",
+            f"{_where(path)}: {_short(instance)} is not one of {', '.join(choices)}",
+            hint=did_you_mean(str(instance), choices),
+        )
+    elif kind == "pattern" and "propertyNames" in error.schema_path:
+        what = "task id" if path == ("tasks",) else "name"
+        yield doc.diagnostic(
+            path + (instance,),
+            "DF105",
+            f"{_where(path)}: {what} {_short(instance)} is not valid",
+            key=True,
+            hint=PATTERN_HINTS.get(schema["pattern"]),
+        )
+    elif kind == "pattern":
+        yield doc.diagnostic(
+            path, "DF105", f"{_where(path)}: {_short(instance)} is not valid", hint=PATTERN_HINTS.get(schema["pattern"])
+        )
+    elif kind == "not" and path[-1:] == ("sla",):
+        yield doc.diagnostic(
+            path,
+            "DF101",
+            "`sla` was removed in Airflow 3",
+            key=True,
+            hint="use execution_timeout, or a deadline alert configured in Airflow",
+        )
+    elif kind in (
+        "minimum",
+        "maximum",
+        "minItems",
+        "minProperties",
+        "maxProperties",
+        "minLength",
+        "maxLength",
+        "uniqueItems",
+    ):
+        yield doc.diagnostic(path, "DF106", f"{_where(path)}: {error.message}", hint=_limit_hint(kind, schema))
+    else:
+        yield doc.diagnostic(path, "DF105", f"{_where(path)}: {error.message}")
+
+
+def _limit_hint(kind: str, schema: dict[str, Any]) -> str | None:
+    if kind in ("maximum", "minimum") and schema.get(kind) in (INT32_MAX, INT32_MIN):
+        return "Airflow stores this number in a 32-bit database column"
+    return None
+
+
+def _unknown_key(doc: Document, path: JsonPath, key: str, allowed: list[str]) -> Diagnostic:
+    operator = None
+    if len(path) == 2 and path[0] == "tasks":
+        task = _get(doc.data, path)
+        operator = task.get("operator") if isinstance(task, dict) else None
+    what = f"argument {key!r} for operator {operator!r}" if operator else f"key {key!r}"
+    hint = did_you_mean(key, _allowed_keys({"properties": dict.fromkeys(allowed)}))
+    if key == "schedule_interval":
+        hint = "Airflow 3 removed schedule_interval; use `schedule:`"
+    return doc.diagnostic(
+        path + (key,),
+        "DF101",
+        f"{_where(path)}: unknown {what}",
+        key=True,
+        hint=hint or (f"allowed: {', '.join(a for a in allowed if a != 'sla')}" if len(allowed) <= 12 else None),
+    )
+
+
+def _describe(schema: Any) -> str | None:
+    if isinstance(schema, dict) and schema.get("description"):
+        return str(schema["description"])
+    return None
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _get(data: Any, path: JsonPath) -> Any:
+    for part in path:
+        data = data[part]
+    return data

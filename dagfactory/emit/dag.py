@@ -1,0 +1,291 @@
+"""Render a :class:`Pipeline` to the text of an Airflow 3 DAG file.
+
+The render data is built here as :class:`PyCode` (escaped by construction);
+the Jinja2 template only lays it out. The template's ``finalize`` hook escapes
+anything that is not PyCode, so a template edit cannot print a raw spec value.
+The result is compiled (to bytecode, discarded), as the bytes that will be written,
+before anyone writes it.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import tokenize
+from typing import Any
+
+from dagfactory.diagnostics import printable
+from dagfactory.emit.docs import render_doc
+from dagfactory.emit.pycode import (
+    Call,
+    PyCode,
+    argument,
+    block_string_literal,
+    call_block,
+    identifier,
+    is_reserved,
+    literal,
+    python_name,
+)
+from dagfactory.emit.writer import HEADER
+from dagfactory.model import AssetRef, Callable, Pipeline, Schedule, Task
+from dagfactory.targets import DEFAULT as DEFAULT_TARGET
+from dagfactory.targets import Target
+from dagfactory.values import Duration
+
+STDLIB_MODULES = {"datetime"}
+
+
+class RenderError(Exception):
+    """The compiler produced invalid Python: a bug in dagfactory, never the user's fault."""
+
+
+def header(source: str) -> str:
+    """The fixed two header lines, then the spec's path on the third: below the two lines where
+    Python looks for a source encoding declaration, so no file name can choose the encoding."""
+    return f"{HEADER}# Source: {printable(source)}"  # printable: the comment cannot end early
+
+
+@functools.lru_cache(maxsize=1)
+def _environment() -> Any:
+    import jinja2
+
+    def finalize(value: Any) -> str:
+        return value if isinstance(value, PyCode) else literal(value)
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("dagfactory.emit", "templates"),
+        finalize=finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+    )
+    return env
+
+
+def _isort_key(name: str) -> tuple[int, str, str]:
+    """isort's (and ruff's) default member order: CONSTANTS, then Classes, then functions."""
+    kind = 0 if len(name) > 1 and name.isupper() else 1 if name[:1].isupper() else 2
+    return kind, name.lower(), name
+
+
+# Names the template itself binds or uses, and the modules imported whole (``import pendulum``):
+# no import alias or task variable may take them.
+TEMPLATE_NAMES = frozenset({"dag", "DOC_MD"})
+PLAIN_IMPORTS = frozenset({"pendulum"})
+
+
+class _Imports:
+    """The file's imports and every local name they bind: one allocator, so an operator
+    class, a callable and a task variable can never share a name, nor shadow a builtin."""
+
+    def __init__(self) -> None:
+        self.names: dict[tuple[str, str], str] = {}  # (module, attr) -> local name
+        self.taken: set[str] = set(TEMPLATE_NAMES | PLAIN_IMPORTS)
+
+    def add(self, module: str, attr: str) -> PyCode:
+        key = (module, attr)
+        if key not in self.names:
+            if not module:  # `import pendulum`: its name is reserved from the start
+                assert attr in PLAIN_IMPORTS, attr
+                local = attr
+            elif attr in self.taken or is_reserved(attr):
+                # Same attribute from another module, a builtin or a template name: alias it
+                # after its module, e.g. `from etl.hooks import notify as hooks_notify`.
+                local = python_name(f"{module.rsplit('.', 1)[-1]}_{attr}", self.taken)
+            else:
+                local = attr
+            self.taken.add(local)
+            self.names[key] = local
+        return identifier(self.names[key])
+
+    def groups(self) -> list[list[str]]:
+        def line(module: str, attrs: list[tuple[str, str]]) -> str:
+            ordered = sorted(attrs, key=lambda pair: _isort_key(pair[0]))
+            parts = [a if a == local else f"{a} as {local}" for a, local in ordered]
+            text = f"from {module} import {', '.join(parts)}"
+            if len(text) <= 88:
+                return text
+            # ruff/isort's wrapped form, so the generated file stays lint-clean
+            return f"from {module} import (\n" + "".join(f"    {part},\n" for part in parts) + ")"
+
+        by_module: dict[str, list[tuple[str, str]]] = {}
+        for (module, attr), local in self.names.items():
+            if module:
+                by_module.setdefault(module, []).append((attr, local))
+        plain = sorted(f"import {attr}" for (module, attr) in self.names if not module)
+        stdlib = [line(m, a) for m, a in sorted(by_module.items()) if m in STDLIB_MODULES]
+        other = [
+            line(m, a) for m, a in sorted(by_module.items(), key=lambda i: i[0].lower()) if m not in STDLIB_MODULES
+        ]
+        return [g for g in (stdlib, plain + other) if g]
+
+
+class _Renderer:
+    def __init__(self, pipeline: Pipeline, target: Target = DEFAULT_TARGET):
+        self.p = pipeline
+        self.target = target  # import paths and class names of the Airflow major
+        self.imports = _Imports()
+        self.lineage = task_lineage(pipeline)
+
+    def value(self, value: Any) -> Any:
+        """Convert model values into literals or trusted calls (imports recorded)."""
+        if isinstance(value, Duration):
+            delta = self.imports.add("datetime", "timedelta")
+            return Call(delta, kwargs=tuple((u, a) for u, a in value.parts))
+        if isinstance(value, Callable):
+            return self.imports.add(value.module, value.attr)
+        if isinstance(value, AssetRef):
+            kwargs: tuple[tuple[str, Any], ...] = (("uri", value.uri),)
+            if value.name and self.target.asset_takes_name:  # else the name is in the docs only
+                kwargs = (("name", value.name),) + kwargs
+            return Call(self.imports.add(*self.target.asset_import), kwargs=kwargs)
+        if isinstance(value, list):
+            return [self.value(v) for v in value]
+        if isinstance(value, tuple):
+            return [self.value(v) for v in value]
+        return value
+
+    def schedule(self, schedule: Schedule) -> Any:
+        if schedule.kind == "none":
+            return None
+        return self.value(schedule.value)
+
+    def date(self, value: Any) -> Call:
+        fields = [value.year, value.month, value.day]
+        time = [value.hour, value.minute, value.second, value.microsecond]
+        while time and time[-1] == 0:
+            time.pop()
+        return Call(self.imports.add("", "pendulum") + ".datetime", tuple(fields + time), (("tz", self.p.timezone),))
+
+    def dag_args(self) -> list[tuple[PyCode, Any]]:
+        p = self.p
+        default_args: dict[str, Any] = {"owner": p.owner}
+        default_args |= {k: self.value(v) for k, v in p.default_args}
+        args: list[tuple[str, Any]] = [
+            ("dag_id", p.dag_id),
+            ("description", p.description),
+            ("schedule", self.schedule(p.schedule)),
+            ("start_date", self.date(p.start_date)),
+        ]
+        if p.end_date is not None:
+            args.append(("end_date", self.date(p.end_date)))
+        args.append(("catchup", p.catchup))
+        optional = [
+            ("max_active_runs", p.max_active_runs),
+            ("max_active_tasks", p.max_active_tasks),
+            ("dagrun_timeout", self.value(p.dagrun_timeout) if p.dagrun_timeout else None),
+            ("tags", list(p.tags) or None),
+        ]
+        args += [(k, v) for k, v in optional if v is not None]
+        args.append(("default_args", default_args))
+        if p.macros:
+            args.append(("user_defined_macros", p.macros))
+        if p.params:
+            args.append(("params", p.params))
+        args.append(("doc_md", PyCode("DOC_MD")))
+        return [(identifier(k), argument(f"{k}=", v, 1)) for k, v in args]
+
+    def task(self, task: Task) -> PyCode:
+        """The operator call of ``task`` (its imports recorded)."""
+        module, class_name = task.module, task.class_name
+        if task.operator is not None:
+            module, class_name = self.target.operator_path(task.operator.name, module, class_name)
+        cls = self.imports.add(module, class_name)
+        parts: list[tuple[str, Any]] = [("task_id=", task.task_id)]
+        parts += [(identifier(k) + "=", self.value(v)) for k, v in task.args]
+        if task.doc_md is not None:
+            parts.append(("doc_md=", task.doc_md))
+        inlets, outlets = self.lineage[task.task_id]
+        if inlets:
+            parts.append(("inlets=", self.value(inlets)))
+        if outlets:
+            parts.append(("outlets=", self.value(outlets)))
+        return call_block(cls, parts, 1)
+
+    def edges(self, names: dict[str, PyCode]) -> list[PyCode]:
+        lines = []
+        for chain in self.p.graph.chains:
+            steps = []
+            for step in chain.steps:
+                refs = [names[r.task_id] for r in step]
+                steps.append(refs[0] if len(refs) == 1 else "[" + ", ".join(refs) + "]")
+            line = " >> ".join(steps)
+            if len(line) + 4 <= 88:
+                lines.append(PyCode(line))
+            else:  # too long for one line: one statement per step, lists exploded
+                for left, right in zip(chain.steps, chain.steps[1:]):
+                    lines.append(self._long_edge([names[r.task_id] for r in left], [names[r.task_id] for r in right]))
+        return lines
+
+    @staticmethod
+    def _long_edge(left: list[PyCode], right: list[PyCode]) -> PyCode:
+        def side(refs: list[PyCode]) -> PyCode:
+            if len(refs) == 1:
+                return refs[0]
+            return literal(list(refs), 1, 88, 0)
+
+        return PyCode(f"{side(left)} >> {side(right)}")
+
+    def render(self) -> str:
+        self.imports.add(*self.target.dag_import)
+        dag_args = self.dag_args()
+        calls = [self.task(t) for t in self.p.tasks]
+        # Every import is known now: task variables take the names left free.
+        taken = set(self.imports.taken)
+        names = {t.task_id: python_name(t.task_id, taken) for t in self.p.tasks}
+        tasks = [{"var": names[t.task_id], "call": call} for t, call in zip(self.p.tasks, calls)]
+        context = {
+            "header": PyCode(header(self.p.source)),
+            "doc_md": block_string_literal(render_doc(self.p)),
+            "dag_args": dag_args,
+            "tasks": tasks,
+            "edges": self.edges(names),
+        }
+        context["import_groups"] = [[PyCode(line) for line in g] for g in self.imports.groups()]
+        return _environment().get_template("dag.py.jinja").render(context)
+
+
+def task_lineage(p: Pipeline) -> dict[str, tuple[tuple[AssetRef, ...], tuple[AssetRef, ...]]]:
+    """Each task's (inlets, outlets). Tasks keep what they declare; the DAG-level
+    ``lineage`` goes on the root tasks (inputs) and leaf tasks (outputs), unless some
+    task already declares its own inputs (or outputs)."""
+    has_upstream = {down for _, down in p.graph.edges}
+    has_downstream = {up for up, _ in p.graph.edges}
+    any_inputs = any(t.inputs for t in p.tasks)
+    any_outputs = any(t.outputs for t in p.tasks)
+    result = {}
+    for t in p.tasks:
+        inlets = t.inputs or (p.inputs if not any_inputs and t.task_id not in has_upstream else ())
+        outlets = t.outputs or (p.outputs if not any_outputs and t.task_id not in has_downstream else ())
+        result[t.task_id] = (inlets, outlets)
+    return result
+
+
+def render_pipeline(pipeline: Pipeline, target: Target = DEFAULT_TARGET) -> str:
+    text = _Renderer(pipeline, target).render()
+    check_source(text)
+    return text
+
+
+def check_source(text: str) -> None:
+    """Compile ``text`` the way Python will import it: as the UTF-8 bytes the writer puts on disk,
+    decoded by whatever encoding those bytes declare. Only UTF-8 is ever acceptable: under any
+    other encoding the same bytes could mean other code than the text the renderer escaped."""
+    try:  # never the user's fault below: the escaping failed
+        data = text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise RenderError(f"generated code cannot be written as UTF-8 ({exc.reason})") from exc
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        raise RenderError(f"generated code has an invalid encoding declaration ({exc.msg})") from exc
+    if encoding != "utf-8":
+        raise RenderError(f"generated code would be read as {encoding}, not UTF-8")
+    try:  # bytes: the importer's own decoding, not the str we hold; compile, not ast.parse:
+        # it also refuses what only the compiler checks (`__debug__ = ...`)
+        compile(data, "<generated DAG file>", "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        raise RenderError(f"generated code does not parse ({exc.msg} at line {exc.lineno})") from exc

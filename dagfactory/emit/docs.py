@@ -1,0 +1,57 @@
+"""The Markdown docs (``doc_md``) of a generated DAG: who owns it, when it runs, what it reads
+and writes (and which pipelines are on the other side), and its tasks in order."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from dagfactory.emit.describe import asset_rows, describe_schedule, markdown_cell, tasks_in_order
+from dagfactory.model import Pipeline
+
+
+@functools.lru_cache(maxsize=1)
+def _doc_environment() -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("dagfactory.emit", "templates"),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["cell"] = markdown_cell
+    return env
+
+
+def render_doc(p: Pipeline) -> str:
+    upstream: dict[str, list[str]] = {t.task_id: [] for t in p.tasks}
+    for up, down in p.graph.edges:
+        upstream[down].append(up)
+    owner = p.business_owner
+    parts = [markdown_cell(owner.name)]
+    if owner.team:
+        parts.append(f"({markdown_cell(owner.team)})")
+    if owner.email:
+        parts.append(f"<{markdown_cell(owner.email)}>")
+    tasks = [
+        {
+            "task_id": t.task_id,
+            "operator": f"`{t.class_name}`",
+            "upstream": ", ".join(f"`{u}`" for u in upstream[t.task_id]) or "-",
+        }
+        for t in tasks_in_order(p)
+    ]
+    text = (
+        _doc_environment()
+        .get_template("doc.md.jinja")
+        .render(
+            p=p,
+            business_owner=" ".join(parts),
+            schedule=markdown_cell(describe_schedule(p.schedule, p.timezone)),
+            assets=asset_rows(p),
+            tasks=tasks,
+        )
+    )
+    return text.rstrip("\n") + "\n"

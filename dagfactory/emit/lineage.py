@@ -1,0 +1,150 @@
+"""Lineage as text and pictures: the doc_md rows, the repo graph (JSON, Mermaid, DOT, HTML)
+and one pipeline's task graph (Mermaid, DOT).
+
+Every label from a spec is escaped for its target format here, so a URI or task id can
+never break out of a Mermaid label, a DOT string or the HTML page.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from dagfactory.check.lineage import RepoLineage
+from dagfactory.emit.describe import asset_key, describe_schedule, pipeline_assets, tasks_in_order
+from dagfactory.model import AssetRef, Pipeline
+
+# --- the repo graph ------------------------------------------------------------------------
+
+
+def repo_document(pipelines: list[Pipeline], repo: RepoLineage) -> dict[str, Any]:
+    """The repo's lineage as plain data: what `--format json` prints and the HTML page embeds."""
+    names: dict[str, str | None] = {}
+    for p in pipelines:
+        for assets in pipeline_assets(p).values():
+            for a in assets:
+                names.setdefault(asset_key(a.uri), a.name)
+    return {
+        "pipelines": [_pipeline_data(p, describe_schedule(p.schedule, p.timezone).replace("`", "")) for p in pipelines],
+        "assets": [
+            {"uri": u, "name": names.get(u), "producers": repo.producers(u), "consumers": repo.consumers(u)}
+            for u in repo.assets()
+        ],
+        "edges": _edges(repo),
+    }
+
+
+def _pipeline_data(p: Pipeline, schedule: str) -> dict[str, Any]:
+    owner = p.business_owner
+    assets = pipeline_assets(p)
+    upstream: dict[str, list[str]] = {t.task_id: [] for t in p.tasks}
+    for up, down in p.graph.edges:
+        upstream[down].append(up)
+    return {
+        "dag_id": p.dag_id,
+        "source": p.source,
+        "description": p.description,
+        "owner": p.owner,
+        "business_owner": {"name": owner.name, "email": owner.email, "team": owner.team},
+        "schedule": schedule,
+        "inputs": [_asset_data(a) for a in assets["input"] + assets["trigger"]],
+        "outputs": [_asset_data(a) for a in assets["output"]],
+        "tasks": [
+            {"task_id": t.task_id, "operator": t.class_name, "upstream": upstream[t.task_id]} for t in tasks_in_order(p)
+        ],
+    }
+
+
+def _asset_data(a: AssetRef) -> dict[str, str | None]:
+    return {"uri": a.uri, "key": asset_key(a.uri), "name": a.name, "description": a.description}
+
+
+def _edges(repo: RepoLineage) -> list[dict[str, str]]:
+    edges = []
+    for p in repo.pipelines:
+        edges += [{"from": u, "to": p.dag_id, "kind": "triggers"} for u in p.triggers]
+        edges += [{"from": u, "to": p.dag_id, "kind": "reads"} for u in p.reads if u not in p.triggers]
+        edges += [{"from": p.dag_id, "to": u, "kind": "writes"} for u in p.writes]
+    return edges
+
+
+def to_json(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _ids(document: dict[str, Any]) -> dict[tuple[str, str], str]:
+    ids = {("pipeline", p["dag_id"]): f"p{i}" for i, p in enumerate(document["pipelines"])}
+    ids |= {("asset", a["uri"]): f"a{i}" for i, a in enumerate(document["assets"])}
+    return ids
+
+
+def _ends(edge: dict[str, str]) -> tuple[tuple[str, str], tuple[str, str]]:
+    if edge["kind"] == "writes":
+        return ("pipeline", edge["from"]), ("asset", edge["to"])
+    return ("asset", edge["from"]), ("pipeline", edge["to"])
+
+
+def mermaid_label(text: str) -> str:
+    """A quoted Mermaid label: quotes and markup characters become Mermaid entity codes."""
+    codes = {'"': "#quot;", "<": "#lt;", ">": "#gt;", "#": "#35;", "&": "#amp;", "`": "#96;"}
+    return '"' + "".join(codes.get(c, c) for c in " ".join(text.split())) + '"'
+
+
+def to_mermaid(document: dict[str, Any]) -> str:
+    ids = _ids(document)
+    lines = ["flowchart LR"]
+    lines += [f"    {ids[('pipeline', p['dag_id'])]}[{mermaid_label(p['dag_id'])}]" for p in document["pipelines"]]
+    lines += [f"    {ids[('asset', a['uri'])]}[({mermaid_label(a['uri'])})]" for a in document["assets"]]
+    for edge in document["edges"]:
+        start, end = _ends(edge)
+        arrow = " -. triggers .-> " if edge["kind"] == "triggers" else " --> "
+        lines.append(f"    {ids[start]}{arrow}{ids[end]}")
+    lines += ["    classDef asset fill:#eef6ff,stroke:#4a78b5", "    classDef pipeline fill:#fff4e0,stroke:#b57a1c"]
+    if document["assets"]:
+        lines.append("    class " + ",".join(ids[("asset", a["uri"])] for a in document["assets"]) + " asset")
+    if document["pipelines"]:
+        lines.append(
+            "    class " + ",".join(ids[("pipeline", p["dag_id"])] for p in document["pipelines"]) + " pipeline"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def dot_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "") + '"'
+
+
+def to_dot(document: dict[str, Any]) -> str:
+    ids = _ids(document)
+    lines = ["digraph lineage {", "    rankdir=LR;", '    node [fontname="Helvetica"];']
+    for p in document["pipelines"]:
+        node = ids[("pipeline", p["dag_id"])]
+        lines.append(
+            f'    {node} [label={dot_string(p["dag_id"])}, shape=box, style="rounded,filled", fillcolor="#fff4e0"];'
+        )
+    for a in document["assets"]:
+        node = ids[("asset", a["uri"])]
+        lines.append(f'    {node} [label={dot_string(a["uri"])}, shape=cylinder, style=filled, fillcolor="#eef6ff"];')
+    for edge in document["edges"]:
+        start, end = _ends(edge)
+        style = ' [style=dashed, label="triggers"]' if edge["kind"] == "triggers" else ""
+        lines.append(f"    {ids[start]} -> {ids[end]}{style};")
+    return "\n".join(lines + ["}"]) + "\n"
+
+
+# --- one pipeline's task graph -------------------------------------------------------------
+
+
+def task_graph_mermaid(p: Pipeline) -> str:
+    ids = {t.task_id: f"t{i}" for i, t in enumerate(tasks_in_order(p))}
+    lines = ["flowchart LR"]
+    lines += [f"    {ids[t]}[{mermaid_label(t)}]" for t in ids]
+    lines += [f"    {ids[up]} --> {ids[down]}" for up, down in p.graph.edges]
+    return "\n".join(lines) + "\n"
+
+
+def task_graph_dot(p: Pipeline) -> str:
+    ids = {t.task_id: f"t{i}" for i, t in enumerate(tasks_in_order(p))}
+    lines = [f"digraph {dot_string(p.dag_id)} {{", "    rankdir=LR;", "    node [shape=box, style=rounded];"]
+    lines += [f"    {ids[t]} [label={dot_string(t)}];" for t in ids]
+    lines += [f"    {ids[up]} -> {ids[down]};" for up, down in p.graph.edges]
+    return "\n".join(lines + ["}"]) + "\n"
