@@ -128,7 +128,7 @@ def _check_task(doc: Document, task_id: str, task: dict[str, Any], tgt: Target, 
     for key in sorted(tgt.missing_args.get(operator, frozenset()) & set(task)):
         out.append(
             doc.diagnostic(
-                path + (key,),
+                (*path, key),
                 "DF101",
                 f"task {task_id!r}: operator {operator!r} has no argument {key!r} on {tgt.label}",
                 key=True,
@@ -140,9 +140,9 @@ def _check_task(doc: Document, task_id: str, task: dict[str, Any], tgt: Target, 
         try:
             parse_duration(sla)
         except ValueError as exc:
-            out.append(doc.diagnostic(path + ("sla",), "DF203", str(exc), hint="e.g. 30m, 1h30m, PT2H or 3600"))
+            out.append(doc.diagnostic((*path, "sla"), "DF203", str(exc), hint="e.g. 30m, 1h30m, PT2H or 3600"))
     elif tgt.sla and "sla" in task:
-        out.append(doc.diagnostic(path + ("sla",), "DF103", f"task {task_id!r} (sla) must be a duration"))
+        out.append(doc.diagnostic((*path, "sla"), "DF103", f"task {task_id!r} (sla) must be a duration"))
 
 
 def _check_trigger_rule(doc: Document, path: tuple[str, ...], args: dict[str, Any], tgt: Target, out: list) -> None:
@@ -150,7 +150,7 @@ def _check_trigger_rule(doc: Document, path: tuple[str, ...], args: dict[str, An
     if isinstance(rule, str) and rule in tgt.missing_trigger_rules:
         out.append(
             doc.diagnostic(
-                path + ("trigger_rule",),
+                (*path, "trigger_rule"),
                 "DF104",
                 f"trigger_rule {rule!r} does not exist on {tgt.label}",
                 hint="use another trigger rule, e.g. none_failed_min_one_success",

@@ -66,7 +66,7 @@ def _parse_duration_text(text: str, value: str) -> Duration:
     iso = _ISO.fullmatch(text)
     if iso and any(iso.groups()):
         units = ("days", "hours", "minutes", "seconds")
-        return Duration(tuple((u, _number(g)) for u, g in zip(units, iso.groups()) if g is not None))
+        return Duration(tuple((u, _number(g)) for u, g in zip(units, iso.groups(), strict=True) if g is not None))
     parts: list[tuple[str, int | float]] = []
     pos = 0
     for match in _COMPACT_PART.finditer(text):
@@ -106,13 +106,14 @@ def parse_import_path(value: str) -> tuple[str, str]:
     """``package.module:function`` -> (module, attribute).
 
     Each name must be one Python reads back unchanged: Python compares identifiers after
-    NFKC normalisation, so ``ｍｙｍｏｄ:ｆ`` would import ``mymod:f``, and two spellings the
-    compiler sees as different could bind one name in the generated file.
+    NFKC normalisation, so ``mymod:f`` spelt in fullwidth letters (U+FF4D U+FF59 ...) would
+    import ``mymod:f``, and two spellings the compiler sees as different could bind one name
+    in the generated file.
     """
     module, sep, attr = value.partition(":")
     if not sep or not module or not attr:
         raise ValueError(f"{value!r} is not an import path; write package.module:function")
-    for part in module.split(".") + [attr]:
+    for part in [*module.split("."), attr]:
         normal = unicodedata.normalize("NFKC", part)
         if keyword.iskeyword(normal):
             raise ValueError(f"{value!r} is not a valid import path: {part!r} is a Python keyword")

@@ -13,8 +13,9 @@ from __future__ import annotations
 import heapq
 import re
 import urllib.parse
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from dagfactory.check.graph import is_acyclic
 from dagfactory.diagnostics import Diagnostic
@@ -63,7 +64,7 @@ def asset_mentions(data: dict[str, Any]) -> Iterator[tuple[str, JsonPath, Any]]:
 
 def _listed(role: str, path: JsonPath, values: Any) -> Iterator[tuple[str, JsonPath, Any]]:
     for index, value in enumerate(values if isinstance(values, list) else ()):
-        yield role, path + (index,), value
+        yield role, (*path, index), value
 
 
 def check_asset_uris(doc: Document) -> list[Diagnostic]:
@@ -73,7 +74,7 @@ def check_asset_uris(doc: Document) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for _, path, value in asset_mentions(doc.data):
         uri = value.get("uri") if isinstance(value, dict) else value
-        uri_path = path + ("uri",) if isinstance(value, dict) else path
+        uri_path = (*path, "uri") if isinstance(value, dict) else path
         if isinstance(uri, str) and uri:
             problem = uri_problem(uri)
             if problem:
@@ -82,7 +83,7 @@ def check_asset_uris(doc: Document) -> list[Diagnostic]:
         if isinstance(name, str) and name:
             problem = name_problem(name)
             if problem:
-                out.append(doc.diagnostic(path + ("name",), "DF105", f"asset name {name!r} {problem}"))
+                out.append(doc.diagnostic((*path, "name"), "DF105", f"asset name {name!r} {problem}"))
     return out
 
 
@@ -273,7 +274,7 @@ def _report_cycle(repo: RepoLineage, cycle: list[tuple[str, str, str]], found: d
 def topological_order(task_ids: list[str], edges: list[tuple[str, str]]) -> list[str]:
     """Tasks in dependency order; among tasks ready at the same time, spec order wins."""
     position = {t: i for i, t in enumerate(task_ids)}
-    waiting = {t: 0 for t in task_ids}
+    waiting = dict.fromkeys(task_ids, 0)
     downstream: dict[str, list[str]] = {t: [] for t in task_ids}
     for up, down in dict.fromkeys(edges):
         waiting[down] += 1

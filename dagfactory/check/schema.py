@@ -53,9 +53,7 @@ def _kind_schema(arg: Arg) -> dict[str, Any]:
         return {"$ref": "#/$defs/duration", "description": arg.description}
     elif kind == "callable":
         schema = {"type": "string"}
-    elif kind == "callables":
-        schema = {"type": ["string", "array"], "items": {"type": "string"}}
-    elif kind == "strings":
+    elif kind in ("callables", "strings"):
         schema = {"type": ["string", "array"], "items": {"type": "string"}}
     elif kind == "list":
         schema = {"type": "array"}

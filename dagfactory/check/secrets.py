@@ -194,7 +194,7 @@ def _scan(
     ``sql`` the (task id, argument) pairs holding SQL, scanned for SQL's forms too."""
     if isinstance(value, dict):
         for key, item in value.items():
-            item_path = path + (key,)
+            item_path = (*path, key)
             in_key = secret_in_text(key)
             if in_key:
                 yield _found(doc, item_path, f"this key looks like {in_key}", key=True)
@@ -208,9 +208,9 @@ def _scan(
         for index, item in enumerate(value):
             if secret_key is not None and not isinstance(item, (dict, list)):
                 if _is_literal(item):
-                    yield _found(doc, path + (index,), f"an item of {secret_key!r} looks like a secret")
+                    yield _found(doc, (*path, index), f"an item of {secret_key!r} looks like a secret")
                 continue
-            yield from _scan(doc, item, path + (index,), secret_key if isinstance(item, list) else None, sql)
+            yield from _scan(doc, item, (*path, index), secret_key if isinstance(item, list) else None, sql)
     elif isinstance(value, str):
         what = secret_in_text(value, sql=len(path) >= 3 and path[0] == "tasks" and (path[1], path[2]) in sql)
         if what:

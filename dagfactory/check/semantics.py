@@ -190,7 +190,7 @@ def _check_import_paths(doc: Document, path: JsonPath, value: Any, kind: str, ou
     hint = "put the function in a module Airflow can import and name it as package.module:function"
     items = value if isinstance(value, list) and kind == "callables" else [value]
     for index, item in enumerate(items):
-        item_path = path + (index,) if item is not value else path
+        item_path = (*path, index) if item is not value else path
         if not isinstance(item, str):  # the schema types catalog arguments; a class path's are free
             message = f"{field}: expected an import path package.module:function, not {type(item).__name__}"
             out.append(doc.diagnostic(item_path, "DF205", message, hint=hint))

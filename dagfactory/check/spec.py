@@ -9,7 +9,8 @@ from __future__ import annotations
 import functools
 import json
 import re
-from typing import TYPE_CHECKING, Any, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from dagfactory.check.quickcheck import Predicate, compile_schema
 from dagfactory.check.schema import CLASS_PATH_PATTERN, INT32_MAX, INT32_MIN, PATTERN_HINTS, build_schema
@@ -76,7 +77,7 @@ def _validators() -> tuple[jsonschema.protocols.Validator, dict[str, jsonschema.
     return jsonschema.Draft202012Validator(spec_schema), validators
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _quick(operator_key: str | None) -> Predicate:
     """The fast valid-or-unsure check for the spec (``None``) or for one operator's task body."""
     spec_schema, per_operator = _schemas()
@@ -253,7 +254,7 @@ def _schema_error(doc: Document, path: JsonPath, error: jsonschema.ValidationErr
     elif kind == "pattern" and "propertyNames" in error.schema_path:
         what = "task id" if path == ("tasks",) else "name"
         yield doc.diagnostic(
-            path + (instance,),
+            (*path, instance),
             "DF105",
             f"{_where(path)}: {what} {_short(instance)} is not valid",
             key=True,
@@ -302,7 +303,7 @@ def _unknown_key(doc: Document, path: JsonPath, key: str, allowed: list[str]) ->
     if key == "schedule_interval":
         hint = "Airflow 3 removed schedule_interval; use `schedule:`"
     return doc.diagnostic(
-        path + (key,),
+        (*path, key),
         "DF101",
         f"{_where(path)}: unknown {what}",
         key=True,

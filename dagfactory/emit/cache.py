@@ -22,8 +22,9 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from dagfactory.diagnostics import Diagnostic
 from dagfactory.load.document import Document, NodeInfo

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import tokenize
 from typing import Any
 
@@ -140,7 +141,7 @@ class _Renderer:
         if isinstance(value, AssetRef):
             kwargs: tuple[tuple[str, Any], ...] = (("uri", value.uri),)
             if value.name and self.target.asset_takes_name:  # else the name is in the docs only
-                kwargs = (("name", value.name),) + kwargs
+                kwargs = (("name", value.name), *kwargs)
             return Call(self.imports.add(*self.target.asset_import), kwargs=kwargs)
         if isinstance(value, list):
             return [self.value(v) for v in value]
@@ -216,7 +217,7 @@ class _Renderer:
             if len(line) + 4 <= 88:
                 lines.append(PyCode(line))
             else:  # too long for one line: one statement per step, lists exploded
-                for left, right in zip(chain.steps, chain.steps[1:]):
+                for left, right in itertools.pairwise(chain.steps):
                     lines.append(self._long_edge([names[r.task_id] for r in left], [names[r.task_id] for r in right]))
         return lines
 
@@ -236,7 +237,7 @@ class _Renderer:
         # Every import is known now: task variables take the names left free.
         taken = set(self.imports.taken)
         names = {t.task_id: python_name(t.task_id, taken) for t in self.p.tasks}
-        tasks = [{"var": names[t.task_id], "call": call} for t, call in zip(self.p.tasks, calls)]
+        tasks = [{"var": names[t.task_id], "call": call} for t, call in zip(self.p.tasks, calls, strict=True)]
         context = {
             "header": PyCode(header(self.p.source)),
             "doc_md": block_string_literal(render_doc(self.p)),

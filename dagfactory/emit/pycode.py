@@ -15,8 +15,9 @@ import keyword
 import math
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from dagfactory.diagnostics import hex_escape
 

@@ -97,7 +97,7 @@ def _outside_conflict(source: str, out_dir: Path, message: str) -> Diagnostic:
 _NOT_OURS = object()
 
 
-def _owned_content(target: Path) -> bytes | None | object:
+def _owned_content(target: Path) -> bytes | object | None:
     """The bytes of a generated file at ``target``; None when nothing is there; ``_NOT_OURS``
     for anything else (the user's file, a symlink, a folder): one lstat and one read."""
     try:
@@ -216,7 +216,9 @@ def output_lock(out_dir: Path, on_wait: Callable[[], None], timeout: float = 60.
                     on_wait()
                     waited = True
                 if time.monotonic() > deadline:
-                    raise LockTimeout(f"{out_dir.as_posix()} stayed locked by another compile for {timeout:.0f}s")
+                    raise LockTimeout(
+                        f"{out_dir.as_posix()} stayed locked by another compile for {timeout:.0f}s"
+                    ) from None
                 time.sleep(0.05)
         yield
     finally:

@@ -20,9 +20,10 @@ import contextlib
 import gc
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 
@@ -317,7 +318,7 @@ class _Builder:
             return self._mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
             self._check_tag(node, "seq")
-            return [self.build(item, path + (i,), None, depth + 1) for i, item in enumerate(node.value)]
+            return [self.build(item, (*path, i), None, depth + 1) for i, item in enumerate(node.value)]
         return _scalar(node)
 
     def _check_tag(self, node: yaml.Node, expected: str) -> None:
@@ -348,7 +349,7 @@ class _Builder:
                 )
                 continue
             first_seen[key] = key_pos
-            result[key] = self.build(value_node, path + (key,), key_pos, depth + 1)
+            result[key] = self.build(value_node, (*path, key), key_pos, depth + 1)
         return result
 
     def _key(self, node: yaml.Node) -> str:
