@@ -125,7 +125,8 @@ def _check_task(doc: Document, task_id: str, task: dict[str, Any], tgt: Target, 
     path = ("tasks", task_id)
     _check_trigger_rule(doc, path, task, tgt, out)
     operator = task.get("operator")
-    for key in sorted(tgt.missing_args.get(operator, frozenset()) & set(task)):
+    missing = tgt.missing_args.get(operator, frozenset()) if isinstance(operator, str) else frozenset()
+    for key in sorted(missing & set(task)):
         out.append(
             doc.diagnostic(
                 (*path, key),
@@ -145,7 +146,9 @@ def _check_task(doc: Document, task_id: str, task: dict[str, Any], tgt: Target, 
         out.append(doc.diagnostic((*path, "sla"), "DF103", f"task {task_id!r} (sla) must be a duration"))
 
 
-def _check_trigger_rule(doc: Document, path: tuple[str, ...], args: dict[str, Any], tgt: Target, out: list) -> None:
+def _check_trigger_rule(
+    doc: Document, path: tuple[str, ...], args: dict[str, Any], tgt: Target, out: list[Diagnostic]
+) -> None:
     rule = args.get("trigger_rule")
     if isinstance(rule, str) and rule in tgt.missing_trigger_rules:
         out.append(

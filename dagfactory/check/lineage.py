@@ -15,7 +15,7 @@ import re
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from dagfactory.check.graph import is_acyclic
 from dagfactory.diagnostics import Diagnostic
@@ -24,6 +24,13 @@ from dagfactory.load.document import Document, JsonPath
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _RESERVED_NAMES = ("self", "context")  # Airflow: "prohibited name for asset"
 _MAX_IDENTIFIER = 1500  # Airflow's limit on an asset's uri and name
+
+
+class Links(TypedDict):
+    """One pipeline's neighbours by asset URI (keyword arguments of :class:`~dagfactory.model.Pipeline`)."""
+
+    producers: dict[str, tuple[str, ...]]  # the other pipelines writing each asset it reads
+    consumers: dict[str, tuple[str, ...]]  # the other pipelines reading each asset it writes
 
 
 @dataclass(frozen=True)
@@ -81,9 +88,9 @@ def check_asset_uris(doc: Document) -> list[Diagnostic]:
                 out.append(doc.diagnostic(uri_path, "DF105", f"asset URI {uri!r} {problem[0]}", hint=problem[1]))
         name = value.get("name") if isinstance(value, dict) else None
         if isinstance(name, str) and name:
-            problem = name_problem(name)
-            if problem:
-                out.append(doc.diagnostic((*path, "name"), "DF105", f"asset name {name!r} {problem}"))
+            name_issue = name_problem(name)
+            if name_issue:
+                out.append(doc.diagnostic((*path, "name"), "DF105", f"asset name {name!r} {name_issue}"))
     return out
 
 
@@ -192,7 +199,7 @@ class RepoLineage:
     def consumers(self, uri: str, exclude: str | None = None) -> list[str]:
         return [p.dag_id for p in self.readers.get(uri, []) if p.dag_id != exclude]
 
-    def links(self, dag_id: str) -> dict[str, dict[str, tuple[str, ...]]]:
+    def links(self, dag_id: str) -> Links:
         """For one pipeline: the other pipelines producing each asset it reads, and consuming
         each asset it writes (the keyword arguments of :class:`~dagfactory.model.Pipeline`)."""
         mine = next((p for p in self.pipelines if p.dag_id == dag_id), None)

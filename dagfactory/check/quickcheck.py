@@ -135,7 +135,7 @@ def _equal(one: Any, two: Any) -> bool:
     if one is two:
         return True
     if isinstance(one, str) or isinstance(two, str):
-        return one == two
+        return isinstance(one, str) and isinstance(two, str) and one == two
     if isinstance(one, list) and isinstance(two, list):
         return len(one) == len(two) and all(_equal(a, b) for a, b in zip(one, two, strict=True))
     if isinstance(one, dict) and isinstance(two, dict):

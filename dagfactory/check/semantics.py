@@ -82,10 +82,12 @@ def _schedule_problem(schedule: str) -> tuple[str, str] | None:
 
 def _check_dates(doc: Document, data: dict[str, Any], out: list[Diagnostic]) -> None:
     tz = data.get("timezone")
-    problem = timezone_problem(tz) if isinstance(tz, str) else None
-    if problem is not None:
-        hint = _timezone_hint(tz) if not problem[1] else "use an IANA name such as Europe/Berlin or UTC"
-        out.append(doc.diagnostic(("timezone",), "DF202", problem[0], hint=hint))
+    problem = None
+    if isinstance(tz, str):
+        problem = timezone_problem(tz)
+        if problem is not None:
+            hint = _timezone_hint(tz) if not problem[1] else "use an IANA name such as Europe/Berlin or UTC"
+            out.append(doc.diagnostic(("timezone",), "DF202", problem[0], hint=hint))
     zone = tz if isinstance(tz, str) and problem is None else "UTC"
     parsed = {}
     for name in ("start_date", "end_date"):

@@ -73,7 +73,9 @@ def context_fingerprint(documents: list[Document]) -> str:
     summary = []
     for doc in documents:
         data = doc.data if isinstance(doc.data, dict) else {}
-        tasks = data.get("tasks") if isinstance(data.get("tasks"), dict) else {}
+        tasks = data.get("tasks")
+        if not isinstance(tasks, dict):
+            tasks = {}
         summary.append([
             doc.path,
             data.get("dag_id"),

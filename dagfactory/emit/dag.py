@@ -13,7 +13,7 @@ import functools
 import io
 import itertools
 import tokenize
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagfactory.diagnostics import printable
 from dagfactory.emit.docs import render_doc
@@ -34,6 +34,9 @@ from dagfactory.targets import DEFAULT as DEFAULT_TARGET
 from dagfactory.targets import Target
 from dagfactory.values import Duration
 
+if TYPE_CHECKING:  # imported when rendering only: `validate` never loads jinja2
+    import jinja2
+
 STDLIB_MODULES = {"datetime"}
 
 
@@ -48,7 +51,7 @@ def header(source: str) -> str:
 
 
 @functools.lru_cache(maxsize=1)
-def _environment() -> Any:
+def _environment() -> jinja2.Environment:
     import jinja2
 
     def finalize(value: Any) -> str:

@@ -84,7 +84,10 @@ def _run_worker(manifest_path: Path, folder: Path, import_paths: list[Path]) -> 
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=WORKER_TIMEOUT_S, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"the Airflow check worker failed: {proc.stderr.strip().splitlines()[-1:]}")
-    return json.loads(proc.stdout)
+    report = json.loads(proc.stdout)
+    if not isinstance(report, dict):
+        raise RuntimeError(f"the Airflow check worker printed no JSON object: {proc.stdout[:200]!r}")
+    return report
 
 
 def _spec_key(task: Task, keyword: str) -> str:
