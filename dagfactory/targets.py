@@ -98,6 +98,17 @@ AIRFLOW_2 = Target(
 TARGETS: dict[str, Target] = {t.major: t for t in (AIRFLOW_3, AIRFLOW_2)}
 DEFAULT = AIRFLOW_3
 
+# What the renderer itself imports, whatever the spec says: `datetime` from the standard
+# library (durations), `pendulum` imported whole (`import pendulum`, start dates), and every
+# target's DAG and asset modules. No output file may take one of these names (DF404).
+STDLIB_IMPORTS = frozenset({"datetime"})
+PLAIN_IMPORTS = frozenset({"pendulum"})
+ALWAYS_IMPORTED = (
+    STDLIB_IMPORTS
+    | PLAIN_IMPORTS
+    | frozenset(module.partition(".")[0] for t in TARGETS.values() for module, _ in (t.dag_import, t.asset_import))
+)
+
 
 def target(major: str) -> Target:
     return TARGETS[major]

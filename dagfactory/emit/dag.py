@@ -31,13 +31,11 @@ from dagfactory.emit.pycode import (
 from dagfactory.emit.writer import HEADER
 from dagfactory.model import AssetRef, Callable, Pipeline, Schedule, Task
 from dagfactory.targets import DEFAULT as DEFAULT_TARGET
-from dagfactory.targets import Target
+from dagfactory.targets import PLAIN_IMPORTS, STDLIB_IMPORTS, Target
 from dagfactory.values import Duration
 
 if TYPE_CHECKING:  # imported when rendering only: `validate` never loads jinja2
     import jinja2
-
-STDLIB_MODULES = {"datetime"}
 
 
 class RenderError(Exception):
@@ -75,10 +73,9 @@ def _isort_key(name: str) -> tuple[int, str, str]:
     return kind, name.lower(), name
 
 
-# Names the template itself binds or uses, and the modules imported whole (``import pendulum``):
-# no import alias or task variable may take them.
+# Names the template itself binds or uses; they and the modules imported whole
+# (:data:`~dagfactory.targets.PLAIN_IMPORTS`) are never an import alias or task variable.
 TEMPLATE_NAMES = frozenset({"dag", "DOC_MD"})
-PLAIN_IMPORTS = frozenset({"pendulum"})
 
 
 class _Imports:
@@ -120,9 +117,9 @@ class _Imports:
             if module:
                 by_module.setdefault(module, []).append((attr, local))
         plain = sorted(f"import {attr}" for (module, attr) in self.names if not module)
-        stdlib = [line(m, a) for m, a in sorted(by_module.items()) if m in STDLIB_MODULES]
+        stdlib = [line(m, a) for m, a in sorted(by_module.items()) if m in STDLIB_IMPORTS]
         other = [
-            line(m, a) for m, a in sorted(by_module.items(), key=lambda i: i[0].lower()) if m not in STDLIB_MODULES
+            line(m, a) for m, a in sorted(by_module.items(), key=lambda i: i[0].lower()) if m not in STDLIB_IMPORTS
         ]
         return [g for g in (stdlib, plain + other) if g]
 
