@@ -17,8 +17,6 @@ _UNIT_NAMES = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds", "ms": 
 _COMPACT_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|d|h|m|s)")
 _ISO = re.compile(r"P(?:([0-9]+)D)?(?:T(?:([0-9]+)H)?(?:([0-9]+)M)?(?:([0-9]+(?:\.[0-9]+)?)S)?)?")
 _SECONDS = re.compile(r"[0-9]+")
-# A duration becomes a `datetime.timedelta` in the DAG file: it must fit one (999,999,999 days).
-LONGEST_DURATION = timedelta.max
 
 
 @dataclass(frozen=True)
@@ -40,6 +38,7 @@ def _number(text: str) -> int | float:
 
 
 def _fits(duration: Duration, value: object) -> Duration:
+    """A duration becomes a `datetime.timedelta` in the DAG file: it must fit one."""
     try:
         duration.to_timedelta()
     except OverflowError:
@@ -114,13 +113,23 @@ def parse_import_path(value: str) -> tuple[str, str]:
     if not sep or not module or not attr:
         raise ValueError(f"{value!r} is not an import path; write package.module:function")
     for part in [*module.split("."), attr]:
-        normal = unicodedata.normalize("NFKC", part)
-        if keyword.iskeyword(normal):
-            raise ValueError(f"{value!r} is not a valid import path: {part!r} is a Python keyword")
-        if not part.isidentifier():
-            raise ValueError(f"{value!r} is not a valid import path: {part!r} is not a Python name")
-        if normal != part:
-            raise ValueError(
-                f"{value!r} is not a valid import path: Python reads {part!r} as {normal!r}; write {normal!r}"
-            )
+        problem = identifier_problem(part)
+        if problem is not None:
+            raise ValueError(f"{value!r} is not a valid import path: {problem}")
     return module, attr
+
+
+def identifier_problem(name: str) -> str | None:
+    """Why ``name`` cannot be written as a Python name that reads back unchanged, or None.
+
+    Python compares identifiers after NFKC normalisation (``ﬁle`` is ``file``), so a name
+    that normalisation changes is refused: it would not be the name the compiler believes it
+    writes."""
+    normal = unicodedata.normalize("NFKC", name)
+    if keyword.iskeyword(normal):
+        return f"{name!r} is a Python keyword"
+    if not name.isidentifier():
+        return f"{name!r} is not a Python name"
+    if normal != name:
+        return f"Python reads {name!r} as {normal!r}; write {normal!r}"
+    return None
