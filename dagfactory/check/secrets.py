@@ -135,7 +135,8 @@ def uri_with_password(text: str) -> bool:
         start = found + 3
         if found == 0 or text[found - 1] not in _SCHEME_CHARS:
             continue  # no scheme before "://"
-        netloc = _NETLOC.match(text, start).group()  # type: ignore[union-attr]  # matches ""
+        netloc_match = _NETLOC.match(text, start)  # always matches, if only ""
+        netloc = netloc_match.group() if netloc_match else ""
         userinfo, at, _host = netloc.rpartition("@")
         password = userinfo.partition(":")[2]
         if at and password and not _is_reference(password):

@@ -86,7 +86,7 @@ def context_fingerprint(documents: list[Document]) -> str:
     return _sha(json.dumps(summary, sort_keys=True, default=str).encode())
 
 
-class _LazyNodes(dict):  # type: ignore[type-arg]
+class _LazyNodes(dict[Any, NodeInfo]):
     """Positions of a restored document, read again from its (unchanged) files on first use:
     a cache hit that reports nothing (the usual case) never pays for them, and the cache
     file does not carry them."""
