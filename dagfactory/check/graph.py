@@ -13,10 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from dagfactory.check.schema import ID_CHARS
 from dagfactory.diagnostics import Diagnostic, did_you_mean
 from dagfactory.load.document import Document
 
-_ID = re.compile(r"[A-Za-z0-9_.\-]+")
+_ID = re.compile(rf"{ID_CHARS}+")
 
 
 @dataclass(frozen=True)
