@@ -37,7 +37,8 @@ class Target:
     missing_trigger_rules: frozenset[str] = frozenset()
     missing_schedule_presets: frozenset[str] = frozenset()
     sla: bool = False  # tasks accept `sla` (a duration); removed in Airflow 3
-    deprecated_task_args: frozenset[str] = frozenset()  # accepted, but the target warns at parse time
+    # accepted, but the target warns at parse time: argument -> what to use instead
+    deprecated_task_args: dict[str, str] = field(default_factory=dict)
 
     def operator_path(self, name: str, module: str, class_name: str) -> tuple[str, str]:
         """Where a catalog operator is imported from on this target."""
@@ -50,7 +51,12 @@ class Target:
         return provider
 
 
-_EMAIL_ARGS = frozenset({"email", "email_on_failure", "email_on_retry"})
+# Airflow 3 warns (RemovedInAirflow4Warning) whenever one of these is set on a task.
+_EMAIL_ARGS = {
+    "email": "use on_failure_callback with airflow.providers.smtp.notifications.smtp.SmtpNotifier",
+    "email_on_failure": "use on_failure_callback with an SmtpNotifier",
+    "email_on_retry": "use on_retry_callback with an SmtpNotifier",
+}
 
 AIRFLOW_3 = Target(
     major="3",

@@ -18,6 +18,7 @@ from dagfactory.load.files import scope_of
 from dagfactory.load.references import read_referenced, references
 from dagfactory.operators import CATALOG, task_arg_kinds
 from dagfactory.operators.base import COMMON_ARGS, RENDERED_ARGS, Operator
+from dagfactory.targets import AIRFLOW_3
 from dagfactory.values import parse_date, parse_duration, parse_import_path
 
 
@@ -135,12 +136,8 @@ def _all_timezones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
-# Accepted, but Airflow 3 warns (RemovedInAirflow4Warning) whenever they are set on a task.
-DEPRECATED_TASK_ARGS = {
-    "email": "use on_failure_callback with airflow.providers.smtp.notifications.smtp.SmtpNotifier",
-    "email_on_failure": "use on_failure_callback with an SmtpNotifier",
-    "email_on_retry": "use on_retry_callback with an SmtpNotifier",
-}
+# Checked for Airflow 3, the target with deprecations; check_document drops DF207 for the others.
+DEPRECATED_TASK_ARGS = AIRFLOW_3.deprecated_task_args
 
 
 def _check_deprecated(doc: Document, path: JsonPath, key: str, out: list[Diagnostic]) -> None:
