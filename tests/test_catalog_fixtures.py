@@ -72,8 +72,7 @@ def test_valid_fixtures_load_without_errors_or_warnings(dagbag: dict[str, Any]) 
 @pytest.mark.parametrize("name", sorted(CATALOG))
 def test_each_fixture_builds_the_catalog_class(dagbag: dict[str, Any], name: str) -> None:
     task = dagbag["dags"][f"op_{name}"]["tasks"]["subject"]
-    op = CATALOG[name]
-    assert task["operator_class"] == f"{op.module}.{op.class_name}"
+    assert task["operator_class"] == CATALOG[name].class_path
 
 
 def test_sql_file_is_embedded_at_compile_time(dagbag: dict[str, Any]) -> None:

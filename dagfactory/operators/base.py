@@ -32,6 +32,10 @@ class Operator:
     description: str
     args: tuple[Arg, ...] = field(default=())
 
+    @property
+    def class_path(self) -> str:
+        return f"{self.module}.{self.class_name}"
+
     def arg(self, name: str) -> Arg | None:
         return next((a for a in self.args if a.name == name), None)
 
