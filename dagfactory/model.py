@@ -209,7 +209,8 @@ def model_of(result: SpecResult, lineage: RepoLineage | None = None) -> Pipeline
     """The model of one spec that passed every check; with the project's ``lineage``, it also
     knows which other pipelines produce its inputs and consume its outputs."""
     doc = result.document
-    assert doc is not None and result.ok, "only a spec without errors has a model"
+    assert doc is not None, "only a spec without errors has a model"
+    assert result.ok, "only a spec without errors has a model"
     graph = result.graph if result.graph is not None else build_graph(doc)[0]  # restored: cheap to rebuild
     pipeline = build_pipeline(doc.data, graph, result.spec.display, result.spec.relative.stem, scope_of(doc))
     return replace(pipeline, **lineage.links(pipeline.dag_id)) if lineage is not None else pipeline

@@ -37,7 +37,8 @@ class Target:
     missing_trigger_rules: frozenset[str] = frozenset()
     missing_schedule_presets: frozenset[str] = frozenset()
     sla: bool = False  # tasks accept `sla` (a duration); removed in Airflow 3
-    deprecated_task_args: frozenset[str] = frozenset()  # accepted, but the target warns at parse time
+    # accepted, but the target warns at parse time: argument -> what to use instead
+    deprecated_task_args: dict[str, str] = field(default_factory=dict)
 
     def operator_path(self, name: str, module: str, class_name: str) -> tuple[str, str]:
         """Where a catalog operator is imported from on this target."""
@@ -50,7 +51,12 @@ class Target:
         return provider
 
 
-_EMAIL_ARGS = frozenset({"email", "email_on_failure", "email_on_retry"})
+# Airflow 3 warns (RemovedInAirflow4Warning) whenever one of these is set on a task.
+_EMAIL_ARGS = {
+    "email": "use on_failure_callback with airflow.providers.smtp.notifications.smtp.SmtpNotifier",
+    "email_on_failure": "use on_failure_callback with an SmtpNotifier",
+    "email_on_retry": "use on_retry_callback with an SmtpNotifier",
+}
 
 AIRFLOW_3 = Target(
     major="3",
@@ -98,6 +104,17 @@ AIRFLOW_2 = Target(
 TARGETS: dict[str, Target] = {t.major: t for t in (AIRFLOW_3, AIRFLOW_2)}
 DEFAULT = AIRFLOW_3
 
+# What the renderer itself imports, whatever the spec says: `datetime` from the standard
+# library (durations), `pendulum` imported whole (`import pendulum`, start dates), and every
+# target's DAG and asset modules. No output file may take one of these names (DF404).
+STDLIB_IMPORTS = frozenset({"datetime"})
+PLAIN_IMPORTS = frozenset({"pendulum"})
+ALWAYS_IMPORTED = (
+    STDLIB_IMPORTS
+    | PLAIN_IMPORTS
+    | frozenset(module.partition(".")[0] for t in TARGETS.values() for module, _ in (t.dag_import, t.asset_import))
+)
+
 
 def target(major: str) -> Target:
     return TARGETS[major]
@@ -125,10 +142,11 @@ def _check_task(doc: Document, task_id: str, task: dict[str, Any], tgt: Target, 
     path = ("tasks", task_id)
     _check_trigger_rule(doc, path, task, tgt, out)
     operator = task.get("operator")
-    for key in sorted(tgt.missing_args.get(operator, frozenset()) & set(task)):
+    missing = tgt.missing_args.get(operator, frozenset()) if isinstance(operator, str) else frozenset()
+    for key in sorted(missing & set(task)):
         out.append(
             doc.diagnostic(
-                path + (key,),
+                (*path, key),
                 "DF101",
                 f"task {task_id!r}: operator {operator!r} has no argument {key!r} on {tgt.label}",
                 key=True,
@@ -140,17 +158,19 @@ def _check_task(doc: Document, task_id: str, task: dict[str, Any], tgt: Target, 
         try:
             parse_duration(sla)
         except ValueError as exc:
-            out.append(doc.diagnostic(path + ("sla",), "DF203", str(exc), hint="e.g. 30m, 1h30m, PT2H or 3600"))
+            out.append(doc.diagnostic((*path, "sla"), "DF203", str(exc), hint="e.g. 30m, 1h30m, PT2H or 3600"))
     elif tgt.sla and "sla" in task:
-        out.append(doc.diagnostic(path + ("sla",), "DF103", f"task {task_id!r} (sla) must be a duration"))
+        out.append(doc.diagnostic((*path, "sla"), "DF103", f"task {task_id!r} (sla) must be a duration"))
 
 
-def _check_trigger_rule(doc: Document, path: tuple[str, ...], args: dict[str, Any], tgt: Target, out: list) -> None:
+def _check_trigger_rule(
+    doc: Document, path: tuple[str, ...], args: dict[str, Any], tgt: Target, out: list[Diagnostic]
+) -> None:
     rule = args.get("trigger_rule")
     if isinstance(rule, str) and rule in tgt.missing_trigger_rules:
         out.append(
             doc.diagnostic(
-                path + ("trigger_rule",),
+                (*path, "trigger_rule"),
                 "DF104",
                 f"trigger_rule {rule!r} does not exist on {tgt.label}",
                 hint="use another trigger rule, e.g. none_failed_min_one_success",

@@ -17,8 +17,6 @@ _UNIT_NAMES = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds", "ms": 
 _COMPACT_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|d|h|m|s)")
 _ISO = re.compile(r"P(?:([0-9]+)D)?(?:T(?:([0-9]+)H)?(?:([0-9]+)M)?(?:([0-9]+(?:\.[0-9]+)?)S)?)?")
 _SECONDS = re.compile(r"[0-9]+")
-# A duration becomes a `datetime.timedelta` in the DAG file: it must fit one (999,999,999 days).
-LONGEST_DURATION = timedelta.max
 
 
 @dataclass(frozen=True)
@@ -40,6 +38,7 @@ def _number(text: str) -> int | float:
 
 
 def _fits(duration: Duration, value: object) -> Duration:
+    """A duration becomes a `datetime.timedelta` in the DAG file: it must fit one."""
     try:
         duration.to_timedelta()
     except OverflowError:
@@ -66,7 +65,7 @@ def _parse_duration_text(text: str, value: str) -> Duration:
     iso = _ISO.fullmatch(text)
     if iso and any(iso.groups()):
         units = ("days", "hours", "minutes", "seconds")
-        return Duration(tuple((u, _number(g)) for u, g in zip(units, iso.groups()) if g is not None))
+        return Duration(tuple((u, _number(g)) for u, g in zip(units, iso.groups(), strict=True) if g is not None))
     parts: list[tuple[str, int | float]] = []
     pos = 0
     for match in _COMPACT_PART.finditer(text):
@@ -106,20 +105,31 @@ def parse_import_path(value: str) -> tuple[str, str]:
     """``package.module:function`` -> (module, attribute).
 
     Each name must be one Python reads back unchanged: Python compares identifiers after
-    NFKC normalisation, so ``ｍｙｍｏｄ:ｆ`` would import ``mymod:f``, and two spellings the
-    compiler sees as different could bind one name in the generated file.
+    NFKC normalisation, so ``mymod:f`` spelt in fullwidth letters (U+FF4D U+FF59 ...) would
+    import ``mymod:f``, and two spellings the compiler sees as different could bind one name
+    in the generated file.
     """
     module, sep, attr = value.partition(":")
     if not sep or not module or not attr:
         raise ValueError(f"{value!r} is not an import path; write package.module:function")
-    for part in module.split(".") + [attr]:
-        normal = unicodedata.normalize("NFKC", part)
-        if keyword.iskeyword(normal):
-            raise ValueError(f"{value!r} is not a valid import path: {part!r} is a Python keyword")
-        if not part.isidentifier():
-            raise ValueError(f"{value!r} is not a valid import path: {part!r} is not a Python name")
-        if normal != part:
-            raise ValueError(
-                f"{value!r} is not a valid import path: Python reads {part!r} as {normal!r}; write {normal!r}"
-            )
+    for part in [*module.split("."), attr]:
+        problem = identifier_problem(part)
+        if problem is not None:
+            raise ValueError(f"{value!r} is not a valid import path: {problem}")
     return module, attr
+
+
+def identifier_problem(name: str) -> str | None:
+    """Why ``name`` cannot be written as a Python name that reads back unchanged, or None.
+
+    Python compares identifiers after NFKC normalisation (``ﬁle`` is ``file``), so a name
+    that normalisation changes is refused: it would not be the name the compiler believes it
+    writes."""
+    normal = unicodedata.normalize("NFKC", name)
+    if keyword.iskeyword(normal):
+        return f"{name!r} is a Python keyword"
+    if not name.isidentifier():
+        return f"{name!r} is not a Python name"
+    if normal != name:
+        return f"Python reads {name!r} as {normal!r}; write {normal!r}"
+    return None

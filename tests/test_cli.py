@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 from pathlib import Path
 
 import pytest
 
+import dagfactory
 from dagfactory.check.schema import build_schema, schema_json
 
 from .conftest import MINIMAL_SPEC, REPO, run_cli
+
+
+def test_version_is_the_package_metadata_version():
+    # One source for the version: the installed distribution's metadata (pyproject's `version`).
+    proc = run_cli("--version")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == f"dagfactory, version {importlib.metadata.version('dagfactory')}\n"
+    assert not hasattr(dagfactory, "__version__")
 
 
 def test_validate_shipped_specs_exits_0():

@@ -81,7 +81,11 @@ def check_cron(expression: str) -> None:
         )
     fields = [f.lower() for f in fields]
     deferred: list[CronNotPortable] = []
-    values = [_field_values(text, spec, deferred, fields[2]) for text, spec in zip(fields, _FIELDS + _EXTRA_FIELDS)]
+    # 5, 6 or 7 fields: a shorter expression takes only the first specs.
+    values = [
+        _field_values(text, spec, deferred, fields[2])
+        for text, spec in zip(fields, _FIELDS + _EXTRA_FIELDS, strict=False)
+    ]
     _check_fires(fields, values[2], values[3])
     _check_day_fields(fields, deferred)
     if len(fields) > 5:

@@ -7,14 +7,17 @@ Airflow's ``>>`` cannot join a list to a list.
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
+from dagfactory.check.schema import ID_CHARS
 from dagfactory.diagnostics import Diagnostic, did_you_mean
 from dagfactory.load.document import Document
 
-_ID = re.compile(r"[A-Za-z0-9_.\-]+")
+_ID = re.compile(rf"{ID_CHARS}+")
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,7 @@ class Chain:
     steps: tuple[Step, ...]
 
     def pairs(self) -> list[tuple[Ref, Ref]]:
-        return [(up, down) for left, right in zip(self.steps, self.steps[1:]) for up in left for down in right]
+        return [(up, down) for left, right in itertools.pairwise(self.steps) for up in left for down in right]
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ def parse_chain(text: str) -> tuple[Step, ...]:
     for part in text.split(">>"):
         steps.append(_parse_step(part, pos))
         pos += len(part) + 2
-    for left, right in zip(steps, steps[1:]):
+    for left, right in itertools.pairwise(steps):
         if len(left) > 1 and len(right) > 1:
             raise ChainSyntaxError(
                 "two bracketed lists cannot follow each other: Airflow's >> cannot join a list to a list",
@@ -150,7 +153,7 @@ def is_acyclic(nodes: Iterable[str], edges: Iterable[tuple[str, str]]) -> bool:
     """
     from graphlib import CycleError, TopologicalSorter
 
-    sorter: TopologicalSorter[str] = TopologicalSorter({node: () for node in nodes})
+    sorter: TopologicalSorter[str] = TopologicalSorter(dict.fromkeys(nodes, ()))
     for up, down in edges:
         sorter.add(down, up)
     try:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import heapq
 import re
 import urllib.parse
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, TypedDict
 
 from dagfactory.check.graph import is_acyclic
 from dagfactory.diagnostics import Diagnostic
@@ -23,6 +24,13 @@ from dagfactory.load.document import Document, JsonPath
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _RESERVED_NAMES = ("self", "context")  # Airflow: "prohibited name for asset"
 _MAX_IDENTIFIER = 1500  # Airflow's limit on an asset's uri and name
+
+
+class Links(TypedDict):
+    """One pipeline's neighbours by asset URI (keyword arguments of :class:`~dagfactory.model.Pipeline`)."""
+
+    producers: dict[str, tuple[str, ...]]  # the other pipelines writing each asset it reads
+    consumers: dict[str, tuple[str, ...]]  # the other pipelines reading each asset it writes
 
 
 @dataclass(frozen=True)
@@ -63,7 +71,7 @@ def asset_mentions(data: dict[str, Any]) -> Iterator[tuple[str, JsonPath, Any]]:
 
 def _listed(role: str, path: JsonPath, values: Any) -> Iterator[tuple[str, JsonPath, Any]]:
     for index, value in enumerate(values if isinstance(values, list) else ()):
-        yield role, path + (index,), value
+        yield role, (*path, index), value
 
 
 def check_asset_uris(doc: Document) -> list[Diagnostic]:
@@ -73,16 +81,16 @@ def check_asset_uris(doc: Document) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for _, path, value in asset_mentions(doc.data):
         uri = value.get("uri") if isinstance(value, dict) else value
-        uri_path = path + ("uri",) if isinstance(value, dict) else path
+        uri_path = (*path, "uri") if isinstance(value, dict) else path
         if isinstance(uri, str) and uri:
             problem = uri_problem(uri)
             if problem:
                 out.append(doc.diagnostic(uri_path, "DF105", f"asset URI {uri!r} {problem[0]}", hint=problem[1]))
         name = value.get("name") if isinstance(value, dict) else None
         if isinstance(name, str) and name:
-            problem = name_problem(name)
-            if problem:
-                out.append(doc.diagnostic(path + ("name",), "DF105", f"asset name {name!r} {problem}"))
+            name_issue = name_problem(name)
+            if name_issue:
+                out.append(doc.diagnostic((*path, "name"), "DF105", f"asset name {name!r} {name_issue}"))
     return out
 
 
@@ -191,7 +199,7 @@ class RepoLineage:
     def consumers(self, uri: str, exclude: str | None = None) -> list[str]:
         return [p.dag_id for p in self.readers.get(uri, []) if p.dag_id != exclude]
 
-    def links(self, dag_id: str) -> dict[str, dict[str, tuple[str, ...]]]:
+    def links(self, dag_id: str) -> Links:
         """For one pipeline: the other pipelines producing each asset it reads, and consuming
         each asset it writes (the keyword arguments of :class:`~dagfactory.model.Pipeline`)."""
         mine = next((p for p in self.pipelines if p.dag_id == dag_id), None)
@@ -273,7 +281,7 @@ def _report_cycle(repo: RepoLineage, cycle: list[tuple[str, str, str]], found: d
 def topological_order(task_ids: list[str], edges: list[tuple[str, str]]) -> list[str]:
     """Tasks in dependency order; among tasks ready at the same time, spec order wins."""
     position = {t: i for i, t in enumerate(task_ids)}
-    waiting = {t: 0 for t in task_ids}
+    waiting = dict.fromkeys(task_ids, 0)
     downstream: dict[str, list[str]] = {t: [] for t in task_ids}
     for up, down in dict.fromkeys(edges):
         waiting[down] += 1

@@ -17,7 +17,8 @@ fixture and on thousands of generated specs.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 Predicate = Callable[[Any], bool]
 
@@ -69,10 +70,7 @@ def _compile(schema: Any) -> Predicate:
         return checks[0]
 
     def all_of_keywords(data: Any) -> bool:
-        for check in checks:
-            if not check(data):
-                return False
-        return True
+        return all(check(data) for check in checks)
 
     return all_of_keywords
 
@@ -137,9 +135,9 @@ def _equal(one: Any, two: Any) -> bool:
     if one is two:
         return True
     if isinstance(one, str) or isinstance(two, str):
-        return one == two
+        return isinstance(one, str) and isinstance(two, str) and one == two
     if isinstance(one, list) and isinstance(two, list):
-        return len(one) == len(two) and all(_equal(a, b) for a, b in zip(one, two))
+        return len(one) == len(two) and all(_equal(a, b) for a, b in zip(one, two, strict=True))
     if isinstance(one, dict) and isinstance(two, dict):
         return len(one) == len(two) and all(key in two and _equal(value, two[key]) for key, value in one.items())
     if isinstance(one, bool) or isinstance(two, bool):

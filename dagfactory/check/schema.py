@@ -17,9 +17,11 @@ SCHEMA_ID = "https://dagfactory.dev/schemas/pipeline.schema.json"
 
 # Every pattern ends in `$(?!\n)`: in Python (which jsonschema uses) a bare `$` also matches
 # before a final newline, so "ok\n" would pass as an id; editors' ECMA regexes agree with both.
-IDENTIFIER_PATTERN = r"^[A-Za-z0-9_.\-]{1,250}$(?!\n)"
-PYTHON_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$(?!\n)"
-CLASS_PATH_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$(?!\n)"
+ID_CHARS = r"[A-Za-z0-9_.\-]"  # what a dag id, task id or pool name is made of (the chain parser too)
+_PYTHON_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+IDENTIFIER_PATTERN = rf"^{ID_CHARS}{{1,250}}$(?!\n)"
+PYTHON_NAME_PATTERN = rf"^{_PYTHON_NAME}$(?!\n)"
+CLASS_PATH_PATTERN = rf"^{_PYTHON_NAME}(\.{_PYTHON_NAME})+$(?!\n)"
 # Digits are [0-9], not \d: Python's \d also matches other scripts' digits, editors' does not.
 DURATION_PATTERN = (
     r"^(?:[0-9]+(?:\.[0-9]+)?(?:d|h|m|s|ms)(?:[0-9]+(?:\.[0-9]+)?(?:d|h|m|s|ms))*"
@@ -53,9 +55,7 @@ def _kind_schema(arg: Arg) -> dict[str, Any]:
         return {"$ref": "#/$defs/duration", "description": arg.description}
     elif kind == "callable":
         schema = {"type": "string"}
-    elif kind == "callables":
-        schema = {"type": ["string", "array"], "items": {"type": "string"}}
-    elif kind == "strings":
+    elif kind in ("callables", "strings"):
         schema = {"type": ["string", "array"], "items": {"type": "string"}}
     elif kind == "list":
         schema = {"type": "array"}

@@ -135,7 +135,8 @@ def uri_with_password(text: str) -> bool:
         start = found + 3
         if found == 0 or text[found - 1] not in _SCHEME_CHARS:
             continue  # no scheme before "://"
-        netloc = _NETLOC.match(text, start).group()  # type: ignore[union-attr]  # matches ""
+        netloc_match = _NETLOC.match(text, start)  # always matches, if only ""
+        netloc = netloc_match.group() if netloc_match else ""
         userinfo, at, _host = netloc.rpartition("@")
         password = userinfo.partition(":")[2]
         if at and password and not _is_reference(password):
@@ -194,7 +195,7 @@ def _scan(
     ``sql`` the (task id, argument) pairs holding SQL, scanned for SQL's forms too."""
     if isinstance(value, dict):
         for key, item in value.items():
-            item_path = path + (key,)
+            item_path = (*path, key)
             in_key = secret_in_text(key)
             if in_key:
                 yield _found(doc, item_path, f"this key looks like {in_key}", key=True)
@@ -208,9 +209,9 @@ def _scan(
         for index, item in enumerate(value):
             if secret_key is not None and not isinstance(item, (dict, list)):
                 if _is_literal(item):
-                    yield _found(doc, path + (index,), f"an item of {secret_key!r} looks like a secret")
+                    yield _found(doc, (*path, index), f"an item of {secret_key!r} looks like a secret")
                 continue
-            yield from _scan(doc, item, path + (index,), secret_key if isinstance(item, list) else None, sql)
+            yield from _scan(doc, item, (*path, index), secret_key if isinstance(item, list) else None, sql)
     elif isinstance(value, str):
         what = secret_in_text(value, sql=len(path) >= 3 and path[0] == "tasks" and (path[1], path[2]) in sql)
         if what:

@@ -18,6 +18,7 @@ from dagfactory.load.files import scope_of
 from dagfactory.load.references import read_referenced, references
 from dagfactory.operators import CATALOG, task_arg_kinds
 from dagfactory.operators.base import COMMON_ARGS, RENDERED_ARGS, Operator
+from dagfactory.targets import AIRFLOW_3
 from dagfactory.values import parse_date, parse_duration, parse_import_path
 
 
@@ -82,10 +83,12 @@ def _schedule_problem(schedule: str) -> tuple[str, str] | None:
 
 def _check_dates(doc: Document, data: dict[str, Any], out: list[Diagnostic]) -> None:
     tz = data.get("timezone")
-    problem = timezone_problem(tz) if isinstance(tz, str) else None
-    if problem is not None:
-        hint = _timezone_hint(tz) if not problem[1] else "use an IANA name such as Europe/Berlin or UTC"
-        out.append(doc.diagnostic(("timezone",), "DF202", problem[0], hint=hint))
+    problem = None
+    if isinstance(tz, str):
+        problem = timezone_problem(tz)
+        if problem is not None:
+            hint = _timezone_hint(tz) if not problem[1] else "use an IANA name such as Europe/Berlin or UTC"
+            out.append(doc.diagnostic(("timezone",), "DF202", problem[0], hint=hint))
     zone = tz if isinstance(tz, str) and problem is None else "UTC"
     parsed = {}
     for name in ("start_date", "end_date"):
@@ -133,12 +136,8 @@ def _all_timezones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
-# Accepted, but Airflow 3 warns (RemovedInAirflow4Warning) whenever they are set on a task.
-DEPRECATED_TASK_ARGS = {
-    "email": "use on_failure_callback with airflow.providers.smtp.notifications.smtp.SmtpNotifier",
-    "email_on_failure": "use on_failure_callback with an SmtpNotifier",
-    "email_on_retry": "use on_retry_callback with an SmtpNotifier",
-}
+# Checked for Airflow 3, the target with deprecations; check_document drops DF207 for the others.
+DEPRECATED_TASK_ARGS = AIRFLOW_3.deprecated_task_args
 
 
 def _check_deprecated(doc: Document, path: JsonPath, key: str, out: list[Diagnostic]) -> None:
@@ -190,7 +189,7 @@ def _check_import_paths(doc: Document, path: JsonPath, value: Any, kind: str, ou
     hint = "put the function in a module Airflow can import and name it as package.module:function"
     items = value if isinstance(value, list) and kind == "callables" else [value]
     for index, item in enumerate(items):
-        item_path = path + (index,) if item is not value else path
+        item_path = (*path, index) if item is not value else path
         if not isinstance(item, str):  # the schema types catalog arguments; a class path's are free
             message = f"{field}: expected an import path package.module:function, not {type(item).__name__}"
             out.append(doc.diagnostic(item_path, "DF205", message, hint=hint))

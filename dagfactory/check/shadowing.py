@@ -14,10 +14,9 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from dagfactory.diagnostics import Diagnostic
+from dagfactory.targets import ALWAYS_IMPORTED
 
 SHADOW_CODE = "DF404"
-# Every generated file imports these (Airflow 2 and 3 alike); datetime is also stdlib.
-ALWAYS_IMPORTED = frozenset({"airflow", "pendulum", "datetime"})
 
 
 def top_level_module(output: PurePosixPath) -> str | None:
@@ -29,7 +28,7 @@ def top_level_module(output: PurePosixPath) -> str | None:
 
 
 def imported_packages(data: dict[str, Any]) -> set[str]:
-    """Top-level packages a validated spec's DAG imports besides :data:`ALWAYS_IMPORTED`:
+    """Top-level packages a validated spec's DAG imports besides :data:`~dagfactory.targets.ALWAYS_IMPORTED`:
     those of its callables (``package.module:function``, wherever the renderer imports one)
     and class-path operators."""
     from dagfactory.operators import CATALOG, task_arg_kinds

@@ -9,7 +9,8 @@ from __future__ import annotations
 import functools
 import json
 import re
-from typing import TYPE_CHECKING, Any, Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from dagfactory.check.quickcheck import Predicate, compile_schema
 from dagfactory.check.schema import CLASS_PATH_PATTERN, INT32_MAX, INT32_MIN, PATTERN_HINTS, build_schema
@@ -67,7 +68,7 @@ def _schemas() -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
 
 
 @functools.lru_cache(maxsize=1)
-def _validators() -> tuple[jsonschema.protocols.Validator, dict[str, jsonschema.protocols.Validator]]:
+def _validators() -> tuple[jsonschema.Draft202012Validator, dict[str, jsonschema.Draft202012Validator]]:
     """jsonschema validators for :func:`_schemas`: imported only when a spec may be invalid."""
     import jsonschema
 
@@ -76,7 +77,7 @@ def _validators() -> tuple[jsonschema.protocols.Validator, dict[str, jsonschema.
     return jsonschema.Draft202012Validator(spec_schema), validators
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _quick(operator_key: str | None) -> Predicate:
     """The fast valid-or-unsure check for the spec (``None``) or for one operator's task body."""
     spec_schema, per_operator = _schemas()
@@ -138,7 +139,7 @@ _TASK_MEMO: dict[tuple[str, str], list[tuple[JsonPath, jsonschema.ValidationErro
 
 
 def _task_errors(
-    key: str, task: dict[str, Any], validator: jsonschema.protocols.Validator
+    key: str, task: dict[str, Any], validator: jsonschema.Draft202012Validator
 ) -> list[tuple[JsonPath, jsonschema.ValidationError]]:
     """Schema errors of one task body. Pipelines repeat task bodies (the same operator with
     the same arguments), so results are remembered by content for the rest of the run."""
@@ -166,7 +167,7 @@ def check_document(doc: Document, target: Target = DEFAULT_TARGET) -> list[Diagn
                 hint="a spec starts with keys such as description:, owner: and tasks:",
             )
         ]
-    errors = [(p, e) for p, e in _schema_errors(doc.data) if not allows_schema_error(target, p, e.validator)]
+    errors = [(p, e) for p, e in _schema_errors(doc.data) if not allows_schema_error(target, p, _keyword(e))]
     misspelt = {(path, key) for path, error in errors for key in _suggested_keys(error)}
     diagnostics: list[Diagnostic] = []
     for path, error in errors:
@@ -183,17 +184,28 @@ def check_document(doc: Document, target: Target = DEFAULT_TARGET) -> list[Diagn
 
 def _suggested_keys(error: jsonschema.ValidationError) -> Iterator[str]:
     """The known keys an unknown-key error suggests (``ownr`` -> ``owner``)."""
-    if error.validator in ("additionalProperties", "unevaluatedProperties") and isinstance(error.instance, dict):
-        allowed = _allowed_keys(error.schema)
-        for key in set(error.instance) - set(error.schema.get("properties", {})):
+    schema = _subschema(error)
+    if _keyword(error) in ("additionalProperties", "unevaluatedProperties") and isinstance(error.instance, dict):
+        allowed = _allowed_keys(schema)
+        for key in set(error.instance) - set(schema.get("properties", {})):
             suggestion = closest(key, allowed)
             if suggestion is not None:
                 yield suggestion
 
 
-def _allowed_keys(schema: dict[str, Any]) -> list[str]:
+def _allowed_keys(schema: Mapping[str, Any]) -> list[str]:
     """The keys a hint may suggest: ``sla`` is refused in Airflow 3 and ``operator`` never misspelt."""
     return [a for a in sorted(schema.get("properties", {})) if a not in ("sla", "operator")]
+
+
+def _keyword(error: jsonschema.ValidationError) -> str:
+    """The schema keyword that failed; "" for a ``false`` schema, which has none."""
+    return error.validator if isinstance(error.validator, str) else ""
+
+
+def _subschema(error: jsonschema.ValidationError) -> Mapping[str, Any]:
+    """The schema object holding the failed keyword; empty for a boolean schema."""
+    return error.schema if isinstance(error.schema, Mapping) else {}
 
 
 def _missing_key(error: jsonschema.ValidationError) -> str:
@@ -211,7 +223,8 @@ def _where(path: JsonPath) -> str:
 
 
 def _schema_error(doc: Document, path: JsonPath, error: jsonschema.ValidationError) -> Iterator[Diagnostic]:
-    kind, schema, instance = error.validator, error.schema, error.instance
+    kind, schema = _keyword(error), _subschema(error)
+    instance: Any = error.instance  # the JSON value the keyword refused
     if kind in ("additionalProperties", "unevaluatedProperties"):
         allowed = sorted(schema.get("properties", {}))
         for key in sorted(set(instance) - set(allowed)):
@@ -250,10 +263,10 @@ def _schema_error(doc: Document, path: JsonPath, error: jsonschema.ValidationErr
             f"{_where(path)}: {_short(instance)} is not one of {', '.join(choices)}",
             hint=did_you_mean(str(instance), choices),
         )
-    elif kind == "pattern" and "propertyNames" in error.schema_path:
+    elif kind == "pattern" and "propertyNames" in error.schema_path and isinstance(instance, str):
         what = "task id" if path == ("tasks",) else "name"
         yield doc.diagnostic(
-            path + (instance,),
+            (*path, instance),
             "DF105",
             f"{_where(path)}: {what} {_short(instance)} is not valid",
             key=True,
@@ -286,7 +299,7 @@ def _schema_error(doc: Document, path: JsonPath, error: jsonschema.ValidationErr
         yield doc.diagnostic(path, "DF105", f"{_where(path)}: {error.message}")
 
 
-def _limit_hint(kind: str, schema: dict[str, Any]) -> str | None:
+def _limit_hint(kind: str, schema: Mapping[str, Any]) -> str | None:
     if kind in ("maximum", "minimum") and schema.get(kind) in (INT32_MAX, INT32_MIN):
         return "Airflow stores this number in a 32-bit database column"
     return None
@@ -302,7 +315,7 @@ def _unknown_key(doc: Document, path: JsonPath, key: str, allowed: list[str]) ->
     if key == "schedule_interval":
         hint = "Airflow 3 removed schedule_interval; use `schedule:`"
     return doc.diagnostic(
-        path + (key,),
+        (*path, key),
         "DF101",
         f"{_where(path)}: unknown {what}",
         key=True,

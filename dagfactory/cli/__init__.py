@@ -57,7 +57,7 @@ def run() -> None:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - the promise is "no traceback, ever"
+    except Exception as exc:
         click.echo(
             f"dagfactory: error[DF900]: internal compiler error: {type(exc).__name__}: {exc}\n"
             "  hint: this is a bug in dagfactory; please report it with the spec that caused it",

@@ -110,7 +110,7 @@ def spec_files(paths: tuple[Path, ...], config: Config, *, may_be_gone: bool = F
     return discover(roots, specs_dir, project_root(config))
 
 
-_SEVERITY_STYLE = {"error": {"fg": "red", "bold": True}, "warning": {"fg": "yellow", "bold": True}}
+_SEVERITY_COLOUR = {"error": "red", "warning": "yellow"}  # in bold
 
 
 def _use_colour() -> bool:
@@ -119,7 +119,9 @@ def _use_colour() -> bool:
 
 
 def _colourise(text: str) -> str:
-    text = re.sub(r"\b(error|warning)(\[DF\d+\])", lambda m: click.style(m[1] + m[2], **_SEVERITY_STYLE[m[1]]), text)
+    text = re.sub(
+        r"\b(error|warning)(\[DF\d+\])", lambda m: click.style(m[1] + m[2], fg=_SEVERITY_COLOUR[m[1]], bold=True), text
+    )
     return re.sub(r"^(  hint:)", lambda m: click.style(m[1], fg="cyan"), text, flags=re.M)
 
 

@@ -22,8 +22,9 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from dagfactory.diagnostics import Diagnostic
 from dagfactory.load.document import Document, NodeInfo
@@ -72,7 +73,9 @@ def context_fingerprint(documents: list[Document]) -> str:
     summary = []
     for doc in documents:
         data = doc.data if isinstance(doc.data, dict) else {}
-        tasks = data.get("tasks") if isinstance(data.get("tasks"), dict) else {}
+        tasks = data.get("tasks")
+        if not isinstance(tasks, dict):
+            tasks = {}
         summary.append([
             doc.path,
             data.get("dag_id"),
@@ -83,7 +86,7 @@ def context_fingerprint(documents: list[Document]) -> str:
     return _sha(json.dumps(summary, sort_keys=True, default=str).encode())
 
 
-class _LazyNodes(dict):  # type: ignore[type-arg]
+class _LazyNodes(dict[Any, NodeInfo]):
     """Positions of a restored document, read again from its (unchanged) files on first use:
     a cache hit that reports nothing (the usual case) never pays for them, and the cache
     file does not carry them."""

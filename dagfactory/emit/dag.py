@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import tokenize
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagfactory.diagnostics import printable
 from dagfactory.emit.docs import render_doc
@@ -30,10 +31,11 @@ from dagfactory.emit.pycode import (
 from dagfactory.emit.writer import HEADER
 from dagfactory.model import AssetRef, Callable, Pipeline, Schedule, Task
 from dagfactory.targets import DEFAULT as DEFAULT_TARGET
-from dagfactory.targets import Target
+from dagfactory.targets import PLAIN_IMPORTS, STDLIB_IMPORTS, Target
 from dagfactory.values import Duration
 
-STDLIB_MODULES = {"datetime"}
+if TYPE_CHECKING:  # imported when rendering only: `validate` never loads jinja2
+    import jinja2
 
 
 class RenderError(Exception):
@@ -47,7 +49,7 @@ def header(source: str) -> str:
 
 
 @functools.lru_cache(maxsize=1)
-def _environment() -> Any:
+def _environment() -> jinja2.Environment:
     import jinja2
 
     def finalize(value: Any) -> str:
@@ -71,10 +73,9 @@ def _isort_key(name: str) -> tuple[int, str, str]:
     return kind, name.lower(), name
 
 
-# Names the template itself binds or uses, and the modules imported whole (``import pendulum``):
-# no import alias or task variable may take them.
+# Names the template itself binds or uses; they and the modules imported whole
+# (:data:`~dagfactory.targets.PLAIN_IMPORTS`) are never an import alias or task variable.
 TEMPLATE_NAMES = frozenset({"dag", "DOC_MD"})
-PLAIN_IMPORTS = frozenset({"pendulum"})
 
 
 class _Imports:
@@ -116,9 +117,9 @@ class _Imports:
             if module:
                 by_module.setdefault(module, []).append((attr, local))
         plain = sorted(f"import {attr}" for (module, attr) in self.names if not module)
-        stdlib = [line(m, a) for m, a in sorted(by_module.items()) if m in STDLIB_MODULES]
+        stdlib = [line(m, a) for m, a in sorted(by_module.items()) if m in STDLIB_IMPORTS]
         other = [
-            line(m, a) for m, a in sorted(by_module.items(), key=lambda i: i[0].lower()) if m not in STDLIB_MODULES
+            line(m, a) for m, a in sorted(by_module.items(), key=lambda i: i[0].lower()) if m not in STDLIB_IMPORTS
         ]
         return [g for g in (stdlib, plain + other) if g]
 
@@ -140,7 +141,7 @@ class _Renderer:
         if isinstance(value, AssetRef):
             kwargs: tuple[tuple[str, Any], ...] = (("uri", value.uri),)
             if value.name and self.target.asset_takes_name:  # else the name is in the docs only
-                kwargs = (("name", value.name),) + kwargs
+                kwargs = (("name", value.name), *kwargs)
             return Call(self.imports.add(*self.target.asset_import), kwargs=kwargs)
         if isinstance(value, list):
             return [self.value(v) for v in value]
@@ -216,7 +217,7 @@ class _Renderer:
             if len(line) + 4 <= 88:
                 lines.append(PyCode(line))
             else:  # too long for one line: one statement per step, lists exploded
-                for left, right in zip(chain.steps, chain.steps[1:]):
+                for left, right in itertools.pairwise(chain.steps):
                     lines.append(self._long_edge([names[r.task_id] for r in left], [names[r.task_id] for r in right]))
         return lines
 
@@ -236,7 +237,7 @@ class _Renderer:
         # Every import is known now: task variables take the names left free.
         taken = set(self.imports.taken)
         names = {t.task_id: python_name(t.task_id, taken) for t in self.p.tasks}
-        tasks = [{"var": names[t.task_id], "call": call} for t, call in zip(self.p.tasks, calls)]
+        tasks = [{"var": names[t.task_id], "call": call} for t, call in zip(self.p.tasks, calls, strict=True)]
         context = {
             "header": PyCode(header(self.p.source)),
             "doc_md": block_string_literal(render_doc(self.p)),

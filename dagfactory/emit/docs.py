@@ -4,14 +4,17 @@ and writes (and which pipelines are on the other side), and its tasks in order."
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING
 
 from dagfactory.emit.describe import asset_rows, describe_schedule, markdown_cell, tasks_in_order
 from dagfactory.model import Pipeline
 
+if TYPE_CHECKING:  # imported when rendering only: `validate` never loads jinja2
+    import jinja2
+
 
 @functools.lru_cache(maxsize=1)
-def _doc_environment() -> Any:
+def _doc_environment() -> jinja2.Environment:
     import jinja2
 
     env = jinja2.Environment(

@@ -128,7 +128,7 @@ def to_dot(document: dict[str, Any]) -> str:
         start, end = _ends(edge)
         style = ' [style=dashed, label="triggers"]' if edge["kind"] == "triggers" else ""
         lines.append(f"    {ids[start]} -> {ids[end]}{style};")
-    return "\n".join(lines + ["}"]) + "\n"
+    return "\n".join([*lines, "}"]) + "\n"
 
 
 # --- one pipeline's task graph -------------------------------------------------------------
@@ -147,4 +147,4 @@ def task_graph_dot(p: Pipeline) -> str:
     lines = [f"digraph {dot_string(p.dag_id)} {{", "    rankdir=LR;", "    node [shape=box, style=rounded];"]
     lines += [f"    {ids[t]} [label={dot_string(t)}];" for t in ids]
     lines += [f"    {ids[up]} -> {ids[down]};" for up, down in p.graph.edges]
-    return "\n".join(lines + ["}"]) + "\n"
+    return "\n".join([*lines, "}"]) + "\n"

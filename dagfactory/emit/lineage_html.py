@@ -28,10 +28,12 @@ class Node:
         return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
 
 
-def _layers(keys: list[tuple[str, str]], edges: list[tuple[tuple[str, str], tuple[str, str]]]) -> dict:
+def _layers(
+    keys: list[tuple[str, str]], edges: list[tuple[tuple[str, str], tuple[str, str]]]
+) -> dict[tuple[str, str], int]:
     """Longest-path layering: every node one column right of its furthest upstream node.
     Bounded by the node count, so a cycle (an error, but the page still draws) terminates."""
-    layer = {k: 0 for k in keys}
+    layer = dict.fromkeys(keys, 0)
     for _ in range(len(keys)):
         changed = False
         for up, down in edges:

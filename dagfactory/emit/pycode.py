@@ -15,10 +15,12 @@ import keyword
 import math
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from dagfactory.diagnostics import hex_escape
+from dagfactory.values import identifier_problem
 
 LINE_WIDTH = 88
 INDENT = "    "
@@ -108,10 +110,9 @@ def is_reserved(name: str) -> bool:
 
 
 def identifier(name: str) -> PyCode:
-    """``name`` as Python reads it. Python compares identifiers after NFKC normalisation
-    (``ﬁle`` is ``file``), so a name that normalisation changes is refused: it would not be
-    the name the compiler believes it emits."""
-    if not name.isidentifier() or keyword.iskeyword(name) or unicodedata.normalize("NFKC", name) != name:
+    """``name`` as Python reads it: refused unless it reads back unchanged (see
+    :func:`~dagfactory.values.identifier_problem`)."""
+    if identifier_problem(name) is not None:
         raise ValueError(f"not a usable Python identifier: {name!r}")
     return PyCode(name)
 

@@ -204,7 +204,7 @@ def _checked(key: str, value: Any) -> tuple[Any, str | None]:
     if not isinstance(value, expected):
         word = "true or false" if expected is bool else "a string"
         return value, f"`{key}` must be {word}, not {type(value).__name__} {value!r}"
-    if expected is str and not value.strip():
+    if isinstance(value, str) and not value.strip():
         return value, f"`{key}` must not be empty"
     return value, None
 

@@ -93,7 +93,7 @@ def _merge(path: JsonPath, present: list[tuple[Document, Any]]) -> tuple[Any, di
     nodes = {path: top_doc.nodes[path]} if path in top_doc.nodes else {}
     merged: dict[str, Any] = {}
     for key in dict.fromkeys(k for _, value in layers for k in value):
-        merged[key], below = _merge(path + (key,), [(doc, value[key]) for doc, value in layers if key in value])
+        merged[key], below = _merge((*path, key), [(doc, value[key]) for doc, value in layers if key in value])
         nodes.update(below)
     return merged, nodes
 

@@ -20,9 +20,10 @@ import contextlib
 import gc
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 
@@ -52,13 +53,16 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     _BaseLoader = yaml.SafeLoader
 
 
-class _ComposeOnlyLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+# misc: a base class chosen at import time is invisible to mypy (both loaders share Resolver).
+class _ComposeOnlyLoader(_BaseLoader):  # type: ignore[misc]
     """Composes nodes; tags every plain scalar so we resolve it ourselves (YAML 1.2 core)."""
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
         if kind is yaml.ScalarNode and implicit[0]:
             return _PLAIN
-        return super().resolve(kind, value, implicit)
+        tag = super().resolve(kind, value, implicit)
+        assert isinstance(tag, str)
+        return tag
 
 
 @dataclass(frozen=True)
@@ -317,7 +321,8 @@ class _Builder:
             return self._mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
             self._check_tag(node, "seq")
-            return [self.build(item, path + (i,), None, depth + 1) for i, item in enumerate(node.value)]
+            return [self.build(item, (*path, i), None, depth + 1) for i, item in enumerate(node.value)]
+        assert isinstance(node, yaml.ScalarNode)  # the one other kind of node
         return _scalar(node)
 
     def _check_tag(self, node: yaml.Node, expected: str) -> None:
@@ -348,7 +353,7 @@ class _Builder:
                 )
                 continue
             first_seen[key] = key_pos
-            result[key] = self.build(value_node, path + (key,), key_pos, depth + 1)
+            result[key] = self.build(value_node, (*path, key), key_pos, depth + 1)
         return result
 
     def _key(self, node: yaml.Node) -> str:
@@ -383,6 +388,15 @@ def _scalar(node: yaml.ScalarNode) -> Any:
         raise _Refused(node, "DF004", str(exc), "quote it if it is text, not a number") from None
 
 
+# What each explicit tag accepts of the plain-scalar resolution (!!float takes an integer too).
+_WANTED: dict[str, type[Any] | tuple[type[Any], ...]] = {
+    "int": int,
+    "float": (int, float),
+    "bool": bool,
+    "null": type(None),
+}
+
+
 def _typed_scalar(node: yaml.ScalarNode) -> Any:
     value, tag = node.value, node.tag
     if tag == _STD + "str":
@@ -391,7 +405,7 @@ def _typed_scalar(node: yaml.ScalarNode) -> Any:
         return _resolve_plain(value)
     if tag in (_STD + "int", _STD + "float", _STD + "bool", _STD + "null"):
         resolved = _resolve_plain(value)
-        wanted = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}[tag[len(_STD) :]]
+        wanted = _WANTED[tag[len(_STD) :]]
         if isinstance(resolved, wanted) and not (tag.endswith("int") and isinstance(resolved, bool)):
             return float(resolved) if tag.endswith("float") else resolved
         raise _Refused(node, "DF003", f"{value!r} is not a valid {tag[len(_STD) :]}")

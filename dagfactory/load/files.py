@@ -43,7 +43,6 @@ def scope_of(doc: Document) -> FileScope:
 @dataclass(frozen=True)
 class Reference:
     named: Path  # as written, joined to the spec's folder: what the cache watches for changes
-    real: Path  # every symlink followed: the file that was read
     data: bytes  # its bytes (at most the limit)
 
 
@@ -90,7 +89,7 @@ def _resolve(scope: FileScope, name: str, limit: int) -> Reference:
         raise ValueError(f"{name!r} changed while it was read; try again")
     if len(raw) > limit:
         raise ValueError(f"{name!r} is larger than {limit:,} bytes")
-    return Reference(named, real, raw)
+    return Reference(named, raw)
 
 
 def read_reference(scope: FileScope, name: str, limit: int = MAX_FILE_BYTES) -> bytes:

@@ -77,8 +77,8 @@ OPERATORS: tuple[Operator, ...] = (
         class_name="ShortCircuitOperator",
         provider=STANDARD,
         description="Call a function; when it returns a falsy value, skip the downstream tasks.",
-        args=PYTHON_ARGS
-        + (
+        args=(
+            *PYTHON_ARGS,
             Arg(
                 "ignore_downstream_trigger_rules",
                 "boolean",

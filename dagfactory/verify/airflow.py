@@ -39,7 +39,8 @@ def airflow_available() -> bool:
 def _manifest(results: list[Compiled], folder: Path) -> dict[str, Any]:
     files: dict[str, list[dict[str, Any]]] = {}
     for result in results:
-        assert result.pipeline is not None and result.text is not None
+        assert result.pipeline is not None
+        assert result.text is not None
         target = folder / result.spec.output_relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(result.text, encoding="utf-8")
@@ -83,7 +84,10 @@ def _run_worker(manifest_path: Path, folder: Path, import_paths: list[Path]) -> 
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=WORKER_TIMEOUT_S, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"the Airflow check worker failed: {proc.stderr.strip().splitlines()[-1:]}")
-    return json.loads(proc.stdout)
+    report = json.loads(proc.stdout)
+    if not isinstance(report, dict):
+        raise RuntimeError(f"the Airflow check worker printed no JSON object: {proc.stdout[:200]!r}")
+    return report
 
 
 def _spec_key(task: Task, keyword: str) -> str:
@@ -97,7 +101,8 @@ def _spec_key(task: Task, keyword: str) -> str:
 
 def _file_diagnostics(result: Compiled, tasks: dict[str, Any], import_error: str | None) -> list[Diagnostic]:
     doc, pipeline = result.document, result.pipeline
-    assert doc is not None and pipeline is not None
+    assert doc is not None
+    assert pipeline is not None
     out: list[Diagnostic] = []
     for task_id, found in tasks.items():
         task = pipeline.task(task_id)
@@ -131,7 +136,9 @@ def _file_diagnostics(result: Compiled, tasks: dict[str, Any], import_error: str
 def _import_error(result: Compiled, message: str) -> Diagnostic:
     """Place a DagBag import error at the task (or argument) whose code raised it."""
     doc, pipeline = result.document, result.pipeline
-    assert doc is not None and pipeline is not None and result.text is not None
+    assert doc is not None
+    assert pipeline is not None
+    assert result.text is not None
     last = message.strip().splitlines()[-1] if message.strip() else message
     lines = result.text.splitlines()
     numbers = [int(n) for n in re.findall(r'File "[^"]*", line (\d+)', message)]
@@ -184,7 +191,7 @@ def _check_task(spec: dict[str, Any]) -> dict[str, Any]:
     found: dict[str, Any] = {"class": spec["class_name"]}
     try:
         cls = getattr(importlib.import_module(spec["module"]), spec["class_name"])
-    except Exception as exc:  # noqa: BLE001 - reported at the spec's line
+    except Exception as exc:
         return found | {"error": f"cannot be imported: {type(exc).__name__}: {exc}"}
     path = f"{spec['module']}.{spec['class_name']}"
     if not isinstance(cls, type):  # `operator: os.path.join` names a function, not a class
