@@ -383,7 +383,7 @@ def scale_section(ctx: Context) -> Section:
     measures = {
         "scale.validate": command_measure([ctx.dagfactory, "validate", str(spec)], cwd=folder),
         "scale.compile": command_measure(
-            compile_cmd + ["--no-cache"], cwd=folder, before=lambda: shutil.rmtree(out, True), check=_compiled_count(1)
+            [*compile_cmd, "--no-cache"], cwd=folder, before=lambda: shutil.rmtree(out, True), check=_compiled_count(1)
         ),
         "scale.parse_ours": fill_measure(ctx, ctx.python, folder / "ours", 1, tasks),
         "scale.parse_hand": fill_measure(ctx, ctx.python, folder / "hand", 1, tasks),

@@ -72,12 +72,16 @@ def test_corrupt_cache_is_ignored(project: Path):
 def test_restored_spec_still_reports_its_warnings_and_errors_elsewhere_still_fail(project: Path):
     (project / "specs" / "warn.yaml").write_text(MINIMAL_SPEC + "default_args: {email_on_failure: true}\n")
     first = run_cli("compile", cwd=project)
-    assert first.returncode == 0 and "warning[DF207]" in first.stdout
+    assert first.returncode == 0
+    assert "warning[DF207]" in first.stdout
     second = run_cli("compile", cwd=project)
-    assert second.returncode == 0 and "warning[DF207]" in second.stdout
+    assert second.returncode == 0
+    assert "warning[DF207]" in second.stdout
     (project / "specs" / "bad.yaml").write_text(MINIMAL_SPEC.replace("empty", "emty"))
     third = run_cli("compile", cwd=project)
-    assert third.returncode == 1 and "error[DF104]" in third.stdout and "warning[DF207]" in third.stdout
+    assert third.returncode == 1
+    assert "error[DF104]" in third.stdout
+    assert "warning[DF207]" in third.stdout
 
 
 def test_a_restored_spec_reports_new_cross_spec_errors_at_the_exact_line(project: Path):
@@ -153,7 +157,8 @@ def test_check_fails_on_an_edited_output_even_when_the_cache_vouches_for_it(proj
     (project / CACHE_DIR / CACHE_FILE).write_text(json.dumps(stored))
     code, output_text = check_(project)
     assert code == 1, output_text
-    assert "is out of date: 1 to write" in output_text and "+__import__" not in output_text
+    assert "is out of date: 1 to write" in output_text
+    assert "+__import__" not in output_text
     assert json.loads((project / CACHE_DIR / CACHE_FILE).read_text()) == stored  # --check writes no cache
 
 
@@ -191,7 +196,8 @@ def test_a_cache_made_elsewhere_never_decides_what_compile_writes(project: Path,
     (project / CACHE_DIR / CACHE_FILE).write_text(json.dumps(stored))
     spec.write_text(MINIMAL_SPEC)
     victim = run_cli("compile", cwd=project, env={"XDG_CACHE_HOME": str(tmp_path / "victim")})
-    assert victim.returncode == 0 and "1 written" in victim.stderr, victim.stderr
+    assert victim.returncode == 0, victim.stderr
+    assert "1 written" in victim.stderr, victim.stderr
     assert 'description="A test pipeline"' in (project / "generated_dags" / "a.py").read_text()
     assert (tmp_path / "victim" / "dagfactory" / "cache-key").stat().st_mode & 0o777 == 0o600
 

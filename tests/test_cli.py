@@ -17,7 +17,8 @@ def test_validate_shipped_specs_exits_0():
     assert proc.returncode == 0, proc.stdout + proc.stderr
     # the macros example's password-like macro is warned about (on purpose), nothing else
     assert proc.stdout.startswith("specs/ex_user_defined_macros.yaml:13:3: warning[DF209]")
-    assert proc.stdout.count("warning[") == 1 and "0 errors, 1 warning" in proc.stderr
+    assert proc.stdout.count("warning[") == 1
+    assert "0 errors, 1 warning" in proc.stderr
 
 
 def test_validate_reports_every_problem_with_position_and_exits_1(project: Path):
@@ -57,12 +58,14 @@ def test_json_and_github_formats(project: Path):
 @pytest.mark.parametrize("args", [["validate", "nope/"], ["compile", "--format", "xml"], ["frobnicate"]])
 def test_bad_usage_exits_2(project: Path, args):
     proc = run_cli(*args, cwd=project)
-    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
 
 
 def test_missing_default_specs_folder_is_usage_error(tmp_path: Path):
     proc = run_cli("validate", cwd=tmp_path)
-    assert proc.returncode == 2 and "specs" in proc.stderr
+    assert proc.returncode == 2
+    assert "specs" in proc.stderr
 
 
 def test_compile_writes_mirrored_paths_then_reports_unchanged(project: Path):
@@ -80,7 +83,8 @@ def test_compile_writes_nothing_when_any_spec_has_an_error(project: Path):
     (project / "specs" / "good.yaml").write_text(MINIMAL_SPEC)
     (project / "specs" / "bad.yaml").write_text(MINIMAL_SPEC.replace("owner: data-eng\n", ""))
     proc = run_cli("compile", cwd=project)
-    assert proc.returncode == 1 and "error[DF102]" in proc.stdout
+    assert proc.returncode == 1
+    assert "error[DF102]" in proc.stdout
     assert list((project / "generated_dags").iterdir()) == []
 
 
@@ -88,30 +92,35 @@ def test_compile_out_option(project: Path, tmp_path: Path):
     (project / "specs" / "a.yaml").write_text(MINIMAL_SPEC)
     out = tmp_path / "elsewhere"
     assert run_cli("compile", "--out", str(out), cwd=project).returncode == 0
-    assert (out / "a.py").is_file() and not (project / "generated_dags" / "a.py").exists()
+    assert (out / "a.py").is_file()
+    assert not (project / "generated_dags" / "a.py").exists()
 
 
 def test_compile_refuses_to_overwrite_a_hand_written_file(project: Path):
     (project / "specs" / "a.yaml").write_text(MINIMAL_SPEC)
     (project / "generated_dags" / "a.py").write_text("# hand-written\n")
     proc = run_cli("compile", cwd=project)
-    assert proc.returncode == 1 and "error[DF401]" in proc.stdout
+    assert proc.returncode == 1
+    assert "error[DF401]" in proc.stdout
     assert (project / "generated_dags" / "a.py").read_text() == "# hand-written\n"
 
 
 def test_check_detects_missing_stale_and_orphaned_files(project: Path):
     (project / "specs" / "a.yaml").write_text(MINIMAL_SPEC)
     missing = run_cli("compile", "--check", cwd=project)
-    assert missing.returncode == 1 and "+++ b/generated_dags/a.py" in missing.stdout
+    assert missing.returncode == 1
+    assert "+++ b/generated_dags/a.py" in missing.stdout
     assert not (project / "generated_dags" / "a.py").exists()
     run_cli("compile", cwd=project)
     assert run_cli("compile", "--check", cwd=project).returncode == 0
     (project / "specs" / "a.yaml").write_text(MINIMAL_SPEC.replace("A test pipeline", "Changed"))
     stale = run_cli("compile", "--check", cwd=project)
-    assert stale.returncode == 1 and '+    description="Changed",' in stale.stdout
+    assert stale.returncode == 1
+    assert '+    description="Changed",' in stale.stdout
     (project / "specs" / "a.yaml").unlink()
     orphan = run_cli("compile", "--check", cwd=project)
-    assert orphan.returncode == 1 and "+++ /dev/null" in orphan.stdout
+    assert orphan.returncode == 1
+    assert "+++ /dev/null" in orphan.stdout
     assert (project / "generated_dags" / "a.py").exists()
 
 
@@ -150,7 +159,8 @@ def test_every_command_help_has_an_example():
     assert len(main.commands) >= 6
     for command in main.commands:
         proc = run_cli(command, "--help")
-        assert proc.returncode == 0 and "Example:" in proc.stdout, command
+        assert proc.returncode == 0, command
+        assert "Example:" in proc.stdout, command
 
 
 def test_a_compiler_bug_is_reported_as_df900_and_nothing_is_written(project: Path, monkeypatch, capsys):

@@ -45,8 +45,10 @@ def test_json_is_a_sorted_list_of_objects_with_the_documented_keys(project: Path
     assert len(items) == 2
     for item in items:
         assert set(item) == {"path", "line", "column", "severity", "code", "message", "hint"}
-        assert item["code"] in CODES and item["severity"] in ("error", "warning")
-        assert isinstance(item["line"], int) and isinstance(item["column"], int)
+        assert item["code"] in CODES
+        assert item["severity"] in ("error", "warning")
+        assert isinstance(item["line"], int)
+        assert isinstance(item["column"], int)
     assert [(i["path"], i["line"], i["column"], i["code"]) for i in items] == [
         ("specs/bad.yaml", 5, 11, "DF201"),
         ("specs/bad.yaml", 10, 5, "DF101"),
@@ -108,7 +110,8 @@ def test_text_is_coloured_on_a_terminal_only(project: Path) -> None:
     piped = subprocess.run(
         [sys.executable, "-m", "dagfactory", "validate"], cwd=project, env=env, capture_output=True, text=True
     )
-    assert "error[DF101]" in piped.stdout and not ANSI.search(piped.stdout)
+    assert "error[DF101]" in piped.stdout
+    assert not ANSI.search(piped.stdout)
 
 
 def test_no_color_turns_colour_off_on_a_terminal(project: Path) -> None:
@@ -121,7 +124,8 @@ def test_quiet_and_verbose(project: Path) -> None:
     (project / "specs" / "bad.yaml").unlink()
     assert CliRunner().invoke(main, ["validate", "-q"]).output == ""
     verbose = CliRunner().invoke(main, ["validate", "-v"]).output
-    assert "ok specs/good.yaml" in verbose and "checked 1 spec" in verbose
+    assert "ok specs/good.yaml" in verbose
+    assert "checked 1 spec" in verbose
     written = CliRunner().invoke(main, ["compile", "-v"]).output
     assert "wrote generated_dags/good.py" in written
     assert CliRunner().invoke(main, ["compile", "-q"]).output == ""

@@ -117,7 +117,8 @@ def test_toml_syntax_error_has_its_line_and_column(project: Path) -> None:
     write_config(project, 'specs = "pipelines"\nout = [unclosed\n')
     code, output = invoke("validate")
     assert code == 2
-    assert "dagfactory.toml:2:" in output and "error[DF601]: invalid TOML" in output
+    assert "dagfactory.toml:2:" in output
+    assert "error[DF601]: invalid TOML" in output
     assert "(at line" not in output  # the position is in the prefix, not repeated
 
 

@@ -100,7 +100,8 @@ def test_an_absolute_path_is_refused_even_to_a_file_inside(tree: Path) -> None:
 def test_compile_of_a_hostile_reference_writes_nothing(tree: Path) -> None:
     (tree / "specs" / "etl.yaml").write_text(sql_spec("../outside/secret.sql"))
     proc = run_cli("compile", cwd=tree)
-    assert proc.returncode == 1 and "DF208" in proc.stdout + proc.stderr
+    assert proc.returncode == 1
+    assert "DF208" in proc.stdout + proc.stderr
     assert list((tree / "generated_dags").iterdir()) == []
 
 
@@ -137,7 +138,8 @@ def test_include_roots_still_refuse_devices_and_fifos(tree: Path) -> None:
     (tree / "dagfactory.toml").write_text('include_roots = ["/dev"]\n')
     (tree / "specs" / "zero.sql").symlink_to("/dev/zero")
     code, [d] = validate(tree, "zero.sql")
-    assert (code, d["line"], d["code"]) == (1, 11, "DF208") and "a character device" in d["message"]
+    assert (code, d["line"], d["code"]) == (1, 11, "DF208")
+    assert "a character device" in d["message"]
 
 
 @pytest.mark.parametrize(
@@ -164,7 +166,9 @@ def test_a_config_that_is_a_device_or_a_fifo_is_df601_not_a_hang(tree: Path, con
     started = time.monotonic()
     proc = run_cli("validate", "--config", config, cwd=tree)
     assert time.monotonic() - started < 30
-    assert proc.returncode == 2 and "error[DF601]" in proc.stdout and "is not a regular file" in proc.stdout
+    assert proc.returncode == 2
+    assert "error[DF601]" in proc.stdout
+    assert "is not a regular file" in proc.stdout
 
 
 # ------------------------------------------------------------------ shared defaults are read the same way
@@ -199,18 +203,21 @@ def test_a_cached_spec_whose_file_became_a_link_out_or_a_fifo_is_checked_again(t
     query.unlink()
     query.symlink_to(tree / "outside" / "secret.sql")  # the same bytes, now from outside
     proc = run_cli("compile", cwd=tree)
-    assert proc.returncode == 1 and "error[DF208]" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "error[DF208]" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
     query.unlink()
     os.mkfifo(query)
     proc = run_cli("compile", cwd=tree)  # run_cli times out (an error) if anything opens it blocking
-    assert proc.returncode == 1 and "a FIFO" in proc.stdout + proc.stderr
+    assert proc.returncode == 1
+    assert "a FIFO" in proc.stdout + proc.stderr
 
 
 def test_referenced_files_are_the_named_files_the_check_accepts(tree: Path) -> None:
     (tree / "specs" / "etl.yaml").write_text(sql_spec("[queries/ok.sql, ../outside/secret.sql]"))
     [spec] = discover([tree / "specs"], tree / "specs", tree)
     result = check_spec(spec)
-    assert result.document is not None and [d.code for d in result.diagnostics] == ["DF208"]
+    assert result.document is not None
+    assert [d.code for d in result.diagnostics] == ["DF208"]
     assert referenced_files(result.document) == [tree / "specs" / "queries" / "ok.sql"]
 
 
@@ -219,9 +226,11 @@ def test_referenced_files_are_the_named_files_the_check_accepts(tree: Path) -> N
 
 def test_the_size_limit_is_counted_by_reading_not_by_stat() -> None:
     environ = Path(f"/proc/{os.getpid()}/environ")
-    assert environ.stat().st_size == 0 and len(environ.read_bytes()) > 10
+    assert environ.stat().st_size == 0
+    assert len(environ.read_bytes()) > 10
     raw = read_regular(environ, limit=10)
-    assert raw is not None and len(raw) == 11  # limit + 1: too big, and no more was read
+    assert raw is not None
+    assert len(raw) == 11  # limit + 1: too big, and no more was read
     with pytest.raises(ValueError, match="larger than 10 bytes"):
         read_reference(FileScope(Path("/proc"), (Path("/proc"),)), f"{os.getpid()}/environ", limit=10)
 
@@ -310,7 +319,9 @@ def test_accepted_iff_inside_the_root_and_a_regular_file_within_the_limit(
     except ValueError:
         assert not (inside and regular and fits), name
         return
-    assert inside and regular and fits, name
+    assert inside, name
+    assert regular, name
+    assert fits, name
     assert raw == (base / name).read_bytes()  # the very file the OS opens for that name
     assert resolve_reference(FileScope(base, (root,)), name).real == Path(real)
 

@@ -55,10 +55,12 @@ def test_nearest_wins_spec_wins_mappings_merge_lists_replace(project: Path):
     sales = (project / "generated_dags" / "marketing" / "sales.py").read_text()
     assert 'tags=["marketing"],' in sales  # a list is replaced by the nearer file
     assert '"owner": "data-eng",' in sales  # from the root defaults
-    assert '"retries": 4,' in sales and '"retry_delay": timedelta(minutes=1),' in sales
+    assert '"retries": 4,' in sales
+    assert '"retry_delay": timedelta(minutes=1),' in sales
     assert "| Business owner | Marketing <platform@example.com> |" in sales  # mappings merge key by key
     plain = (project / "generated_dags" / "plain.py").read_text()
-    assert 'tags=["platform"],' in plain and '"retries": 2,' in plain
+    assert 'tags=["platform"],' in plain
+    assert '"retries": 2,' in plain
 
 
 def test_problems_in_defaults_point_at_the_defaults_file_once(project: Path):
@@ -76,7 +78,8 @@ def test_broken_defaults_file_is_reported_at_its_line(project: Path):
     make(project)
     (project / "specs" / "_defaults.yaml").write_text("owner: [a\n")
     proc = run_cli("validate", cwd=project)
-    assert proc.returncode == 1 and "specs/_defaults.yaml:2:1: error[DF001]" in proc.stdout
+    assert proc.returncode == 1
+    assert "specs/_defaults.yaml:2:1: error[DF001]" in proc.stdout
 
 
 def test_changed_or_new_defaults_recompile_the_specs_below(project: Path):

@@ -80,7 +80,7 @@ def test_python_name_skips_reserved_names() -> None:
 
 @pytest.mark.parametrize("name", ["ﬁle", "ｆ", "class", "1x"])
 def test_identifier_refuses_names_python_would_read_differently(name: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not a usable Python identifier"):
         identifier(name)
 
 
@@ -121,7 +121,8 @@ def test_a_class_path_operator_cannot_be_given_what_the_compiler_sets(tmp_path: 
     texts, errors = compile_project(tmp_path, {"p.yaml": spec})
     assert texts == {}
     assert [(d.code, d.line, d.column) for d in errors] == [("DF206", 11, 5)]
-    assert f"`{key}` is set by the compiler" in errors[0].message and errors[0].hint
+    assert f"`{key}` is set by the compiler" in errors[0].message
+    assert errors[0].hint
 
 
 def test_class_path_callbacks_and_callables_are_imported_not_passed_as_text(tmp_path: Path) -> None:
@@ -134,7 +135,8 @@ def test_class_path_callbacks_and_callables_are_imported_not_passed_as_text(tmp_
     assert errors == []
     text = texts["p.py"]
     assert "from os.path import exists, isdir, isfile, join" in text
-    assert "python_callable=join," in text and "on_execute_callback=exists," in text
+    assert "python_callable=join," in text
+    assert "on_execute_callback=exists," in text
     assert "on_skipped_callback=[isdir, isfile]," in text
     assert 'op_kwargs={"python_callable": "not.imported:f"},' in text  # a nested value stays data
 
@@ -144,7 +146,9 @@ def test_class_path_callables_that_are_not_import_paths_are_df205(tmp_path: Path
     spec = MINIMAL_HEAD + f"tasks:\n  a:\n    operator: {CLASS_PATH}\n    python_callable: os.path:join\n"
     spec += f"    on_execute_callback: {value}\n"
     texts, errors = compile_project(tmp_path, {"p.yaml": spec})
-    assert texts == {} and [d.code for d in errors] == ["DF205"] and errors[0].line == 11
+    assert texts == {}
+    assert [d.code for d in errors] == ["DF205"]
+    assert errors[0].line == 11
     assert errors[0].message.startswith("on_execute_callback: ")
 
 

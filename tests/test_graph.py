@@ -38,13 +38,13 @@ def test_edges_fan_out_fan_in_in_source_order():
 
 
 def test_cycle_reported_once_at_the_closing_edge_with_its_path():
-    graph, problems = graph_of("a b c d", ["a >> b >> c", "d >> a", "c >> a"])
+    _graph, problems = graph_of("a b c d", ["a >> b >> c", "d >> a", "c >> a"])
     assert [(p.code, p.line, p.column) for p in problems] == [("DF304", 9, 10)]
     assert problems[0].message == "cycle in task graph: a -> b -> c -> a"
 
 
 def test_two_independent_cycles_are_both_reported():
-    graph, problems = graph_of("a b c d", ["a >> b >> a", "c >> d >> c"])
+    _graph, problems = graph_of("a b c d", ["a >> b >> a", "c >> d >> c"])
     assert sorted(p.message for p in problems) == [
         "cycle in task graph: a -> b -> a",
         "cycle in task graph: c -> d -> c",

@@ -39,7 +39,9 @@ spec_prefix = "description: d\nowner: o\nbusiness_owner: {name: n}\nschedule: '@
 
 def assert_clean(diagnostics: list[Diagnostic]) -> None:
     for d in diagnostics:
-        assert isinstance(d, Diagnostic) and d.line >= 1 and d.column >= 1
+        assert isinstance(d, Diagnostic)
+        assert d.line >= 1
+        assert d.column >= 1
         assert d.format_text()  # a diagnostic always renders
 
 

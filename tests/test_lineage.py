@@ -173,7 +173,8 @@ def test_require_lineage_accepts_task_level_assets(project: Path):
     (project / "pyproject.toml").write_text("[tool.dagfactory]\nrequire_lineage = true\n", encoding="utf-8")
     write(project, "sales", MINIMAL_HEAD + MINIMAL_TASKS)
     proc = run_cli("validate", cwd=project)
-    assert proc.returncode == 1 and "error[DF102]: the pipeline declares no lineage" in proc.stdout
+    assert proc.returncode == 1
+    assert "error[DF102]: the pipeline declares no lineage" in proc.stdout
     write(project, "sales", MINIMAL_HEAD + MINIMAL_TASKS + "    outputs: ['s3://b/sales']\n")
     proc = run_cli("validate", cwd=project)
     assert proc.returncode == 0, proc.stdout

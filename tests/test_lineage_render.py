@@ -51,8 +51,10 @@ def test_mermaid_and_dot_draw_the_chain():
     assert f"    {by_label['orders_extract']} --> {by_label['s3://shop-lake/raw/orders']}" in mermaid
     assert f"    {by_label[REVENUE]} -. triggers .-> {by_label['weekly_report']}" in mermaid
     dot = lineage("specs/shop", "--format", "dot")
-    assert dot.startswith("digraph lineage {") and dot.rstrip().endswith("}")
-    assert dot.count("shape=cylinder") == 4 and dot.count("shape=box") == 3
+    assert dot.startswith("digraph lineage {")
+    assert dot.rstrip().endswith("}")
+    assert dot.count("shape=cylinder") == 4
+    assert dot.count("shape=box") == 3
     assert '[style=dashed, label="triggers"]' in dot
 
 
@@ -71,14 +73,16 @@ def test_graph_prints_one_pipelines_tasks(tmp_path: Path):
     assert {"    t0 --> t1", "    t0 --> t2", "    t1 --> t3", "    t2 --> t3"} <= set(proc.stdout.splitlines())
     out = tmp_path / "graph.dot"
     proc = run_cli("graph", "specs/shop/orders_daily_aggregate.yaml", "--format", "dot", "--out", str(out))
-    assert proc.returncode == 0 and "DF702" not in proc.stderr  # alone, a spec's inputs look unproduced
+    assert proc.returncode == 0
+    assert "DF702" not in proc.stderr  # alone, a spec's inputs look unproduced
     assert "    t0 -> t1;\n    t1 -> t2;" in out.read_text()
 
 
 def test_lineage_refuses_specs_with_errors(project: Path):
     (project / "specs" / "bad.yaml").write_text("description: x\n", encoding="utf-8")
     proc = run_cli("lineage", cwd=project)
-    assert proc.returncode == 1 and "error[DF102]" in proc.stdout
+    assert proc.returncode == 1
+    assert "error[DF102]" in proc.stdout
 
 
 # --- the HTML page in a real browser ------------------------------------------------------
@@ -130,7 +134,8 @@ def test_html_page_shows_every_pipeline_in_chromium(tmp_path: Path):
         assert p["business_owner"]["name"] in dom
     shot = tmp_path / "lineage.png"
     proc = chromium(page, tmp_path / "profile2", f"--screenshot={shot}", "--window-size=1280,900")
-    assert proc.returncode == 0 and console_messages(proc.stderr) == []
+    assert proc.returncode == 0
+    assert console_messages(proc.stderr) == []
     assert png_size(shot) == (1280, 900)
     assert shot.stat().st_size > 20_000  # a blank page compresses to a few kilobytes
 
@@ -151,5 +156,6 @@ def test_html_page_shows_hostile_text_as_text(project: Path, hostile: str):
     proc = chromium(page, project / "profile", "--dump-dom")
     assert console_messages(proc.stderr) == []
     assert "pwned" not in proc.stdout.split("</title>")[0]
-    assert proc.stdout.count("<script") == 2 and "<img" not in proc.stdout
+    assert proc.stdout.count("<script") == 2
+    assert "<img" not in proc.stdout
     assert hostile.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in proc.stdout

@@ -13,8 +13,9 @@ from __future__ import annotations
 import ast
 import gc
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -29,7 +30,7 @@ from dagfactory.load.discover import discover
 from .conftest import REPO, property_settings
 
 sys.path.insert(0, str(REPO / "bench"))
-from gen_hostile import TEXT_KINDS, long_text, many_tasks  # noqa: E402
+from gen_hostile import TEXT_KINDS, long_text, many_tasks
 
 GROWTH = 12  # ten times the input; the rest is fixed costs that do not grow
 

@@ -34,7 +34,8 @@ def test_positions_of_keys_and_values():
 def test_yaml_1_2_core_scalars(text, value):
     doc, problems = load(f"v: {text}\n")
     assert problems == []
-    assert doc.data["v"] == value and type(doc.data["v"]) is type(value)
+    assert doc.data["v"] == value
+    assert type(doc.data["v"]) is type(value)
 
 
 def test_duplicate_keys_at_any_depth_name_both_lines():
@@ -80,13 +81,15 @@ def test_alias_bomb_is_refused():
         refs = ", ".join([f"*a{i - 1}"] * 10)
         lines.append(f"a{i}: &a{i} [{refs}]")
     doc, problems = load("\n".join(lines) + "\n")
-    assert doc is None and problems[0][0] == "DF004"
+    assert doc is None
+    assert problems[0][0] == "DF004"
     assert MAX_NODES < 10**8
 
 
 def test_deep_nesting_is_refused():
     doc, problems = load("a: " + "[" * (MAX_DEPTH + 5) + "]" * (MAX_DEPTH + 5) + "\n")
-    assert doc is None and problems[0][0] == "DF004"
+    assert doc is None
+    assert problems[0][0] == "DF004"
 
 
 @pytest.mark.parametrize(
@@ -105,9 +108,11 @@ def test_bytes_that_are_not_utf8_text(raw, line, column):
 
 def test_utf8_bom_is_accepted():
     doc, diagnostics = load_bytes(b"\xef\xbb\xbfa: 1\n", "x.yaml")
-    assert diagnostics == [] and doc.data == {"a": 1}
+    assert diagnostics == []
+    assert doc.data == {"a": 1}
 
 
 def test_huge_file_is_refused_without_parsing():
     doc, diagnostics = load_bytes(b"a: " + b"x" * 2_000_000, "x.yaml")
-    assert doc is None and diagnostics[0].code == "DF004"
+    assert doc is None
+    assert diagnostics[0].code == "DF004"

@@ -46,7 +46,8 @@ def test_a_symlinked_output_folder_leading_out_is_df403_and_nothing_is_written(
         assert code == 1, stderr
         [d] = found
         assert (d["path"], d["line"], d["column"], d["code"]) == (f"specs/{depth}.yaml", 1, 1, "DF403")
-        assert "outside generated_dags" in d["message"] and "symlinked folder" in d["message"]
+        assert "outside generated_dags" in d["message"]
+        assert "symlinked folder" in d["message"]
     assert files_in(elsewhere) == []  # not a file, not even a folder made out there
     assert files_in(project / "generated_dags") == ["team"]  # nothing written, not even plain.py
 
@@ -101,8 +102,10 @@ def test_a_fifo_in_place_of_a_cached_output_is_refused_without_hanging(project: 
 @pytest.mark.parametrize("name", ["../outside", "/abs/path", "a/../../b", "../../etc/passwd"])
 def test_new_refuses_a_name_leaving_the_specs_folder_as_bad_usage(project: Path, name: str) -> None:
     proc = run_cli("new", name, cwd=project)
-    assert proc.returncode == 2 and "dagfactory new: error:" in proc.stderr
-    assert files_in(project / "specs") == [] and not list(project.parent.glob("outside*"))
+    assert proc.returncode == 2
+    assert "dagfactory new: error:" in proc.stderr
+    assert files_in(project / "specs") == []
+    assert not list(project.parent.glob("outside*"))
 
 
 @pytest.mark.parametrize("name", ["team/daily", "team/sub/daily"])
@@ -110,7 +113,8 @@ def test_new_never_writes_through_a_symlinked_folder(project: Path, elsewhere: P
     (project / "specs" / "team").symlink_to(elsewhere, target_is_directory=True)
     proc = run_cli("new", name, cwd=project)
     assert proc.returncode == 1, proc.stderr
-    assert "outside specs" in proc.stderr and "symlinked folder" in proc.stderr
+    assert "outside specs" in proc.stderr
+    assert "symlinked folder" in proc.stderr
     assert files_in(elsewhere) == []
 
 
@@ -124,7 +128,8 @@ def test_new_through_a_link_that_stays_inside_is_fine(project: Path) -> None:
 def test_new_refuses_a_dangling_link_where_the_spec_would_go(project: Path, elsewhere: Path) -> None:
     (project / "specs" / "daily.yaml").symlink_to(elsewhere / "daily.yaml")
     proc = run_cli("new", "daily", cwd=project)
-    assert proc.returncode == 1 and "already exists" in proc.stderr
+    assert proc.returncode == 1
+    assert "already exists" in proc.stderr
     assert files_in(elsewhere) == []
 
 
@@ -143,7 +148,8 @@ def linked_specs(project: Path) -> Path:
 
 def test_a_symlinked_folder_in_the_specs_folder_is_not_entered(linked_specs: Path) -> None:
     proc = run_cli("validate", "-v", cwd=linked_specs)
-    assert proc.returncode == 0 and "checked 1 spec" in proc.stderr, proc.stderr
+    assert proc.returncode == 0, proc.stderr
+    assert "checked 1 spec" in proc.stderr, proc.stderr
 
 
 @pytest.mark.parametrize("named", ["specs/linked/secret.yaml", "specs/linked", "./specs/linked/./secret.yaml"])
@@ -151,7 +157,8 @@ def test_a_spec_named_through_a_symlinked_folder_is_refused(linked_specs: Path, 
     proc = run_cli("compile", "--format", "json", named, cwd=linked_specs)
     [d] = json.loads(proc.stdout)
     assert (proc.returncode, d["code"], d["line"]) == (1, "DF001", 1)
-    assert "outside the specs folder" in d["message"] and "secret" not in d["message"]
+    assert "outside the specs folder" in d["message"]
+    assert "secret" not in d["message"]
     assert files_in(linked_specs / "generated_dags") == []
 
 
@@ -160,4 +167,5 @@ def test_a_symlink_loop_in_the_specs_folder_is_skipped_not_a_crash(project: Path
     (project / "specs" / "loop.sql").symlink_to("loop.sql")
     (project / "specs" / "ok.yaml").write_text(MINIMAL_SPEC)
     proc = run_cli("validate", cwd=project)
-    assert proc.returncode == 0 and "checked 1 spec" in proc.stderr, proc.stderr
+    assert proc.returncode == 0, proc.stderr
+    assert "checked 1 spec" in proc.stderr, proc.stderr

@@ -45,7 +45,8 @@ def test_pool_declared_in_another_spec_or_default_pool_is_fine(project: Path) ->
     _write(project, "user", task_pool="    pool: warehouse\n")
     _write(project, "plain", task_pool="    pool: default_pool\n")
     result = run_cli("validate", "specs", cwd=project)
-    assert result.returncode == 0 and "DF206" not in result.stdout + result.stderr, result.stdout
+    assert result.returncode == 0, result.stdout
+    assert "DF206" not in result.stdout + result.stderr, result.stdout
 
 
 def test_conflicting_declarations_are_an_error(project: Path) -> None:
@@ -61,7 +62,8 @@ def test_conflicting_declarations_are_an_error(project: Path) -> None:
 def test_pool_needs_slots(project: Path) -> None:
     _write(project, "one", pools="pools:\n  warehouse: {description: no slots}\n")
     result = run_cli("validate", "specs", cwd=project)
-    assert result.returncode == 1 and "DF102" in result.stdout, result.stdout
+    assert result.returncode == 1, result.stdout
+    assert "DF102" in result.stdout, result.stdout
 
 
 def test_requirements_pools_prints_sorted_quoted_commands_a_shell_reads_back(project: Path) -> None:

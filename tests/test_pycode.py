@@ -37,7 +37,8 @@ def test_literals_round_trip(value):
 
 def test_non_finite_floats_are_float_calls():
     assert literal(float("nan")) == 'float("nan")'
-    assert eval(literal(float("inf"))) == float("inf") and eval(literal(float("-inf"))) == float("-inf")
+    assert eval(literal(float("inf"))) == float("inf")
+    assert eval(literal(float("-inf"))) == float("-inf")
 
 
 def test_long_collections_explode_with_magic_trailing_comma():
@@ -46,17 +47,20 @@ def test_long_collections_explode_with_magic_trailing_comma():
 
 
 def test_width_counts_wide_characters_twice():
-    assert text_width("한국") == 4 and text_width("ab") == 2
+    assert text_width("한국") == 4
+    assert text_width("ab") == 2
 
 
 def test_call_inline_or_block():
     assert literal(Call("timedelta", kwargs=(("minutes", 5),))) == "timedelta(minutes=5)"
     long = literal(Call("Asset", kwargs=(("uri", "s3://" + "b" * 90),)), indent=1, used=8)
-    assert long.startswith("Asset(\n        uri=") and long.endswith(",\n    )")
+    assert long.startswith("Asset(\n        uri=")
+    assert long.endswith(",\n    )")
 
 
 def test_python_names_never_collide_or_shadow():
     taken = {"dag", "DAG"}
     names = [python_name(t, taken) for t in ["load-x", "load_x", "load.x", "class", "2nd", "dag", "DAG"]]
     assert names == ["load_x", "load_x_task", "load_x_task_2", "class_task", "task_2nd", "dag_task", "DAG_task"]
-    assert len(set(names)) == len(names) and all(isinstance(n, PyCode) for n in names)
+    assert len(set(names)) == len(names)
+    assert all(isinstance(n, PyCode) for n in names)

@@ -54,7 +54,8 @@ def test_output_is_deterministic_across_hash_seeds(tmp_path: Path):
             check=True,
         )
         outs.append({p.name: p.read_bytes() for p in sorted(out.glob("*.py"))})
-    assert outs[0] == outs[1] and len(outs[0]) == len(list((FIXTURES / "valid").glob("*.yaml")))
+    assert outs[0] == outs[1]
+    assert len(outs[0]) == len(list((FIXTURES / "valid").glob("*.yaml")))
 
 
 def test_generated_files_are_ruff_clean(tmp_path: Path):

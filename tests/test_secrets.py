@@ -163,7 +163,8 @@ def test_secrets_in_a_referenced_sql_file_are_reported_at_the_reference(tmp_path
         "  c: {operator: sql, conn_id: db, sql: \"CREATE USER x PASSWORD 'abc'\"}\n"  # 9: inline SQL too
     )
     doc, problems = load_file(spec, "s.yaml")
-    assert doc is not None and not problems
+    assert doc is not None
+    assert not problems
     found = sorted((d.line, d.column, d.message) for d in check_document(doc) if d.code == "DF209")
     in_file = [
         "queries/load.sql line 2 looks like a literal PASSWORD in SQL",
@@ -184,7 +185,8 @@ def test_a_file_full_of_secrets_is_reported_by_its_first_lines(tmp_path: Path):
     doc, _ = load_file(spec, "s.yaml")
     assert doc is not None
     found = [d.message for d in check_document(doc) if d.code == "DF209"]
-    assert len(found) == 10 and found[-1].endswith("line 10 looks like a literal PASSWORD in SQL (and 15 more lines)")
+    assert len(found) == 10
+    assert found[-1].endswith("line 10 looks like a literal PASSWORD in SQL (and 15 more lines)")
 
 
 # --- properties ----------------------------------------------------------------------------
@@ -354,4 +356,5 @@ def test_a_secret_is_a_warning_and_an_error_with_warnings_as_errors(project: Pat
     assert strict.returncode == 1, strict.stdout + strict.stderr
     assert strict.stdout.startswith("specs/leaky.yaml:8:3: error[DF209]: 'dbPassword' looks like a secret")
     compiled = run_cli("compile", "--warnings-as-errors", cwd=project)
-    assert compiled.returncode == 1 and not (project / "generated_dags" / "leaky.py").exists()
+    assert compiled.returncode == 1
+    assert not (project / "generated_dags" / "leaky.py").exists()

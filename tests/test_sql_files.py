@@ -44,9 +44,11 @@ def compiled(project: Path) -> Path:
 
 def test_the_generated_file_holds_the_bytes_exactly_as_escapes(compiled: Path) -> None:
     raw = compiled.read_bytes()
-    assert b"\r" not in raw and b"\xef\xbb\xbf" not in raw  # escaped, never raw, in the DAG file
+    assert b"\r" not in raw
+    assert b"\xef\xbb\xbf" not in raw  # escaped, never raw, in the DAG file
     text = raw.decode("utf-8")
-    assert "SELECT 1\\r\n" in text and "FROM orders\\rWHERE" in text
+    assert "SELECT 1\\r\n" in text
+    assert "FROM orders\\rWHERE" in text
     assert sql_keyword(text) == EXPECTED
 
 

@@ -45,8 +45,10 @@ def test_target_2_imports_and_no_airflow_3_names() -> None:
     text = (GOLDEN_2 / "hello_world.py").read_text()
     assert "from airflow import DAG\n" in text
     assert "from airflow.operators.bash import BashOperator\n" in text
-    assert "airflow.sdk" not in text and "providers.standard" not in text
-    assert "schedule_interval" not in text and 'schedule="@daily"' in text
+    assert "airflow.sdk" not in text
+    assert "providers.standard" not in text
+    assert "schedule_interval" not in text
+    assert 'schedule="@daily"' in text
     assert "pendulum.datetime(2022, 8, 22, 2, tz=" in text
 
 
@@ -61,7 +63,8 @@ def test_same_doc_md_on_both_targets() -> None:
 
 
 def test_every_profile_maps_only_catalog_operators() -> None:
-    assert set(TARGETS) == {"2", "3"} and target("3") is AIRFLOW_3
+    assert set(TARGETS) == {"2", "3"}
+    assert target("3") is AIRFLOW_3
     for profile in TARGETS.values():
         assert set(profile.operator_paths) <= set(CATALOG)
         assert set(profile.missing_args) <= set(CATALOG)
@@ -104,8 +107,10 @@ def test_email_arguments_warn_only_on_airflow_3() -> None:
 def test_requirements_per_target(tmp_path: Path) -> None:
     three = CliRunner().invoke(main, ["requirements", "--specs-dir", "specs", "specs/hello_world.yaml"])
     two = CliRunner().invoke(main, ["requirements", "--airflow", "2", "--specs-dir", "specs", "specs/hello_world.yaml"])
-    assert three.exit_code == 0 and three.stdout == "apache-airflow-providers-standard\n"
-    assert two.exit_code == 0 and two.stdout == ""  # bash and python are in apache-airflow 2 itself
+    assert three.exit_code == 0
+    assert three.stdout == "apache-airflow-providers-standard\n"
+    assert two.exit_code == 0
+    assert two.stdout == ""  # bash and python are in apache-airflow 2 itself
     sql = CliRunner().invoke(main, ["requirements", "--airflow", "2", "specs/etl_orders_daily.yaml"])
     assert sql.stdout == "apache-airflow-providers-common-sql\n"
 
@@ -118,6 +123,7 @@ def test_cli_option_overrides_the_config(command: str, tmp_path: Path, monkeypat
     monkeypatch.chdir(tmp_path)
     assert CliRunner().invoke(main, [command]).exit_code == 0
     refused = CliRunner().invoke(main, [command, "--airflow", "3"])
-    assert refused.exit_code == 1 and "s.yaml:10:5: error[DF101]: `sla` was removed in Airflow 3" in refused.output
+    assert refused.exit_code == 1
+    assert "s.yaml:10:5: error[DF101]: `sla` was removed in Airflow 3" in refused.output
     if command == "compile":
         assert "sla=timedelta(hours=1)" in (tmp_path / "generated_dags" / "s.py").read_text()

@@ -34,7 +34,8 @@ def test_invalid_fixture_reports_exactly_its_expected_errors(path: Path):
     assert got == expected
     for diagnostic in result.diagnostics:
         assert diagnostic.path == f"tests/fixtures/invalid/{path.name}"
-        assert diagnostic.message and diagnostic.severity == "error"
+        assert diagnostic.message
+        assert diagnostic.severity == "error"
 
 
 @pytest.mark.parametrize("path", VALID + sorted((REPO / "specs").glob("*.yaml")), ids=lambda p: p.stem)

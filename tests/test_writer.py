@@ -25,7 +25,8 @@ def test_identical_file_is_left_untouched(tmp_path: Path):
     target = tmp_path / "sub" / "a.py"
     os.utime(target, (1_000_000, 1_000_000))
     plan = plan_one(tmp_path)
-    assert plan.write == {} and plan.unchanged == [target]
+    assert plan.write == {}
+    assert plan.unchanged == [target]
     writer.apply(plan)
     assert target.stat().st_mtime == 1_000_000
 
@@ -37,7 +38,8 @@ def test_hand_written_file_is_never_overwritten(tmp_path: Path):
     plan = plan_one(tmp_path)
     assert plan.write == {}
     (conflict,) = plan.conflicts
-    assert conflict.code == "DF401" and conflict.path == "specs/sub/a.yaml"
+    assert conflict.code == "DF401"
+    assert conflict.path == "specs/sub/a.yaml"
     assert target.read_text() == "# my own DAG\n"
 
 
@@ -63,7 +65,8 @@ def test_a_checkout_with_crlf_line_ends_counts_as_current(tmp_path: Path):
     target.parent.mkdir()
     target.write_bytes(TEXT.replace("\n", "\r\n").encode())
     plan = plan_one(tmp_path)
-    assert plan.write == {} and plan.unchanged == [target]
+    assert plan.write == {}
+    assert plan.unchanged == [target]
     target.write_bytes(TEXT.replace("x = 1", "x = 2").encode())
     assert list(plan_one(tmp_path).write) == [target]
 
@@ -77,7 +80,8 @@ def test_prune_removes_only_generated_orphans(tmp_path: Path):
     (tmp_path / "folder.py").mkdir()
     plan = plan_one(tmp_path, prune=True)
     assert plan.remove == [tmp_path / "old.py"]
-    assert "--- a/" in writer.diff(plan) and "+++ /dev/null" in writer.diff(plan)
+    assert "--- a/" in writer.diff(plan)
+    assert "+++ /dev/null" in writer.diff(plan)
     writer.apply(plan)
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.py")) == [
         "folder.py", "lib/helpers.py", "link.py", "mine.py", "sub/a.py"]  # fmt: skip
@@ -92,9 +96,11 @@ def test_unwritable_folder_is_a_diagnostic_and_keeps_old_files(tmp_path: Path):
     finally:
         os.chmod(target.parent, 0o755)
     if os.geteuid() == 0:  # root ignores permissions: the write succeeds, and must be complete
-        assert problems == [] and target.read_text() == TEXT + "y = 2\n"
+        assert problems == []
+        assert target.read_text() == TEXT + "y = 2\n"
     else:
-        assert [p.code for p in problems] == ["DF403"] and target.read_text() == TEXT
+        assert [p.code for p in problems] == ["DF403"]
+        assert target.read_text() == TEXT
 
 
 def test_concurrent_compiles_take_turns_on_the_output_folder(tmp_path: Path):
@@ -117,7 +123,8 @@ def test_concurrent_compiles_take_turns_on_the_output_folder(tmp_path: Path):
     assert not (out / "a.py").exists()
     os.close(holder)  # the first compile finishes
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 0 and "waiting for another dagfactory compile" in err
+    assert proc.returncode == 0
+    assert "waiting for another dagfactory compile" in err
     assert (out / "a.py").read_text().startswith(writer.HEADER)
 
 
@@ -143,7 +150,8 @@ def test_a_full_disk_is_a_clear_error_and_the_old_file_survives(tmp_path: Path):
         if not as_root:
             os.chmod(out, 0o555)
         proc = run_cli("compile", "--no-cache", cwd=tmp_path)
-        assert proc.returncode == 1 and "error[DF403]: cannot write" in proc.stdout
+        assert proc.returncode == 1
+        assert "error[DF403]: cannot write" in proc.stdout
         assert "Traceback" not in proc.stdout + proc.stderr
         assert (out / "a.py").read_text() == old
         assert sorted(p.name for p in out.iterdir()) == ["a.py"]  # no temp file left behind
@@ -164,7 +172,8 @@ def test_ownership_needs_the_whole_header_not_its_first_words(tmp_path: Path):
         (tmp_path / name).write_text(text)
     plan = writer.plan({PurePosixPath("fork.py"): ("specs/fork.yaml", TEXT)}, tmp_path, prune=True)
     assert [d.code for d in plan.conflicts] == ["DF401"]
-    assert plan.remove == [] and plan.write == {}
+    assert plan.remove == []
+    assert plan.write == {}
 
 
 def test_files_with_the_current_or_the_earlier_header_are_ours(tmp_path: Path):
@@ -175,7 +184,8 @@ def test_files_with_the_current_or_the_earlier_header_are_ours(tmp_path: Path):
     (tmp_path / "orphan_old.py").write_text(legacy)
     (tmp_path / "orphan_new.py").write_bytes(TEXT.replace("\n", "\r\n").encode())  # a CRLF checkout
     plan = plan_one(tmp_path, prune=True)
-    assert plan.conflicts == [] and list(plan.write) == [tmp_path / "sub" / "a.py"]
+    assert plan.conflicts == []
+    assert list(plan.write) == [tmp_path / "sub" / "a.py"]
     assert plan.remove == [tmp_path / "orphan_new.py", tmp_path / "orphan_old.py"]
 
 
