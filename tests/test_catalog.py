@@ -28,12 +28,14 @@ def probe() -> dict[str, Any]:
     return json.loads(proc.stdout)
 
 
+@pytest.mark.airflow
 def test_every_entry_imports(probe: dict[str, Any]) -> None:
     errors = {name: p["error"] for name, p in probe.items() if "error" in p}
     assert errors == {}
     assert sorted(probe) == sorted(CATALOG)
 
 
+@pytest.mark.airflow
 @pytest.mark.parametrize("name", sorted(CATALOG))
 def test_every_argument_is_accepted_by_the_real_signature(probe: dict[str, Any], name: str) -> None:
     accepted = set(probe[name]["accepted"])
@@ -44,6 +46,7 @@ def test_every_argument_is_accepted_by_the_real_signature(probe: dict[str, Any],
         assert {a.name for a in SENSOR_ARGS} <= accepted
 
 
+@pytest.mark.airflow
 @pytest.mark.parametrize("name", sorted(CATALOG))
 def test_required_and_templated_flags_match_the_real_class(probe: dict[str, Any], name: str) -> None:
     op = CATALOG[name]

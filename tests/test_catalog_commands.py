@@ -72,12 +72,14 @@ def test_requirements_refuses_a_broken_spec(tmp_path: Path) -> None:
     assert "op_bash.yaml:10:5: error[DF101]" in proc.stdout
 
 
+@pytest.mark.airflow
 def test_check_passes_the_shipped_specs(tmp_path: Path) -> None:
     proc = _cli("check", home=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "0 errors" in proc.stderr
 
 
+@pytest.mark.airflow
 def test_check_reports_rejected_and_missing_arguments_at_the_spec_line(tmp_path: Path) -> None:
     spec = FIXTURES / "check" / "class_path_typo.yaml"
     proc = _cli("check", str(spec), "--format", "json", home=tmp_path)
@@ -120,6 +122,7 @@ def generated_dagbag() -> dict[str, Any]:
     return json.loads(proc.stdout)
 
 
+@pytest.mark.airflow
 def test_mysql_to_s3_employee_loads_with_the_amazon_provider(generated_dagbag: dict[str, Any]) -> None:
     assert generated_dagbag["import_errors"] == {}
     dag = generated_dagbag["dags"]["mysql_to_s3_employee"]

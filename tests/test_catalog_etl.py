@@ -20,6 +20,9 @@ DAGS = ROOT / "generated_dags"
 # The machine's PostgreSQL; point the test elsewhere with DAGFACTORY_TEST_POSTGRES_URI.
 DSN = os.environ.get("DAGFACTORY_TEST_POSTGRES_URI", "postgresql://postgres@127.0.0.1:5432/test")
 LOGICAL_DATE = "2024-04-01"
+# `airflow dags test` against a real PostgreSQL: both markers, by their definitions in pyproject.toml.
+pytestmark = [pytest.mark.airflow, pytest.mark.slow]
+
 EXPECTED = [("alice", 2, 1550), ("bob", 2, 1790), ("carol", 1, 4100)]
 
 

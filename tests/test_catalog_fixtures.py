@@ -61,6 +61,7 @@ def dagbag(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return json.loads(proc.stdout)
 
 
+@pytest.mark.airflow
 def test_valid_fixtures_load_without_errors_or_warnings(dagbag: dict[str, Any]) -> None:
     assert dagbag["import_errors"] == {}
     assert dagbag["serialization_errors"] == {}
@@ -69,17 +70,20 @@ def test_valid_fixtures_load_without_errors_or_warnings(dagbag: dict[str, Any]) 
     assert sorted(dagbag["dags"]) == sorted(f"op_{name}" for name in CATALOG)
 
 
+@pytest.mark.airflow
 @pytest.mark.parametrize("name", sorted(CATALOG))
 def test_each_fixture_builds_the_catalog_class(dagbag: dict[str, Any], name: str) -> None:
     task = dagbag["dags"][f"op_{name}"]["tasks"]["subject"]
     assert task["operator_class"] == CATALOG[name].class_path
 
 
+@pytest.mark.airflow
 def test_sql_file_is_embedded_at_compile_time(dagbag: dict[str, Any]) -> None:
     task = dagbag["dags"]["op_sql_check"]["tasks"]["subject"]
     assert task["templated"]["sql"] == (VALID / "queries" / "count_orders.sql").read_text(encoding="utf-8")
 
 
+@pytest.mark.airflow
 def test_sensor_durations_become_seconds(dagbag: dict[str, Any]) -> None:
     tasks = {name: dagbag["dags"][f"op_{name}"]["tasks"]["subject"] for name in ("sql_sensor", "time_delta_sensor")}
     assert tasks["time_delta_sensor"]["templated"]["delta"] == 30 * 60

@@ -19,7 +19,7 @@ from dagfactory.load.discover import SpecFile
 from dagfactory.load.document import load_bytes
 from tests.conftest import property_settings
 
-SETTINGS = property_settings("DAGFACTORY_FUZZ_EXAMPLES", 1500)
+SETTINGS = property_settings("DAGFACTORY_FUZZ_EXAMPLES", 500)
 
 TOKENS = [
     "\n", "\n  ", "\n    ", "\n      ", " ", "\t", ": ", "- ", "? ", "[", "]", "{", "}", ", ", "'", '"', "#",

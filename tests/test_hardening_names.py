@@ -103,6 +103,7 @@ def comments(data: bytes) -> list[str]:
     return [t.string for t in tokenize.tokenize(io.BytesIO(data).readline) if t.type == tokenize.COMMENT]
 
 
+@pytest.mark.airflow
 def test_hostile_folder_and_file_names_add_no_code(tmp_path: Path) -> None:
     canary = tmp_path / "canary"
     _, reference = compile_tree(tmp_path / "plain", ["plain.yaml"], spec_text("hostile", canary))

@@ -126,7 +126,7 @@ plain_values = st.recursive(
 )
 
 
-@property_settings("DAGFACTORY_HYPOTHESIS_EXAMPLES", 100)
+@property_settings("DAGFACTORY_HYPOTHESIS_EXAMPLES", 40)
 @given(value=st.lists(plain_values, min_size=1, max_size=4), indent=st.integers(0, 3))
 def test_skipping_inline_tries_that_cannot_fit_never_changes_the_layout(value: Any, indent: int):
     laid_out = [literal(value, indent, used) for used in range(95)]  # every column, the edges included

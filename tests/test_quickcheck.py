@@ -24,7 +24,7 @@ from dagfactory.check.schema import build_schema
 from dagfactory.load.document import load_file
 from tests.conftest import FIXTURES, REPO, property_settings
 
-SETTINGS = property_settings("DAGFACTORY_HYPOTHESIS_EXAMPLES", 800)
+SETTINGS = property_settings("DAGFACTORY_HYPOTHESIS_EXAMPLES", 300)
 
 
 def reference_valid(data: Any) -> bool:

@@ -43,6 +43,7 @@ def test_output_is_deterministic_across_hash_seeds(tmp_path: Path):
                 "dagfactory",
                 "compile",
                 "-q",
+                "--no-cache",  # both runs really compile; and no cache is left in the repo
                 "--specs-dir",
                 str(FIXTURES / "valid"),
                 "--out",
