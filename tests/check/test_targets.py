@@ -16,7 +16,7 @@ from dagfactory.load.document import load_text
 from dagfactory.operators import CATALOG
 from dagfactory.targets import AIRFLOW_3, TARGETS, target
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 GOLDEN_2 = REPO / "tests" / "golden" / "airflow2"
 BASE = "description: x\nowner: me\nbusiness_owner: {name: A}\nschedule: null\nstart_date: 2024-01-01\n"
 

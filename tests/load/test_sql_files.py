@@ -11,7 +11,7 @@ import pytest
 
 from tests.airflow.harness import load_dagbag
 
-from .conftest import run_cli
+from ..conftest import run_cli
 from .test_containment import sql_spec
 
 # A BOM, CRLF, a lone CR, a BOM that is not leading (kept), a trailing LF.

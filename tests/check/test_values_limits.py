@@ -24,7 +24,7 @@ from dagfactory.load.discover import discover
 from dagfactory.load.document import load_text
 from dagfactory.values import parse_duration
 
-from .conftest import property_settings
+from ..conftest import property_settings
 
 HEAD = """\
 description: d

@@ -20,7 +20,7 @@ from dagfactory.load.files import FileScope, read_reference, read_regular, resol
 from dagfactory.load.references import embed_files, referenced_files
 from dagfactory.operators import CATALOG
 
-from .conftest import MINIMAL_HEAD, property_settings, run_cli
+from ..conftest import MINIMAL_HEAD, property_settings, run_cli
 
 SECRET = "SELECT 'the secret outside the specs folder'"
 

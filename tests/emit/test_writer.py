@@ -124,7 +124,7 @@ def test_concurrent_compiles_take_turns_on_the_output_folder(tmp_path: Path):
     import subprocess
     import time
 
-    from .conftest import DAGFACTORY, MINIMAL_SPEC
+    from ..conftest import DAGFACTORY, MINIMAL_SPEC
 
     (tmp_path / "specs").mkdir()
     (tmp_path / "specs" / "a.yaml").write_text(MINIMAL_SPEC)
@@ -147,7 +147,7 @@ def test_a_full_disk_is_a_clear_error_and_the_old_file_survives(tmp_path: Path):
     """Root (CI) mounts a 64 KiB tmpfs and fills it; others get a read-only folder instead."""
     import subprocess
 
-    from .conftest import MINIMAL_SPEC, run_cli
+    from ..conftest import MINIMAL_SPEC, run_cli
 
     (tmp_path / "specs").mkdir()
     spec = tmp_path / "specs" / "a.yaml"

@@ -18,7 +18,7 @@ from dagfactory.load.discover import discover
 from dagfactory.operators import CATALOG
 from tests.airflow.harness import DUMP_SCRIPT, airflow_env, run_isolated, scratch_home
 
-ROOT = Path(__file__).resolve().parent / "fixtures" / "catalog"
+ROOT = Path(__file__).resolve().parents[1] / "fixtures" / "catalog"
 VALID, INVALID = ROOT / "valid", ROOT / "invalid"
 EXPECT = re.compile(r"^# expect: (DF\d{3}) (\d+):(\d+)$")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from dagfactory.emit.cache import CACHE_DIR, CACHE_FILE, CompileCache, context_fingerprint
 from dagfactory.load.document import load_text
 
-from .conftest import MINIMAL_SPEC, run_cli
+from ..conftest import MINIMAL_SPEC, run_cli
 
 SQL_SPEC = MINIMAL_SPEC.replace(
     "  only:\n    operator: empty\n",

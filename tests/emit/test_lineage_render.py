@@ -14,7 +14,7 @@ import pytest
 
 from dagfactory.emit.lineage import dot_string, mermaid_label
 
-from .conftest import REPO, run_cli
+from ..conftest import REPO, run_cli
 
 SHOP = ["orders_extract", "orders_daily_aggregate", "weekly_report"]
 REVENUE = "postgres://warehouse:5432/analytics/public/daily_product_revenue"

@@ -27,7 +27,7 @@ from dagfactory.emit.pycode import literal
 from dagfactory.load.config import Config
 from dagfactory.load.discover import discover
 
-from .conftest import REPO, property_settings
+from ..conftest import REPO, property_settings
 
 sys.path.insert(0, str(REPO / "bench"))
 from gen_hostile import TEXT_KINDS, long_text, many_tasks

@@ -16,7 +16,7 @@ from dagfactory.cli import main
 from dagfactory.diagnostics import CODES
 from tests.conftest import SALES_SPEC
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 GOOD = SALES_SPEC
 # Line 10, column 5: a misspelt argument; line 5, column 11: a bad cron string.
 BAD = GOOD.replace("bash_command:", "bash_comand:").replace('"@daily"', '"61 * * * *"')

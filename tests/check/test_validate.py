@@ -13,7 +13,7 @@ from dagfactory.diagnostics import CODES, Diagnostic
 from dagfactory.load.discover import discover
 from dagfactory.load.document import load_text
 
-from .conftest import FIXTURES, MINIMAL_SPEC, REPO
+from ..conftest import FIXTURES, MINIMAL_SPEC, REPO
 
 INVALID = sorted((FIXTURES / "invalid").glob("*.yaml"))
 VALID = sorted((FIXTURES / "valid").glob("*.yaml"))

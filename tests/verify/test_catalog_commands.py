@@ -14,7 +14,7 @@ import pytest
 from dagfactory.emit.requirements import provider_of_module
 from tests.airflow.harness import DUMP_SCRIPT, airflow_env, run_isolated, scratch_home
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "catalog"
 DAGFACTORY = Path(sys.executable).with_name("dagfactory")
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import MINIMAL_SPEC, run_cli
+from ..conftest import MINIMAL_SPEC, run_cli
 
 
 @pytest.fixture

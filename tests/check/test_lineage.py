@@ -13,7 +13,7 @@ from dagfactory.emit import compile_specs
 from dagfactory.load.config import Config
 from dagfactory.load.discover import discover
 
-from .conftest import MINIMAL_HEAD, MINIMAL_TASKS, REPO, run_cli
+from ..conftest import MINIMAL_HEAD, MINIMAL_TASKS, REPO, run_cli
 
 
 def write(project: Path, name: str, text: str) -> Path:

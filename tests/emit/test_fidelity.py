@@ -20,7 +20,7 @@ from dagfactory.emit.pycode import identifier, python_name
 from dagfactory.load.discover import discover
 from dagfactory.values import parse_import_path
 
-from .conftest import MINIMAL_HEAD
+from ..conftest import MINIMAL_HEAD
 
 CLASS_PATH = "airflow.providers.standard.operators.python.PythonOperator"
 

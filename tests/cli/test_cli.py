@@ -9,7 +9,7 @@ import pytest
 
 from dagfactory.check.schema import build_schema, schema_json
 
-from .conftest import MINIMAL_SPEC, REPO, run_cli
+from ..conftest import MINIMAL_SPEC, REPO, run_cli
 
 
 def test_validate_shipped_specs_exits_0():

@@ -12,7 +12,7 @@ from dagfactory.emit import compile_specs
 from dagfactory.emit.writer import HEADER
 from dagfactory.load.discover import discover
 
-from .conftest import FIXTURES, MINIMAL_SPEC, REPO
+from ..conftest import FIXTURES, MINIMAL_SPEC, REPO
 
 RUFF = Path(sys.executable).with_name("ruff")
 

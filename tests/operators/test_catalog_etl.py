@@ -15,7 +15,7 @@ import pytest
 
 from tests.airflow.harness import airflow_env, assert_dags_test_ok, migrate_db, run_isolated, venv_bin
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DAGS = ROOT / "generated_dags"
 # The machine's PostgreSQL; point the test elsewhere with DAGFACTORY_TEST_POSTGRES_URI.
 DSN = os.environ.get("DAGFACTORY_TEST_POSTGRES_URI", "postgresql://postgres@127.0.0.1:5432/test")

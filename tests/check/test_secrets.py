@@ -16,7 +16,7 @@ from dagfactory.check.secrets import names_a_secret, secret_in_text, uri_with_pa
 from dagfactory.check.spec import check_document
 from dagfactory.load.document import load_file, load_text
 
-from .conftest import MINIMAL_HEAD, property_settings, run_cli
+from ..conftest import MINIMAL_HEAD, property_settings, run_cli
 
 BASE = "description: x\nowner: me\nbusiness_owner: {name: A}\nstart_date: 2024-01-01\nschedule: null\n"
 
