@@ -287,7 +287,8 @@ def compile_section(ctx: Context) -> Section:
 
 
 def compile_into(ctx: Context, specs: Path, out: Path) -> None:
-    run_command([ctx.dagfactory, "compile", "--specs-dir", str(specs), "--out", str(out), str(specs)])
+    # --no-cache: setup, not a measurement; a cache would land beside the caller's project (the repo)
+    run_command([ctx.dagfactory, "compile", "--no-cache", "--specs-dir", str(specs), "--out", str(out), str(specs)])
     gen.write_callables(out)
 
 
