@@ -10,6 +10,7 @@ edges are chains with fan-out and fan-in. The three writers produce
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 OPERATORS = ("bash", "python", "empty")
@@ -47,7 +48,7 @@ def upstream(ids: list[str]) -> dict[str, list[str]]:
     """Each task's upstream task ids (the same dependencies in every format)."""
     parents: dict[str, list[str]] = {t: [] for t in ids}
     groups = layers(ids)
-    for before, after in zip(groups, groups[1:]):
+    for before, after in itertools.pairwise(groups):
         for child in after:
             parents[child] = list(before)
     return parents

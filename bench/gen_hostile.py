@@ -1,4 +1,4 @@
-"""Specs near the 1 MB size limit, and their one-tenth versions (benchmark section 5; tests/test_linearity.py).
+"""Specs near the 1 MB size limit, and their one-tenth versions (benchmark section 5; tests/emit/test_linearity.py).
 
 Two families, each a (big, small) pair whose sizes differ tenfold:
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 WORK = Path(__file__).resolve().parent / ".work"
 AIRFLOW_PIN = "apache-airflow==3.3.2"

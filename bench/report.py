@@ -93,9 +93,9 @@ def render(header: list[str], sections: list[Section]) -> str:
         lines += ["", f"## {section.title}", ""]
         lines += measurements_table(section.measurements)
         if section.ratios:
-            lines += [""] + ratios_table(section.ratios)
+            lines += ["", *ratios_table(section.ratios)]
         if section.goals:
-            lines += [""] + goals_table(section.goals)
+            lines += ["", *goals_table(section.goals)]
         if section.notes:
-            lines += [""] + section.notes
+            lines += ["", *section.notes]
     return "\n".join(lines) + "\n"

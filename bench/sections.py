@@ -287,7 +287,8 @@ def compile_section(ctx: Context) -> Section:
 
 
 def compile_into(ctx: Context, specs: Path, out: Path) -> None:
-    run_command([ctx.dagfactory, "compile", "--specs-dir", str(specs), "--out", str(out), str(specs)])
+    # --no-cache: setup, not a measurement; a cache would land beside the caller's project (the repo)
+    run_command([ctx.dagfactory, "compile", "--no-cache", "--specs-dir", str(specs), "--out", str(out), str(specs)])
     gen.write_callables(out)
 
 
@@ -383,7 +384,7 @@ def scale_section(ctx: Context) -> Section:
     measures = {
         "scale.validate": command_measure([ctx.dagfactory, "validate", str(spec)], cwd=folder),
         "scale.compile": command_measure(
-            compile_cmd + ["--no-cache"], cwd=folder, before=lambda: shutil.rmtree(out, True), check=_compiled_count(1)
+            [*compile_cmd, "--no-cache"], cwd=folder, before=lambda: shutil.rmtree(out, True), check=_compiled_count(1)
         ),
         "scale.parse_ours": fill_measure(ctx, ctx.python, folder / "ours", 1, tasks),
         "scale.parse_hand": fill_measure(ctx, ctx.python, folder / "hand", 1, tasks),

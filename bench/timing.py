@@ -13,9 +13,9 @@ import statistics
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 
 class CommandFailed(RuntimeError):
@@ -131,5 +131,5 @@ class Ratio:
 
 def pairwise(numerator: Series, denominator: Series) -> Ratio:
     """Ratios run by run (run i of one over run i of the other), then their median, min and max."""
-    values = [a / b for a, b in zip(numerator.seconds, denominator.seconds)]
+    values = [a / b for a, b in zip(numerator.seconds, denominator.seconds, strict=True)]
     return Ratio(statistics.median(values), min(values), max(values))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -42,6 +44,34 @@ tasks:
     operator: bash
     bash_command: echo extract
 """
+
+
+# Every test in these folders needs Airflow (3, 2, or the Celery cluster's): the fast layer,
+# `pytest -m "not airflow"`, runs without it installed.
+AIRFLOW_FOLDERS = tuple(REPO / "tests" / name for name in ("airflow", "airflow2", "cluster"))
+_HYPOTHESIS_HOME: Path | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Hypothesis keeps caches (unicode data, constants) in a home folder, ``.hypothesis/`` by
+    default: a private temporary one per process (xdist workers included), removed at the end,
+    leaves nothing behind in the repo and lets parallel runs never share it."""
+    global _HYPOTHESIS_HOME
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    _HYPOTHESIS_HOME = Path(tempfile.mkdtemp(prefix="dagfactory-hypothesis-"))
+    set_hypothesis_home_dir(str(_HYPOTHESIS_HOME))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _HYPOTHESIS_HOME is not None:
+        shutil.rmtree(_HYPOTHESIS_HOME, ignore_errors=True)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if any(folder in item.path.parents for folder in AIRFLOW_FOLDERS):
+            item.add_marker(pytest.mark.airflow)
 
 
 def property_settings(env_var: str, default: int):

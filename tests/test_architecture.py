@@ -99,7 +99,8 @@ def test_a_stage_imports_only_earlier_stages(module: str) -> None:
 @pytest.mark.parametrize("package", STAGES)
 def test_every_stage_says_what_it_takes_and_gives(package: str) -> None:
     docstring = ast.get_docstring(ast.parse((PACKAGE / package / "__init__.py").read_text(encoding="utf-8")))
-    assert docstring and len(docstring.split()) >= 20, f"dagfactory/{package}/__init__.py needs its docstring"
+    assert docstring, f"dagfactory/{package}/__init__.py needs its docstring"
+    assert len(docstring.split()) >= 20, f"dagfactory/{package}/__init__.py needs its docstring"
 
 
 def test_the_checks_need_neither_jinja2_nor_airflow() -> None:

@@ -63,6 +63,9 @@ RATIO_IDS += [f"hostile.{name}.{command}" for name in HOSTILE_PAIRS for command 
 GOAL_IDS = ["validate.ours_time", "compile.large_time"]
 PEER_IDS = ["validate.dag_factory_lint", "validate.check_jsonschema", "validate.ours_lean", "parse.dag_factory"]
 
+# bench/run.py --smoke parses DAG files in a real Airflow DagBag.
+pytestmark = pytest.mark.airflow
+
 
 @pytest.fixture(scope="module")
 def smoke_output(tmp_path_factory: pytest.TempPathFactory) -> str:

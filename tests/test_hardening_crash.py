@@ -44,7 +44,8 @@ def test_sigkill_never_leaves_a_partial_dag_file(tmp_path: Path) -> None:
     compile_into(tmp_path, tmp_path / "new")
     full_run = time.monotonic() - started  # to aim the kills across the whole run, writes included
     old, new = snapshot(tmp_path / "old"), snapshot(tmp_path / "new")
-    assert len(old) == len(new) == SPECS and all(old[name] != new[name] for name in old)
+    assert len(old) == len(new) == SPECS
+    assert all(old[name] != new[name] for name in old)
 
     rng = random.Random(SEED)
     out = tmp_path / "generated_dags"

@@ -19,7 +19,7 @@ from dagfactory.load.discover import SpecFile
 from dagfactory.load.document import load_bytes
 from tests.conftest import property_settings
 
-SETTINGS = property_settings("DAGFACTORY_FUZZ_EXAMPLES", 1500)
+SETTINGS = property_settings("DAGFACTORY_FUZZ_EXAMPLES", 500)
 
 TOKENS = [
     "\n", "\n  ", "\n    ", "\n      ", " ", "\t", ": ", "- ", "? ", "[", "]", "{", "}", ", ", "'", '"', "#",
@@ -39,7 +39,9 @@ spec_prefix = "description: d\nowner: o\nbusiness_owner: {name: n}\nschedule: '@
 
 def assert_clean(diagnostics: list[Diagnostic]) -> None:
     for d in diagnostics:
-        assert isinstance(d, Diagnostic) and d.line >= 1 and d.column >= 1
+        assert isinstance(d, Diagnostic)
+        assert d.line >= 1
+        assert d.column >= 1
         assert d.format_text()  # a diagnostic always renders
 
 

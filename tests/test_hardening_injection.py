@@ -15,6 +15,7 @@ import sys
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -27,7 +28,7 @@ from dagfactory.load.discover import SpecFile
 from dagfactory.load.document import _resolve_plain, _TooLong
 from tests.conftest import property_settings
 
-SETTINGS = property_settings("DAGFACTORY_HYPOTHESIS_EXAMPLES", 250)
+SETTINGS = property_settings("DAGFACTORY_HYPOTHESIS_EXAMPLES", 100)
 EXAMPLES = SETTINGS.max_examples
 RUFF = Path(sys.executable).with_name("ruff")
 DUMP_SCRIPT = Path(__file__).resolve().parent / "airflow" / "dagbag_dump.py"
@@ -223,6 +224,7 @@ def assert_ruff_accepts(texts: list[str], folder: Path) -> None:
 # ----------------------------------------------------------------------------- real Airflow
 
 
+@pytest.mark.airflow
 def test_hostile_dags_load_in_a_real_dagbag(tmp_path: Path) -> None:
     specs_dir, out = tmp_path / "specs", tmp_path / "dags"
     specs_dir.mkdir()

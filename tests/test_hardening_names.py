@@ -79,7 +79,8 @@ def compile_tree(project: Path, relative: list[str], text: str) -> tuple[str, by
     [result] = compile_specs(discover([config.specs], config.specs, project), config)
     assert not has_errors(result.diagnostics), [d.format_text() for d in result.diagnostics]
     plan = writer.plan({result.spec.output_relative: (result.spec.display, result.text or "")}, config.out, prune=False)
-    assert plan.conflicts == [] and writer.apply(plan) == []
+    assert plan.conflicts == []
+    assert writer.apply(plan) == []
     [target] = plan.write
     return result.spec.display, target.read_bytes()
 
@@ -102,6 +103,7 @@ def comments(data: bytes) -> list[str]:
     return [t.string for t in tokenize.tokenize(io.BytesIO(data).readline) if t.type == tokenize.COMMENT]
 
 
+@pytest.mark.airflow
 def test_hostile_folder_and_file_names_add_no_code(tmp_path: Path) -> None:
     canary = tmp_path / "canary"
     _, reference = compile_tree(tmp_path / "plain", ["plain.yaml"], spec_text("hostile", canary))
@@ -171,7 +173,8 @@ def test_specs_that_would_shadow_a_module_are_refused_at_their_file(project: Pat
     ]
     assert not (project / "generated_dags" / "pendulum.py").exists()
     proc = run_cli("compile", cwd=project)
-    assert proc.returncode == 1 and "which shadows the imported module 'pendulum'" in proc.stdout
+    assert proc.returncode == 1
+    assert "which shadows the imported module 'pendulum'" in proc.stdout
     assert list((project / "generated_dags").iterdir()) == []
 
 
@@ -185,12 +188,14 @@ def test_option_like_spec_names_validate_compile_and_check(project: Path) -> Non
     for name in ("--help", "-rf"):
         (project / "specs" / f"{name}.yaml").write_text(MINIMAL_SPEC + f"dag_id: dag{name.replace('-', '_')}\n")
     proc = run_cli("validate", "--", "--help.yaml", "-rf.yaml", cwd=project / "specs")
-    assert proc.returncode == 0 and "checked 2 specs: 0 errors" in proc.stderr, proc.stdout + proc.stderr
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "checked 2 specs: 0 errors" in proc.stderr, proc.stdout + proc.stderr
     proc = run_cli("compile", cwd=project)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert sorted(p.name for p in (project / "generated_dags").iterdir()) == ["--help.py", "-rf.py"]
     proc = run_cli("check", cwd=project)
-    assert proc.returncode == 0 and "checked 2 specs in Airflow: 0 errors" in proc.stderr, proc.stdout + proc.stderr
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "checked 2 specs in Airflow: 0 errors" in proc.stderr, proc.stdout + proc.stderr
 
 
 def test_file_names_forge_no_lines_in_compile_reports_and_diffs(project: Path) -> None:

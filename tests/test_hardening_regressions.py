@@ -38,7 +38,8 @@ def test_regression_case(case: Path, tmp_path: Path) -> None:
     errors = [d for d in result.diagnostics if d.is_error]
     if expect["ok"]:
         assert not has_errors(result.diagnostics), errors
-        assert result.text is not None and result.document is not None
+        assert result.text is not None
+        assert result.document is not None
         strings = {n.value for n in ast.walk(ast.parse(result.text)) if isinstance(n, ast.Constant)}
         assert all(v in strings for v in result.document.data.get("params", {}).values())
     else:

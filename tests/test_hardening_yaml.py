@@ -21,13 +21,14 @@ from tests.conftest import MINIMAL_SPEC, run_cli
 # Nine of each level: f alone (line 6) expands to 597,871 values, i to 387 million.
 LAUGHS = "".join(
     f"{name}: &{name} [{', '.join([f'*{prev}'] * 9 if prev else ['lol'] * 9)}]\n"
-    for prev, name in zip([None, "a", "b", "c", "d", "e", "f", "g"], "abcdefghi")
+    for prev, name in zip([None, *"abcdefgh"], "abcdefghi", strict=True)
 )
 
 
 def only_error(text: str) -> tuple[int, int, str, str]:
     doc, diagnostics = load_text(text, "s.yaml")
-    assert doc is None and len(diagnostics) == 1
+    assert doc is None
+    assert len(diagnostics) == 1
     d = diagnostics[0]
     return d.line, d.column, d.code, d.message
 
@@ -65,11 +66,12 @@ REFUSED = [
 ]
 
 
-@pytest.mark.parametrize("name,text,line,code,words", REFUSED, ids=[r[0] for r in REFUSED])
+@pytest.mark.parametrize(("name", "text", "line", "code", "words"), REFUSED, ids=[r[0] for r in REFUSED])
 def test_hostile_text_is_refused_at_a_line(name: str, text: str, line: int, code: str, words: str) -> None:
     got_line, column, got_code, message = only_error(text)
     assert (got_line, got_code) == (line, code), message
-    assert column >= 1 and words in message
+    assert column >= 1
+    assert words in message
 
 
 def test_a_tag_never_constructs_anything(tmp_path: Path) -> None:
@@ -85,7 +87,8 @@ def test_a_tag_never_constructs_anything(tmp_path: Path) -> None:
 
 def test_yaml_1_1_booleans_stay_strings_then_fail_where_a_boolean_is_required() -> None:
     doc, diagnostics = load_text("a: yes\nb: on\nc: off\nd: no\ne: y\n", "s.yaml")
-    assert doc is not None and diagnostics == []
+    assert doc is not None
+    assert diagnostics == []
     assert doc.data == {"a": "yes", "b": "on", "c": "off", "d": "no", "e": "y"}
 
 
@@ -96,25 +99,29 @@ def test_yes_for_catchup_is_a_type_error_with_a_hint(tmp_path: Path) -> None:
     [found] = discover([spec.parent], spec.parent, tmp_path)
     [d] = [d for d in check_spec(found).diagnostics if d.is_error]
     assert (d.line, d.code) == (MINIMAL_SPEC.count("\n") + 1, "DF103")
-    assert "true or false" in d.message and "YAML 1.2" in (d.hint or "")
+    assert "true or false" in d.message
+    assert "YAML 1.2" in (d.hint or "")
 
 
 def test_anchors_reused_across_tasks_are_accepted() -> None:
     text = "cmd: &cmd echo hi\nt:\n  a: {bash_command: *cmd}\n  b: {bash_command: *cmd}\n"
     doc, diagnostics = load_text(text, "s.yaml")
-    assert diagnostics == [] and doc is not None
+    assert diagnostics == []
+    assert doc is not None
     assert doc.data["t"] == {"a": {"bash_command": "echo hi"}, "b": {"bash_command": "echo hi"}}
 
 
 def test_dates_and_version_directives_do_not_change_types() -> None:
     doc, diagnostics = load_text("%YAML 1.1\n---\nd: 2024-03-25\nb: yes\no: 0o17\nq: '0o17'\n", "s.yaml")
-    assert diagnostics == [] and doc is not None
+    assert diagnostics == []
+    assert doc is not None
     assert doc.data == {"d": "2024-03-25", "b": "yes", "o": 15, "q": "0o17"}
 
 
 def test_an_integer_of_100_digits_is_still_a_number() -> None:
     doc, _ = load_text("a: " + "9" * 100 + "\n", "s.yaml")
-    assert doc is not None and doc.data["a"] == int("9" * 100)
+    assert doc is not None
+    assert doc.data["a"] == int("9" * 100)
 
 
 # ----------------------------------------------------------------------------- bytes on disk
@@ -128,15 +135,19 @@ BAD_BYTES = [
 ]
 
 
-@pytest.mark.parametrize("name,raw,line,words", BAD_BYTES, ids=[b[0] for b in BAD_BYTES])
+@pytest.mark.parametrize(("name", "raw", "line", "words"), BAD_BYTES, ids=[b[0] for b in BAD_BYTES])
 def test_bad_bytes_are_refused_at_a_line(name: str, raw: bytes, line: int, words: str) -> None:
     doc, [d] = load_bytes(raw, "s.yaml")
-    assert doc is None and (d.line, d.code) == (line, "DF001") and words in d.message
+    assert doc is None
+    assert (d.line, d.code) == (line, "DF001")
+    assert words in d.message
 
 
 def test_utf8_bom_is_accepted() -> None:
     doc, diagnostics = load_bytes(b"\xef\xbb\xbfa: 1\n", "s.yaml")
-    assert diagnostics == [] and doc is not None and doc.data == {"a": 1}
+    assert diagnostics == []
+    assert doc is not None
+    assert doc.data == {"a": 1}
 
 
 def test_a_symlink_out_of_the_specs_folder_is_refused(tmp_path: Path) -> None:
@@ -150,7 +161,8 @@ def test_a_symlink_out_of_the_specs_folder_is_refused(tmp_path: Path) -> None:
     (specs / "inside.yaml").symlink_to(specs / "ok.yaml")  # a link that stays inside is fine
     results = {f.relative.name: check_spec(f) for f in discover([specs], specs, tmp_path)}
     [d] = results["link.yaml"].diagnostics
-    assert (d.line, d.code) == (1, "DF001") and "outside the specs folder" in d.message
+    assert (d.line, d.code) == (1, "DF001")
+    assert "outside the specs folder" in d.message
     assert results["link.yaml"].document is None
     assert results["ok.yaml"].diagnostics == []
 
@@ -180,9 +192,12 @@ def test_big_hostile_files_fail_cleanly_within_one_gib(tmp_path: Path) -> None:
     )
     output = proc.stdout + proc.stderr
     assert proc.returncode == 1, output
-    assert "Traceback" not in output and "DF900" not in output
-    assert "specs/bomb.yaml:6:" in output and f"more than {MAX_NODES:,} values" in output
-    assert "specs/deep.yaml:1:" in output and "nesting depth" in output
+    assert "Traceback" not in output
+    assert "DF900" not in output
+    assert "specs/bomb.yaml:6:" in output
+    assert f"more than {MAX_NODES:,} values" in output
+    assert "specs/deep.yaml:1:" in output
+    assert "nesting depth" in output
     assert "specs/huge.yaml:1:1: error[DF004]" in output
 
 
@@ -191,7 +206,9 @@ def test_oversized_file_is_refused_before_reading(tmp_path: Path) -> None:
     with path.open("wb") as handle:  # sparse: the size is all the loader may look at
         handle.truncate(50 * 1024 * 1024)
     doc, [d] = load_file(path)
-    assert doc is None and d.code == "DF004" and f"{MAX_FILE_BYTES:,}" in d.message
+    assert doc is None
+    assert d.code == "DF004"
+    assert f"{MAX_FILE_BYTES:,}" in d.message
 
 
 def test_cli_reports_a_nul_byte_file_without_a_traceback(tmp_path: Path) -> None:

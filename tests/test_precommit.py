@@ -106,7 +106,8 @@ def test_compile_hook_fails_when_it_wrote_then_passes(repo: HookRepo, project: P
     git(project, "add", "-A")
     second = pre_commit(repo, project, *args)
     assert second.returncode == 0, second.stdout + second.stderr
-    assert "dagfactory compile" in second.stdout and "Passed" in second.stdout
+    assert "dagfactory compile" in second.stdout
+    assert "Passed" in second.stdout
 
 
 def test_compile_hook_fails_without_writing_on_a_bad_spec(repo: HookRepo, project: Path) -> None:

@@ -52,7 +52,8 @@ def test_renaming_a_spec_moves_its_dag(project: Path) -> None:
     (project / "specs" / "sales.yaml").rename(project / "specs" / "revenue.yaml")
     code, output = invoke("compile")
     assert code == 0, output
-    assert "1 written" in output and "1 removed" in output
+    assert "1 written" in output
+    assert "1 removed" in output
     assert (project / "generated_dags" / "revenue.py").is_file()
     assert not (project / "generated_dags" / "sales.py").exists()
 
@@ -80,7 +81,8 @@ def test_a_deleted_specs_folder_means_no_specs_but_only_with_an_output_folder(pr
     shutil.rmtree(project / "specs")  # git removes the folder with its last spec
     code, output = invoke("compile")
     assert code == 0, output
-    assert "note: specs does not exist: compiling no specs" in output and "2 removed" in output
+    assert "note: specs does not exist: compiling no specs" in output
+    assert "2 removed" in output
     shutil.rmtree(project / "generated_dags")
     code, output = invoke("compile")
     assert code == 2

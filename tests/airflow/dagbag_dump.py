@@ -85,7 +85,7 @@ def safe(getter: Callable[[], Any]) -> JSON:
     """One broken attribute (e.g. on a MappedOperator) must not lose the whole dump."""
     try:
         return jsonable(getter())
-    except Exception as exc:  # noqa: BLE001 - recorded, not hidden
+    except Exception as exc:  # recorded, not hidden
         return f"<error {type(exc).__name__}: {exc}>"
 
 
@@ -224,7 +224,7 @@ def serialization_error(dag: Any) -> str | None:
 
     try:
         DagSerialization.to_dict(dag)
-    except Exception:  # noqa: BLE001 - the traceback is the result
+    except Exception:  # the traceback is the result
         return traceback.format_exc()
     return None
 
@@ -272,7 +272,7 @@ def dedupe(records: Iterable[dict[str, JSON]]) -> list[dict[str, JSON]]:
 def fill(folder: str, wanted: Mapping[str, Mapping[str, list[str]]] | None = None) -> dict[str, JSON]:
     late: list[warnings.WarningMessage] = []
 
-    def record(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+    def record(message, category, filename, lineno, file=None, line=None) -> None:
         late.append(warnings.WarningMessage(message, category, filename, lineno, file, line))
 
     with warnings.catch_warnings(record=True) as early:

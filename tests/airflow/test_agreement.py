@@ -146,7 +146,7 @@ local_dates = st.tuples(
     st.one_of(st.integers(1, 31), st.sampled_from([29, 30, 31])),
     st.one_of(st.integers(0, 23), st.sampled_from([1, 2, 3])),
     st.sampled_from([0, 0, 15, 30, 59]),
-    st.sampled_from(_DST_ZONES + ["Etc/GMT-14", "Etc/GMT+12"]),
+    st.sampled_from([*_DST_ZONES, "Etc/GMT-14", "Etc/GMT+12"]),
     st.one_of(st.none(), st.integers(-3, 3)),  # end_date this many days after start_date
 )
 
@@ -292,7 +292,7 @@ def run_agreement(python: str, target: Target, tmp_path: Path) -> None:
     cron_v, zone_v, date_v = verdicts[: len(crons)], verdicts[len(crons) : -len(date_rows)], verdicts[-len(date_rows) :]
 
     rows = []
-    for text, theirs in zip(crons, cron_v):
+    for text, theirs in zip(crons, cron_v, strict=True):
         ours = cron_verdict(text)
         assert (ours == OK) == (validate_errors(target, schedule=text) == []), text  # the spec path agrees
         rows.append((text, ours, theirs))
@@ -301,7 +301,7 @@ def run_agreement(python: str, target: Target, tmp_path: Path) -> None:
     assert accepted > len(crons) // 4, f"only {accepted} of {len(crons)} cron strings were valid: a weak generator"
 
     rows = []
-    for name, theirs in zip(zones, zone_v):
+    for name, theirs in zip(zones, zone_v, strict=True):
         problem = timezone_problem(name)
         ours = OK if problem is None else ON_PURPOSE if problem[1] else REFUSED
         assert (ours == OK) == (validate_errors(target, tz=name) == []), name
@@ -309,7 +309,7 @@ def run_agreement(python: str, target: Target, tmp_path: Path) -> None:
     check_pairs(rows)
 
     rows = []
-    for (_, kwargs), theirs in zip(date_rows, date_v):
+    for (_, kwargs), theirs in zip(date_rows, date_v, strict=True):
         errors = validate_errors(target, **kwargs)
         ours = OK if not errors else ON_PURPOSE if all(map(_on_purpose, errors)) else REFUSED
         if any("outside the years" in d.message or "past the year 9999" in d.message for d in errors):

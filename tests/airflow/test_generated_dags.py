@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 from pathlib import Path
@@ -28,7 +29,7 @@ def expected_edges(chains: list[str]) -> set[tuple[str, str]]:
     edges = set()
     for chain in chains:
         steps = [[t.strip() for t in s.strip().strip("[]").split(",")] for s in chain.split(">>")]
-        edges |= {(u, d) for left, right in zip(steps, steps[1:]) for u in left for d in right}
+        edges |= {(u, d) for left, right in itertools.pairwise(steps) for u in left for d in right}
     return edges
 
 
@@ -82,7 +83,8 @@ def check_bag(bag: dict[str, Any], specs: list[Path]) -> None:
     assert deprecations == []
     for path in specs:
         doc, problems = load_file(path)
-        assert problems == [] and doc is not None
+        assert problems == []
+        assert doc is not None
         dag_id = doc.data.get("dag_id", path.stem)
         assert dag_id in bag["dags"], f"{dag_id} missing from the DagBag"
         assert_dag_matches_spec(bag["dags"][dag_id], doc.data)
@@ -124,5 +126,6 @@ def test_task_relationship_runs_and_renders_its_template(airflow_home: Path):
     assert dagrun_state(proc.stdout) == "success"
     # {{ ds }}, {{ macros.ds_add(ds, 7) }} and the task-level {{ params.my_param }}, rendered by Airflow
     rendered = re.findall(r"\] (2024-04-01|2024-04-08|passed value)\s", proc.stdout)
-    assert rendered.count("2024-04-01") == 5 and rendered.count("2024-04-08") == 5
+    assert rendered.count("2024-04-01") == 5
+    assert rendered.count("2024-04-08") == 5
     assert rendered.count("passed value") == 5

@@ -138,7 +138,8 @@ def test_dag_level_fields(sample_dump: dict[str, Any]) -> None:
     assert {k: dag[k] for k in expected} == expected
     assert dag["timetable_class"].endswith(".CronTriggerTimetable")
     detail = dag["params_detail"]["my_param"]
-    assert detail["schema"] == {"type": "string"} and detail["description"] == "a param"
+    assert detail["schema"] == {"type": "string"}
+    assert detail["description"] == "a param"
 
 
 def test_task_level_fields(sample_dump: dict[str, Any]) -> None:
@@ -172,7 +173,8 @@ def test_warnings_keep_their_category(variety_dump: dict[str, Any]) -> None:
     ours = [w for w in variety_dump["warnings"] if "spec feature x" in w["message"]]
     assert len(ours) == 1
     assert ours[0]["category"] == "DeprecationWarning"
-    assert Path(ours[0]["filename"]).name == "warns.py" and ours[0]["lineno"] == 6
+    assert Path(ours[0]["filename"]).name == "warns.py"
+    assert ours[0]["lineno"] == 6
 
 
 @pytest.mark.parametrize(

@@ -31,7 +31,8 @@ def shop_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def shop(shop_folder: Path, dagbag_loader: Callable[[str | Path], dict[str, Any]]) -> dict[str, Any]:
     bag = dagbag_loader(shop_folder)
-    assert bag["import_errors"] == {} and bag["serialization_errors"] == {}
+    assert bag["import_errors"] == {}
+    assert bag["serialization_errors"] == {}
     assert sorted(bag["dags"]) == ["orders_daily_aggregate", "orders_extract", "weekly_report"]
     return bag["dags"]
 
@@ -43,7 +44,8 @@ def uris(assets: list[dict[str, Any]]) -> list[str]:
 def test_tasks_carry_their_inlets_and_outlets(shop: dict[str, Any]):
     extract = shop["orders_extract"]["tasks"]
     assert extract["extract_orders"]["inlets"] == [{"uri": "mysql://shop-db:3306/shop/orders", "name": "shop_orders"}]
-    assert extract["extract_orders"]["outlets"] == [] and extract["upload_to_lake"]["inlets"] == []
+    assert extract["extract_orders"]["outlets"] == []
+    assert extract["upload_to_lake"]["inlets"] == []
     assert extract["upload_to_lake"]["outlets"] == [{"uri": RAW, "name": "raw_orders"}]
     aggregate = shop["orders_daily_aggregate"]["tasks"]  # task-level lineage: only that task
     assert uris(aggregate["aggregate"]["inlets"]) == [RAW]
@@ -65,7 +67,8 @@ def test_asset_scheduled_dag_waits_for_the_aggregate(shop: dict[str, Any]):
 
 def test_docs_panel_names_producers_and_consumers(shop: dict[str, Any]):
     doc = shop["orders_daily_aggregate"]["doc_md"]
-    assert "written by `orders_extract`" in doc and "read by `weekly_report`" in doc
+    assert "written by `orders_extract`" in doc
+    assert "read by `weekly_report`" in doc
     assert "| Business owner | Merchandising (Commerce) <merch@example.com> |" in doc
     assert "read by `orders_daily_aggregate`" in shop["orders_extract"]["doc_md"]
 

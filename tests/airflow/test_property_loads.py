@@ -53,7 +53,7 @@ TRAP_NAMES = [
     "PythonOperator", "EmptyOperator", "notify", "join", "float", "print", "list", "type", "id", "match",
     "case", "_", "__debug__", "__name__", "__file__", "__builtins__", "dag_task", "float_task", "task", "a_notify",
 ]  # fmt: skip
-ID_TRAPS = TRAP_NAMES + ["None", "True", "class", "import", "lambda", "1", "0x1", "a.b", "a-b", "-", "..", "x" * 250]
+ID_TRAPS = [*TRAP_NAMES, "None", "True", "class", "import", "lambda", "1", "0x1", "a.b", "a-b", "-", "..", "x" * 250]
 HELPER_MODULES = ("a", "b", "deep.c")
 FUNCTIONS = [n for n in TRAP_NAMES if not n.startswith("__")] + ["ok"]
 
@@ -288,7 +288,8 @@ def compile_batch(root: Path, batch: list[tuple[dict[str, Any], dict[str, Any]]]
         errors = [d for d in result.diagnostics if d.is_error]
         if expected["refused"]:  # refused, for the reason mutated in, with located diagnostics
             code, field = expected["refused"]
-            assert result.text is None and all(d.line >= 1 and d.column >= 1 for d in errors), errors
+            assert result.text is None, errors
+            assert all(d.line >= 1 and d.column >= 1 for d in errors), errors
             assert [d for d in errors if d.code == code and field in d.message], (path, errors)
             continue
         assert not has_errors(result.diagnostics), (path, errors)
@@ -323,7 +324,7 @@ def same(a: Any, b: Any) -> bool:
     if isinstance(a, bool) or isinstance(b, bool):
         return type(a) is type(b) and a == b
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
     return a == b
@@ -416,7 +417,8 @@ def test_check_locates_class_paths_that_are_no_operator_class(tmp_path: Path) ->
     proc = subprocess.run(
         [str(cli), "check", "--format", "json"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
     )
-    assert "DF900" not in proc.stderr and proc.returncode == 1, proc.stderr[-3000:]
+    assert "DF900" not in proc.stderr, proc.stderr[-3000:]
+    assert proc.returncode == 1, proc.stderr[-3000:]
     found = [(d["path"], d["code"], d["line"], d["column"], d["message"]) for d in json.loads(proc.stdout)]
     assert found == [
         ("specs/cls.yaml", "DF502", 9, 15, "task 't': OrderedDict made no Airflow task; is it an operator class?"),

@@ -25,7 +25,7 @@ def dag_info(dag: object) -> dict[str, object]:
     try:
         SerializedDAG.to_dict(dag)
         serialization = None
-    except Exception:  # noqa: BLE001 - the traceback is the result
+    except Exception:  # the traceback is the result
         serialization = traceback.format_exc()
     tasks = {}
     for task in dag.tasks:
@@ -66,7 +66,8 @@ def main(folder: str, attrs: str | None = None) -> int:
             sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "airflow"))
             from dagbag_dump import spec_attrs
 
-            wanted = json.loads(open(attrs, encoding="utf-8").read())
+            with open(attrs, encoding="utf-8") as handle:
+                wanted = json.load(handle)
             for dag_id in dags:
                 dags[dag_id]["spec_attrs"] = spec_attrs(bag.dags[dag_id], wanted)
     ours = sorted(

@@ -11,6 +11,7 @@ queue. Each runs in its own process group, so ``stop`` reaches every child it fo
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shlex
@@ -240,10 +241,8 @@ class Cluster:
             _signal_group(proc.pid, signal.SIGTERM)
         deadline = time.monotonic() + grace
         for proc in self.procs.values():
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
         for proc in self.procs.values():
             _signal_group(proc.pid, signal.SIGKILL)  # children (celery pool, gunicorn) may outlive the leader
             proc.wait(timeout=10)
@@ -253,10 +252,8 @@ class Cluster:
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pgid, sig)
-    except ProcessLookupError:
-        pass
 
 
 def leftover_processes(cluster_id: str) -> list[int]:
@@ -267,9 +264,11 @@ def leftover_processes(cluster_id: str) -> list[int]:
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
         try:
-            if marker in (entry / "environ").read_bytes().split(b"\0"):
-                if (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
-                    found.append(int(entry.name))
+            if (
+                marker in (entry / "environ").read_bytes().split(b"\0")
+                and (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+            ):
+                found.append(int(entry.name))
         except OSError:  # gone meanwhile, or not ours to read
             continue
     return found

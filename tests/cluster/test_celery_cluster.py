@@ -8,6 +8,7 @@ of a local run: ``./scripts/test -m "not cluster"``.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from tests.cluster.cluster import (
 pytestmark = [pytest.mark.slow, pytest.mark.cluster]
 
 SHIPPED = REPO / "specs" / "mysql_to_postgres_employees.yaml"
-SPECS = sorted((Path(__file__).parent / "specs").glob("*.yaml")) + [SHIPPED]
+SPECS = [*sorted((Path(__file__).parent / "specs").glob("*.yaml")), SHIPPED]
 DAG_IDS = ["cluster_retry", "cluster_routing", "mysql_to_postgres_employees"]
 RUN_ID = "cluster_test"
 LOGICAL_DATE = "2024-01-02T00:00:00+00:00"
@@ -55,7 +56,7 @@ def _task_instances(cluster: Cluster, dag_id: str) -> dict[str, dict[str, Any]]:
     rows = cluster.query(
         f"SELECT {', '.join(columns)} FROM task_instance WHERE dag_id = %s AND run_id = %s", (dag_id, RUN_ID)
     )
-    return {row[0]: dict(zip(columns, row)) for row in rows}
+    return {row[0]: dict(zip(columns, row, strict=True)) for row in rows}
 
 
 def test_each_task_ran_on_the_worker_serving_its_queue(cluster: Cluster) -> None:
@@ -73,7 +74,7 @@ def test_one_slot_pool_serialised_the_tasks_sharing_it(cluster: Cluster) -> None
     tis = _task_instances(cluster, "cluster_routing")
     pooled = sorted((ti for ti in tis.values() if ti["pool"] == "serial"), key=lambda ti: ti["start_date"])
     assert sorted(ti["task_id"] for ti in pooled) == ["serial_1", "serial_2", "serial_3"]
-    for earlier, later in zip(pooled, pooled[1:]):
+    for earlier, later in itertools.pairwise(pooled):
         assert earlier["end_date"] <= later["start_date"], (earlier, later)
     # The two workers could have run them at once: only the pool kept them apart.
     assert {ti["hostname"] for ti in pooled} == {"worker_q_a", "worker_q_b"}
