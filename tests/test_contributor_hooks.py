@@ -4,15 +4,23 @@ the checkout: clean as shipped, and each hook fails on the mistake it is there t
 
 from __future__ import annotations
 
+import re
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.conftest import SALES_SPEC
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 from tests.gitflow import PROJECT_ROOT, git, hook_repo, init_repo, pre_commit
 
-pytestmark = pytest.mark.slow  # builds pre-commit's environments from PyPI (once per run)
+# The hook runs are slow: they build pre-commit's environments from PyPI (once per run).
 
 COPIED = ("dagfactory", "specs", "pyproject.toml", "README.md", "LICENSE", ".pre-commit-config.yaml")
 
@@ -36,6 +44,25 @@ def run_hooks(root: Path, *args: str) -> tuple[int, str]:
     return result.returncode, result.stdout + result.stderr
 
 
+def test_the_hooks_pin_the_linters_the_test_extra_pins() -> None:
+    """A contributor's commit and CI (`scripts/test`) must judge with the same ruff and mypy."""
+    extra = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    test_pins = dict(_pins(extra["project"]["optional-dependencies"]["test"]))
+    config = yaml.safe_load((PROJECT_ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    hook_deps = [
+        dep for repo in config["repos"] for hook in repo["hooks"] for dep in hook.get("additional_dependencies", [])
+    ]
+    hook_pins = dict(_pins(hook_deps))
+    assert {"ruff", "mypy"} <= hook_pins.keys()
+    for name in ("ruff", "mypy"):
+        assert hook_pins[name] == test_pins[name], name
+
+
+def _pins(requirements: list[str]) -> list[tuple[str, str]]:
+    return [(m[1].lower(), m[2]) for r in requirements if (m := re.fullmatch(r"([A-Za-z0-9_.-]+)==([^;\s]+)", r))]
+
+
+@pytest.mark.slow
 def test_the_shipped_checkout_passes_every_hook(checkout: Path) -> None:
     code, output = run_hooks(checkout, "--all-files")
     assert code == 0, output
@@ -48,6 +75,7 @@ def test_the_shipped_checkout_passes_every_hook(checkout: Path) -> None:
     }, output
 
 
+@pytest.mark.slow
 def test_each_hook_catches_its_mistake(checkout: Path) -> None:
     bad_spec = SALES_SPEC.replace("bash_command: echo extract", "bash_comand: echo extract")
     (checkout / "specs" / "bad.yaml").write_text(bad_spec, encoding="utf-8")

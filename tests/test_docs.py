@@ -53,7 +53,34 @@ def _anchors(path: Path) -> set[str]:
 
 
 def _documents() -> list[Path]:
-    return sorted(DOCS.glob("*.md")) + [REPO / name for name in ("CONTRIBUTING.md", "CHANGELOG.md")]
+    names = ("README.md", "SECURITY.md", "CONTRIBUTING.md", "CHANGELOG.md")
+    return sorted(DOCS.glob("*.md")) + [REPO / name for name in names]
+
+
+# A path to the project's own code or documents as the documents write it:
+# `tests/load/test_loader.py::test_x`, `dagfactory/check/`, `tests/cli/test_cli*.py`.
+# (specs/ and generated_dags/ paths in the documents are often a user's, as examples.)
+REPO_PATH = re.compile(r"(?<![\w./-])((?:dagfactory|tests|scripts|bench|schemas|docs)/[\w./*-]*)")
+
+
+def _named_paths(text: str) -> set[str]:
+    """The paths ``text`` names; a placeholder in capitals (``op_NAME.yaml``) matches any name."""
+    return {re.sub(r"[A-Z]{2,}", "*", match.rstrip(".")) for match in REPO_PATH.findall(text)}
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in _documents() if p.name != "CHANGELOG.md"], ids=lambda p: p.relative_to(REPO).as_posix()
+)
+def test_every_repository_path_a_document_names_exists(path: Path) -> None:
+    """README, SECURITY, CONTRIBUTING and docs/ point readers at files: those files must exist
+    (the changelog is history and may name files that have since moved)."""
+    missing = sorted(name for name in _named_paths(path.read_text(encoding="utf-8")) if not any(REPO.glob(name)))
+    assert not missing, f"{path.name} names files that do not exist: {', '.join(missing)}"
+
+
+def test_the_path_pattern_finds_paths_in_prose_and_code() -> None:
+    text = "see `tests/load/test_loader.py::test_x`, (dagfactory/check/), bench/*.py, tests/op_NAME.yaml. a/tests/x"
+    assert _named_paths(text) == {"tests/load/test_loader.py", "dagfactory/check/", "bench/*.py", "tests/op_*.yaml"}
 
 
 @pytest.mark.parametrize("path", _documents(), ids=lambda p: p.relative_to(REPO).as_posix())

@@ -1,7 +1,7 @@
 """Hostile YAML: each file is accepted as documented or refused with a diagnostic at a line.
 
 The loader's rules (YAML 1.2 core schema, no tags, no merge keys, string keys only, limits on
-size, depth and alias expansion) are stated in dagfactory/loader.py and SECURITY.md.
+size, depth and alias expansion) are stated in dagfactory/load/document.py and SECURITY.md.
 """
 
 from __future__ import annotations
