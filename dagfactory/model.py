@@ -149,7 +149,7 @@ def _catalog_arg(operator: Operator, name: str, value: Any, base: FileScope) -> 
 def _task(task_id: str, data: dict[str, Any], base: FileScope) -> Task:
     name = data["operator"]
     operator = CATALOG.get(name)
-    kinds = _SLA_KIND | task_arg_kinds(data)
+    kinds = {**_SLA_KIND, **task_arg_kinds(data)}
     if operator:
         module, class_name = operator.module, operator.class_name
     else:

@@ -10,13 +10,17 @@ the packages of the specs' callables and class-path operators).
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import PurePosixPath
 from typing import Any
 
 from dagfactory.diagnostics import Diagnostic
+from dagfactory.operators import CATALOG, task_arg_kinds
+from dagfactory.operators.base import COMMON_ARGS, TASK_ONLY_ARGS
 from dagfactory.targets import ALWAYS_IMPORTED
 
 SHADOW_CODE = "DF404"
+_COMMON_KINDS: Mapping[str, str] = {arg.name: arg.kind for arg in COMMON_ARGS + TASK_ONLY_ARGS}
 
 
 def top_level_module(output: PurePosixPath) -> str | None:
@@ -31,12 +35,8 @@ def imported_packages(data: dict[str, Any]) -> set[str]:
     """Top-level packages a validated spec's DAG imports besides :data:`~dagfactory.targets.ALWAYS_IMPORTED`:
     those of its callables (``package.module:function``, wherever the renderer imports one)
     and class-path operators."""
-    from dagfactory.operators import CATALOG, task_arg_kinds
-    from dagfactory.operators.base import COMMON_ARGS, TASK_ONLY_ARGS
-
     found: set[str] = set()
-    common = {arg.name: arg.kind for arg in COMMON_ARGS + TASK_ONLY_ARGS}
-    sections: list[tuple[Any, dict[str, str]]] = [(data.get("default_args"), common)]
+    sections: list[tuple[Any, Mapping[str, str]]] = [(data.get("default_args"), _COMMON_KINDS)]
     tasks = data.get("tasks")
     for task in tasks.values() if isinstance(tasks, dict) else ():
         if isinstance(task, dict) and isinstance(task.get("operator"), str):

@@ -29,6 +29,8 @@ generated call (an old spelling users know, emitted as the current name).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from dagfactory.operators import amazon, core, http, sensors, sql
@@ -44,17 +46,21 @@ CATALOG: dict[str, Operator] = _load_catalog()
 
 
 _TASK_ARG_KINDS: dict[str, str] = {a.name: a.kind for a in COMMON_ARGS + TASK_ONLY_ARGS}
+# Per catalog operator, built once: a compile reads every task's kinds two or three times.
+_OPERATOR_ARG_KINDS: dict[str, Mapping[str, str]] = {
+    name: MappingProxyType(_TASK_ARG_KINDS | {a.name: a.kind for a in op.args}) for name, op in CATALOG.items()
+}
 
 
-def task_arg_kinds(task: dict[str, Any]) -> dict[str, str]:
+def task_arg_kinds(task: dict[str, Any]) -> Mapping[str, str]:
     """How each argument of ``task`` is read (``duration``, ``callable``, ...): the common and
     task-only arguments, then its catalog operator's, or, for a class path, the free arguments
     :func:`class_path_arg_kind` recognises. One answer for the validator and the model."""
     operator = task.get("operator")
-    op = CATALOG.get(operator) if isinstance(operator, str) else None
-    kinds = dict(_TASK_ARG_KINDS)
-    if op:
-        kinds |= {a.name: a.kind for a in op.args}
-    elif isinstance(operator, str):  # a class path: its free arguments are read by name
-        kinds |= {k: kind for k in task if k not in kinds and (kind := class_path_arg_kind(k))}
-    return kinds
+    if not isinstance(operator, str):
+        return MappingProxyType(_TASK_ARG_KINDS)
+    if operator in _OPERATOR_ARG_KINDS:
+        return _OPERATOR_ARG_KINDS[operator]
+    # a class path: its free arguments are read by name
+    free = {k: kind for k in task if k not in _TASK_ARG_KINDS and (kind := class_path_arg_kind(k))}
+    return MappingProxyType(_TASK_ARG_KINDS | free)
