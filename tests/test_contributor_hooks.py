@@ -58,6 +58,16 @@ def test_the_hooks_pin_the_linters_the_test_extra_pins() -> None:
         assert hook_pins[name] == test_pins[name], name
 
 
+def test_the_validate_hook_installs_what_validate_imports() -> None:
+    """The hook runs this checkout's code with its own dependencies: pyproject's runtime ones
+    (jinja2 aside: validate never imports it), with the same markers (tomli on Python 3.10)."""
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    config = yaml.safe_load((PROJECT_ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    hook = next(h for repo in config["repos"] for h in repo["hooks"] if h["id"] == "dagfactory-validate")
+    wanted = {dep for dep in project["dependencies"] if not dep.startswith("jinja2")}
+    assert set(hook["additional_dependencies"]) == wanted
+
+
 def _pins(requirements: list[str]) -> list[tuple[str, str]]:
     return [(m[1].lower(), m[2]) for r in requirements if (m := re.fullmatch(r"([A-Za-z0-9_.-]+)==([^;\s]+)", r))]
 
