@@ -131,6 +131,10 @@ def check_target(doc: Document, tgt: Target) -> list[Diagnostic]:
         out.append(doc.diagnostic(("schedule",), "DF104", f"schedule {schedule!r} does not exist on {tgt.label}"))
     if isinstance(data.get("default_args"), dict):
         _check_trigger_rule(doc, ("default_args",), data["default_args"], tgt, out)
+    groups = data.get("groups")
+    for group_id, group in groups.items() if isinstance(groups, dict) else ():
+        if isinstance(group, dict) and isinstance(group.get("default_args"), dict):
+            _check_trigger_rule(doc, ("groups", group_id, "default_args"), group["default_args"], tgt, out)
     tasks = data.get("tasks")
     for task_id, task in tasks.items() if isinstance(tasks, dict) else ():
         if isinstance(task, dict):
