@@ -8,9 +8,12 @@ from typing import Any
 
 import pytest
 
+from dagfactory.load.document import load_file
 from dagfactory.operators import CATALOG
 from dagfactory.targets import AIRFLOW_2
 from tests.airflow.harness import airflow_env, dagrun_state, run_isolated
+from tests.airflow.test_generated_dags import expected_airflow_view
+from tests.conftest import FIXTURES
 
 from .conftest import compile_for_2
 from .venv import REPO
@@ -67,3 +70,14 @@ def test_hello_world_runs_in_airflow_2(af2_python: Path, af2_home: Path, tmp_pat
     output = proc.stdout + proc.stderr
     assert dagrun_state(output) == "success", output[-3000:]
     assert "Hello" in output
+
+
+def test_groups_and_labels_on_airflow_2(af2_dagbag: dict[str, Any]) -> None:
+    doc, _ = load_file(FIXTURES / "valid" / "groups.yaml")
+    assert doc is not None
+    view = expected_airflow_view(doc.data)
+    dag = af2_dagbag["dags"]["groups"]
+    assert {t: dag["tasks"][t]["task_group"] for t in view["groups"]} == view["groups"]
+    assert {(up, t) for t, task in dag["tasks"].items() for up in task["upstream"]} == view["edges"]
+    assert dag["edge_labels"] == view["labels"]
+    assert "extract.pull" in dag["tasks"]
