@@ -79,6 +79,7 @@ def expected_airflow_view(spec: dict[str, Any]) -> dict[str, Any]:
     return {
         "ids": ids,
         "groups": {ids[t]: gid(body["group"]) if body.get("group") else None for t, body in tasks.items()},
+        "group_ids": {g: gid(g) for g in groups},
         "edges": {(ids[u], ids[d]) for u, d in edges},
         "labels": {f"{u} >> {d}": text for (u, d), text in labels.items()},
     }
