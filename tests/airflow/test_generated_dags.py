@@ -193,3 +193,41 @@ def test_task_relationship_runs_and_renders_its_template(airflow_home: Path):
     assert rendered.count("2024-04-01") == 5
     assert rendered.count("2024-04-08") == 5
     assert rendered.count("passed value") == 5
+
+
+@pytest.mark.slow
+def test_grouped_pipeline_runs_in_airflow_in_group_order(airflow_home: Path):
+    """The shipped groups example runs: every task instance (under its group-prefixed id)
+    succeeds, and each ran after every task the groups' edges put upstream of it."""
+    import sqlite3
+    from datetime import datetime
+
+    proc = run_dags_test(airflow_home, REPO / "generated_dags", "grouped_pipeline", "2024-04-02")
+    assert_dags_test_ok(proc)
+    assert dagrun_state(proc.stdout) == "success"
+    spec = load_file(REPO / "specs" / "grouped_pipeline.yaml")[0]
+    assert spec is not None
+    view = expected_airflow_view(spec.data)
+    with sqlite3.connect(airflow_home / "airflow.db") as db:
+        rows = db.execute(
+            "SELECT task_id, state, start_date, end_date FROM task_instance WHERE dag_id = 'grouped_pipeline'"
+        ).fetchall()
+    ran = {
+        task_id: (state, datetime.fromisoformat(start), datetime.fromisoformat(end))
+        for task_id, state, start, end in rows
+    }
+    assert sorted(ran) == sorted(view["ids"].values())
+    assert "extract.clean.scrub" in ran
+    assert {state for state, _, _ in ran.values()} == {"success"}
+    assert view["edges"] == {
+        ("start", "extract.pull_orders"),
+        ("start", "extract.pull_customers"),
+        ("extract.pull_orders", "extract.clean.scrub"),
+        ("extract.pull_customers", "extract.clean.scrub"),
+        ("extract.clean.scrub", "report.count_rows"),  # extract's only leaf, report's only root
+        ("report.count_rows", "report.publish"),
+        ("report.publish", "done"),
+    }
+    assert "pulling orders" in proc.stdout  # a grouped task's own output
+    for up, down in sorted(view["edges"]):
+        assert ran[up][2] <= ran[down][1], f"{down} started before {up} ended"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,24 @@ def test_hello_world_runs_in_airflow_2(af2_python: Path, af2_home: Path, tmp_pat
     output = proc.stdout + proc.stderr
     assert dagrun_state(output) == "success", output[-3000:]
     assert "Hello" in output
+
+
+@pytest.mark.slow
+def test_grouped_pipeline_runs_in_airflow_2(af2_python: Path, af2_home: Path, tmp_path: Path) -> None:
+    compile_for_2(REPO / "specs", tmp_path)
+    shutil.copytree(REPO / "generated_dags" / "example_callables", tmp_path / "example_callables")
+    env = airflow_env(af2_home, tmp_path) | {"PYTHONPATH": str(tmp_path)}
+    cmd = [str(af2_python.with_name("airflow")), "dags", "test", "grouped_pipeline", "2024-04-02"]
+    proc = run_isolated(cmd, env, 300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    output = proc.stdout + proc.stderr
+    assert dagrun_state(output) == "success", output[-3000:]
+    succeeded = re.findall(r"Marking task as SUCCESS\. dag_id=grouped_pipeline, task_id=([\w.]+),", output)
+    # every task, under its group-prefixed id, in an order the group edges allow (one at a time here)
+    assert succeeded[0] == "start"
+    assert sorted(succeeded[1:3]) == ["extract.pull_customers", "extract.pull_orders"]
+    assert succeeded[3:] == ["extract.clean.scrub", "report.count_rows", "report.publish", "done"]
+    assert "pulling orders" in output
 
 
 def test_groups_and_labels_on_airflow_2(af2_dagbag: dict[str, Any]) -> None:
