@@ -195,3 +195,9 @@ def test_lineage_json_names_the_group_of_grouped_tasks_only(tmp_path: Path):
     assert tasks["pull"]["airflow_task_id"] == "extract.pull"
     assert tasks["scrub"]["airflow_task_id"] == "scrub"
     assert "group" not in tasks["start"]
+    page = tmp_path / "lineage.html"
+    proc = run_cli("lineage", str(folder), "--format", "html", "--out", str(page), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    html = page.read_text(encoding="utf-8")
+    assert "extract.pull" in html  # the data the page lists tasks from
+    assert "t.airflow_task_id || t.task_id" in html  # grouped tasks are listed by their Airflow id
