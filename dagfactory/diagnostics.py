@@ -41,9 +41,11 @@ CODES: dict[str, str] = {
     "DF209": "a literal value looks like a secret (a warning)",
     # Task graph
     "DF301": "malformed edge chain",
-    "DF302": "an edge names a task that does not exist",
+    "DF302": "an edge or `group:` names a task or group that does not exist",
     "DF303": "a task depends on itself",
     "DF304": "the task graph has a cycle",
+    "DF305": "a task group is invalid: its id is a task id, it nests in itself, it has no tasks, "
+    "or a task's id in Airflow (group.task) is too long or taken",
     # Writing output
     "DF401": "an output file exists that dagfactory did not generate",
     "DF402": "two specs compile to the same output file or dag_id",

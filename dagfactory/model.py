@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from dagfactory.check.graph import TaskGraph, build_graph
+from dagfactory.check.groups import GroupTree, group_tree
 from dagfactory.check.lineage import RepoLineage
 from dagfactory.check.project import SpecResult
 from dagfactory.load.files import FileScope, scope_of
@@ -56,6 +57,16 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class Group:
+    group_id: str  # as written under `groups:`
+    airflow_id: str  # its group_id in Airflow: prefixed by its parent's when the parent prefixes
+    parent: str | None  # the group it sits in
+    tooltip: str | None
+    prefix_group_id: bool
+    default_args: tuple[tuple[str, Any], ...]  # converted values, in spec order
+
+
+@dataclass(frozen=True)
 class Task:
     task_id: str
     operator: Operator | None  # None: a full class path operator
@@ -65,6 +76,12 @@ class Task:
     inputs: tuple[AssetRef, ...]
     outputs: tuple[AssetRef, ...]
     doc_md: str | None
+    group: str | None = None  # the task group it belongs to
+    airflow_id: str = ""  # its task_id in Airflow: group-prefixed (default: task_id)
+
+    @property
+    def airflow_task_id(self) -> str:
+        return self.airflow_id or self.task_id
 
 
 @dataclass(frozen=True)
@@ -91,12 +108,16 @@ class Pipeline:
     doc_md: str | None
     tasks: tuple[Task, ...]
     graph: TaskGraph
+    groups: tuple[Group, ...] = ()  # in spec order
     # Filled by the compiler, which sees the whole repo: other pipelines' dag_ids by asset URI.
     producers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # ...that write what this one reads
     consumers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # ...that read what this one writes
 
     def task(self, task_id: str) -> Task:
         return next(t for t in self.tasks if t.task_id == task_id)
+
+    def group(self, group_id: str) -> Group:
+        return next(g for g in self.groups if g.group_id == group_id)
 
 
 # `sla` reaches the model only when the target has it (Airflow 2): a duration, like execution_timeout.
@@ -146,7 +167,26 @@ def _catalog_arg(operator: Operator, name: str, value: Any, base: FileScope) -> 
     return arg.keyword, embed_files(base, arg, value)
 
 
-def _task(task_id: str, data: dict[str, Any], base: FileScope) -> Task:
+def _default_args(values: dict[str, Any] | None) -> tuple[tuple[str, Any], ...]:
+    common = {a.name: a.kind for a in COMMON_ARGS}
+    return tuple((k, convert(common.get(k), v)) for k, v in (values or {}).items())
+
+
+def _groups(data: dict[str, Any], tree: GroupTree) -> tuple[Group, ...]:
+    return tuple(
+        Group(
+            gid,
+            tree.full_group_id(gid),
+            tree.parent[gid],
+            body.get("tooltip"),
+            tree.prefix[gid],
+            _default_args(body.get("default_args")),
+        )
+        for gid, body in (data.get("groups") or {}).items()
+    )
+
+
+def _task(task_id: str, data: dict[str, Any], base: FileScope, tree: GroupTree) -> Task:
     name = data["operator"]
     operator = CATALOG.get(name)
     kinds = {**_SLA_KIND, **task_arg_kinds(data)}
@@ -154,7 +194,7 @@ def _task(task_id: str, data: dict[str, Any], base: FileScope) -> Task:
         module, class_name = operator.module, operator.class_name
     else:
         module, _, class_name = name.rpartition(".")
-    skip = {"operator", "inputs", "outputs", "doc_md"}
+    skip = {"operator", "inputs", "outputs", "doc_md", "group"}
     pairs = [(k, v) for k, v in data.items() if k not in skip]
     if operator:
         pairs = [_catalog_arg(operator, k, v, base) for k, v in pairs]
@@ -168,6 +208,8 @@ def _task(task_id: str, data: dict[str, Any], base: FileScope) -> Task:
         _assets(data.get("inputs")),
         _assets(data.get("outputs")),
         data.get("doc_md"),
+        tree.task_group[task_id],
+        tree.airflow_task_id(task_id),
     )
 
 
@@ -177,8 +219,8 @@ def build_pipeline(
     """``files``: where the spec's file references resolve and must stay (:func:`~dagfactory.load.files.scope_of`)."""
     owner = data["business_owner"]
     lineage = data.get("lineage") or {}
-    common = {a.name: a.kind for a in COMMON_ARGS}
     end_date = data.get("end_date")
+    tree = group_tree(data)
     return Pipeline(
         source=source,
         dag_id=data.get("dag_id") or default_dag_id,
@@ -194,14 +236,15 @@ def build_pipeline(
         max_active_tasks=data.get("max_active_tasks"),
         dagrun_timeout=convert("duration", data.get("dagrun_timeout")),
         tags=tuple(data.get("tags") or ()),
-        default_args=tuple((k, convert(common.get(k), v)) for k, v in (data.get("default_args") or {}).items()),
+        default_args=_default_args(data.get("default_args")),
         macros=dict(data.get("macros") or {}),
         params=dict(data.get("params") or {}),
         inputs=_assets(lineage.get("inputs")),
         outputs=_assets(lineage.get("outputs")),
         doc_md=data.get("doc_md"),
-        tasks=tuple(_task(tid, t, files) for tid, t in data["tasks"].items()),
+        tasks=tuple(_task(tid, t, files, tree) for tid, t in data["tasks"].items()),
         graph=graph,
+        groups=_groups(data, tree),
     )
 
 

@@ -28,6 +28,8 @@ class Target:
     dag_import: tuple[str, str]  # (module, class)
     asset_import: tuple[str, str]  # Asset on 3, Dataset on 2
     asset_takes_name: bool  # Dataset(uri) has no name: on 2 the name stays in the docs
+    group_import: tuple[str, str]  # TaskGroup
+    label_import: tuple[str, str]  # Label (an edge modifier)
     # catalog operator name -> (module, class) where the target ships it elsewhere
     operator_paths: dict[str, tuple[str, str]] = field(default_factory=dict)
     # distributions the catalog names that are part of apache-airflow itself on this target
@@ -64,6 +66,8 @@ AIRFLOW_3 = Target(
     dag_import=("airflow.sdk", "DAG"),
     asset_import=("airflow.sdk", "Asset"),
     asset_takes_name=True,
+    group_import=("airflow.sdk", "TaskGroup"),
+    label_import=("airflow.sdk", "Label"),
     deprecated_task_args=_EMAIL_ARGS,
 )
 
@@ -79,6 +83,8 @@ AIRFLOW_2 = Target(
     dag_import=("airflow", "DAG"),
     asset_import=("airflow.datasets", "Dataset"),
     asset_takes_name=False,
+    group_import=("airflow.utils.task_group", "TaskGroup"),
+    label_import=("airflow.utils.edgemodifier", "Label"),
     operator_paths={
         "bash": (f"{_CORE2}.bash", "BashOperator"),
         "python": (f"{_CORE2}.python", "PythonOperator"),
@@ -131,6 +137,10 @@ def check_target(doc: Document, tgt: Target) -> list[Diagnostic]:
         out.append(doc.diagnostic(("schedule",), "DF104", f"schedule {schedule!r} does not exist on {tgt.label}"))
     if isinstance(data.get("default_args"), dict):
         _check_trigger_rule(doc, ("default_args",), data["default_args"], tgt, out)
+    groups = data.get("groups")
+    for group_id, group in groups.items() if isinstance(groups, dict) else ():
+        if isinstance(group, dict) and isinstance(group.get("default_args"), dict):
+            _check_trigger_rule(doc, ("groups", group_id, "default_args"), group["default_args"], tgt, out)
     tasks = data.get("tasks")
     for task_id, task in tasks.items() if isinstance(tasks, dict) else ():
         if isinstance(task, dict):

@@ -98,7 +98,8 @@ def hostile_specs(draw: st.DrawFn) -> dict[str, Any]:
         }
         for tid in ids
     }
-    return {
+    tasks[ids[0]]["group"] = "hostile"  # not prefixed: a 250-character task id stays valid
+    spec: dict[str, Any] = {
         "description": draw(nonempty_text),
         "owner": draw(nonempty_text),
         "business_owner": {"name": draw(nonempty_text)},
@@ -109,8 +110,12 @@ def hostile_specs(draw: st.DrawFn) -> dict[str, Any]:
         "params": draw(st.dictionaries(identifier_key, hostile_text, max_size=3)),
         "lineage": {"inputs": draw(st.lists(hostile_uri, max_size=2))},
         "doc_md": draw(hostile_text),
+        "groups": {"hostile": {"tooltip": draw(hostile_text), "prefix_group_id": False}},
         "tasks": tasks,
     }
+    if len(ids) > 1:
+        spec["edges"] = [{"from": ids[0], "to": ids[1], "label": draw(nonempty_text)}]
+    return spec
 
 
 def dump_spec(spec: dict[str, Any]) -> str:
@@ -139,6 +144,8 @@ def exact_values(spec: dict[str, Any]) -> list[str]:
         values += [task["outputs"][0]["uri"], task["outputs"][0]["name"]]
         if task["doc_md"]:
             values.append(task["doc_md"])
+    values.append(spec["groups"]["hostile"]["tooltip"])
+    values += [edge["label"] for edge in spec.get("edges", [])]
     return values
 
 
@@ -263,14 +270,19 @@ def assert_same_in_airflow(spec: dict[str, Any], dag: dict[str, Any]) -> None:
     assert (dag["user_defined_macros"] or {}) == spec["macros"]
     assert dag["params"] == spec["params"]
     assert dag["default_args"]["owner"] == spec["owner"]
+    labels = {f"{e['from']} >> {e['to']}": e["label"] for e in spec.get("edges", [])}
+    assert dag["edge_labels"] == labels
     for tid, task in spec["tasks"].items():
         got = dag["tasks"][tid]
+        assert got["task_group"] == ("hostile" if task.get("group") else None)
         assert got["templated"]["bash_command"] == task["bash_command"]
         assert (got["doc_md"] or "") == task["doc_md"]
         assert got["owner"] == spec["owner"]
         assert got["params"] == {**spec["params"], **task["params"]}
-        # DAG-level lineage inputs go on the root tasks (all of them here) when no task has its own
-        inputs = task["inputs"] if any(t["inputs"] for t in spec["tasks"].values()) else spec["lineage"]["inputs"]
+        # DAG-level lineage inputs go on the root tasks when no task has its own
+        root = not got["upstream"]
+        own = any(t["inputs"] for t in spec["tasks"].values())
+        inputs = task["inputs"] if own else spec["lineage"]["inputs"] if root else []
         assert [a["uri"] for a in got["inlets"]] == inputs
         assert got["outlets"] == [task["outputs"][0]]
 

@@ -1,8 +1,14 @@
 """The task graph: parse edge chains, then find unknown tasks, self-loops and cycles.
 
-A chain is task ids joined by ``>>``; one step may be a bracketed list
+A chain is task (or group) ids joined by ``>>``; one step may be a bracketed list
 (``a >> [b, c] >> d``) that fans out or in. Two lists in a row are refused:
-Airflow's ``>>`` cannot join a list to a list.
+Airflow's ``>>`` cannot join a list to a list. An edge may also be a mapping
+``{from, to, label}``: one labelled edge.
+
+A group in an edge stands for its tasks, as Airflow expands it when the line runs:
+``x >> G`` makes x upstream of G's roots, ``G >> y`` G's leaves upstream of y, where
+roots and leaves are judged by the edges set so far. The graph's ``edges`` are those
+task-to-task edges, so everything downstream of the checks sees plain tasks.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from dagfactory.check.groups import GroupTree, group_tree
 from dagfactory.check.schema import ID_CHARS
 from dagfactory.diagnostics import Diagnostic, did_you_mean
 from dagfactory.load.document import Document
@@ -24,8 +31,9 @@ _ID = re.compile(rf"{ID_CHARS}+")
 class Ref:
     """A task id as written in a chain, with its character offset in the chain string."""
 
-    task_id: str
+    task_id: str  # or a group id
     offset: int
+    key: str | None = None  # "from" or "to" in an edge mapping (offset 0)
 
 
 Step = tuple[Ref, ...]  # one element, or the members of a bracketed list
@@ -35,6 +43,7 @@ Step = tuple[Ref, ...]  # one element, or the members of a bracketed list
 class Chain:
     index: int  # position in `edges:`
     steps: tuple[Step, ...]
+    label: str | None = None  # an edge mapping's label
 
     def pairs(self) -> list[tuple[Ref, Ref]]:
         return [(up, down) for left, right in itertools.pairwise(self.steps) for up in left for down in right]
@@ -43,7 +52,12 @@ class Chain:
 @dataclass(frozen=True)
 class TaskGraph:
     chains: tuple[Chain, ...]
-    edges: tuple[tuple[str, str], ...]  # unique, in source order
+    edges: tuple[tuple[str, str], ...]  # task to task (groups expanded), unique, in source order
+    labels: tuple[tuple[tuple[str, str], str], ...] = ()  # (up, down) task edge -> its label
+    groups: frozenset[str] = frozenset()  # the ids in chains that are groups
+
+    def label(self, up: str, down: str) -> str | None:
+        return dict(self.labels).get((up, down))
 
 
 class ChainSyntaxError(ValueError):
@@ -93,55 +107,120 @@ def _parse_id(text: str, base: int) -> Ref:
     return Ref(stripped, offset)
 
 
+def _mapping_chain(index: int, item: dict[str, Any]) -> Chain:
+    return Chain(index, ((Ref(item["from"], 0, "from"),), (Ref(item["to"], 0, "to"),)), item["label"])
+
+
 def build_graph(doc: Document) -> tuple[TaskGraph, list[Diagnostic]]:
-    """Parse `edges:` and check it against `tasks:`. Needs a schema-valid document."""
+    """Parse `edges:` and check it against `tasks:` and `groups:`. Needs a schema-valid document."""
     data: dict[str, Any] = doc.data
     tasks = set(data.get("tasks") or {})
+    group_ids = set(data.get("groups") or {}) - tasks  # a group named like a task: reported (DF305)
+    tree = group_tree(data)
+    names = sorted(tasks | group_ids)
     diagnostics: list[Diagnostic] = []
     chains: list[Chain] = []
-    where: dict[tuple[str, str], tuple[int, int]] = {}  # edge -> (chain index, offset) where first written
-    for index, text in enumerate(data.get("edges") or []):
-        try:
-            chain = Chain(index, parse_chain(text))
-        except ChainSyntaxError as exc:
-            diagnostics.append(
-                _at(
-                    doc,
-                    index,
-                    exc.offset,
-                    "DF301",
-                    f"malformed edge chain: {exc}",
-                    "write task ids joined by >>, e.g. a >> [b, c] >> d",
+    for index, item in enumerate(data.get("edges") or []):
+        if isinstance(item, dict):
+            chain = _mapping_chain(index, item)
+        else:
+            try:
+                chain = Chain(index, parse_chain(item))
+            except ChainSyntaxError as exc:
+                diagnostics.append(
+                    _at(
+                        doc,
+                        index,
+                        exc.offset,
+                        "DF301",
+                        f"malformed edge chain: {exc}",
+                        "write task ids joined by >>, e.g. a >> [b, c] >> d",
+                    )
                 )
-            )
-            continue
+                continue
         ok = True
         for step in chain.steps:
             for ref in step:
-                if ref.task_id not in tasks:
+                if ref.task_id not in tasks and ref.task_id not in group_ids:
                     ok = False
+                    what = "task or group" if group_ids else "task"
                     diagnostics.append(
                         _at(
                             doc,
                             index,
                             ref.offset,
                             "DF302",
-                            f"unknown task {ref.task_id!r} in edge",
-                            did_you_mean(ref.task_id, sorted(tasks)),
+                            f"unknown {what} {ref.task_id!r} in edge",
+                            did_you_mean(ref.task_id, names),
+                            ref.key,
                         )
                     )
-        for up, down in chain.pairs():
-            if up.task_id == down.task_id:
-                ok = False
-                diagnostics.append(_at(doc, index, down.offset, "DF303", f"task {up.task_id!r} depends on itself"))
         if not ok:
             continue
-        chains.append(chain)
         for up, down in chain.pairs():
-            where.setdefault((up.task_id, down.task_id), (index, down.offset))
+            problem = _self_edge(up.task_id, down.task_id, tree, group_ids)
+            if problem is not None:
+                ok = False
+                diagnostics.append(_at(doc, index, down.offset, "DF303", problem, key=down.key))
+        if ok:
+            chains.append(chain)
+    where, labels = _expand(chains, tree, group_ids)
     if not is_acyclic(tasks, where):
         diagnostics.extend(_cycles(doc, tasks, where))
-    return TaskGraph(tuple(chains), tuple(where)), diagnostics
+    used = frozenset(r.task_id for c in chains for step in c.steps for r in step if r.task_id in group_ids)
+    return TaskGraph(tuple(chains), tuple(where), tuple(labels.items()), used), diagnostics
+
+
+def _self_edge(up: str, down: str, tree: GroupTree, group_ids: set[str]) -> str | None:
+    """Why an edge from ``up`` to ``down`` joins a node to itself, or None."""
+    if up == down:
+        what = "group" if up in group_ids else "task"
+        return f"{what} {up!r} depends on itself"
+    for inner, outer in ((up, down), (down, up)):
+        if outer not in group_ids:
+            continue
+        within = tree.ancestors(tree.task_group.get(inner)) if inner not in group_ids else tree.ancestors(inner)
+        if outer in within:
+            what = "group" if inner in group_ids else "task"
+            return f"{what} {inner!r} is inside group {outer!r}: an edge between them joins the group to itself"
+    return None
+
+
+Where = dict[tuple[str, str], tuple[int, int, str | None]]  # task edge -> (chain, offset, key) first written
+
+
+def _expand(chains: list[Chain], tree: GroupTree, group_ids: set[str]) -> tuple[Where, dict[tuple[str, str], str]]:
+    """The task-to-task edges the chains make in Airflow, line by line, groups expanded to their
+    roots (downstream side) and leaves (upstream side) as they are when each line runs."""
+    where: Where = {}
+    labels: dict[tuple[str, str], str] = {}
+    upstream: dict[str, set[str]] = {}
+    downstream: dict[str, set[str]] = {}
+    members = {g: tree.members(g) for g in group_ids}
+
+    def ends(node: str, leaves: bool) -> list[str]:
+        if node not in group_ids:
+            return [node]
+        inside = set(members[node])
+        links = downstream if leaves else upstream
+        return [t for t in members[node] if not links.get(t, set()) & inside]
+
+    for chain in chains:
+        for left, right in itertools.pairwise(chain.steps):
+            pairs = [
+                (u, d, ref)
+                for up in left
+                for ref in right
+                for u in ends(up.task_id, True)
+                for d in ends(ref.task_id, False)
+            ]
+            for u, d, ref in pairs:
+                where.setdefault((u, d), (chain.index, ref.offset, ref.key))
+                downstream.setdefault(u, set()).add(d)
+                upstream.setdefault(d, set()).add(u)
+                if chain.label is not None:
+                    labels[(u, d)] = chain.label
+    return where, labels
 
 
 def is_acyclic(nodes: Iterable[str], edges: Iterable[tuple[str, str]]) -> bool:
@@ -163,14 +242,14 @@ def is_acyclic(nodes: Iterable[str], edges: Iterable[tuple[str, str]]) -> bool:
     return True
 
 
-def _cycles(doc: Document, tasks: set[str], where: dict[tuple[str, str], tuple[int, int]]) -> list[Diagnostic]:
+def _cycles(doc: Document, tasks: set[str], where: Where) -> list[Diagnostic]:
     """Report each cycle once, at the edge (latest in the file) that closes it."""
     import networkx as nx
 
     graph = nx.DiGraph()
     graph.add_nodes_from(sorted(tasks))
-    for (up, down), (chain, offset) in where.items():
-        graph.add_edge(up, down, chain=chain, offset=offset)
+    for (up, down), (chain, offset, key) in where.items():
+        graph.add_edge(up, down, chain=chain, offset=offset, key=key)
     found: list[Diagnostic] = []
     while not nx.is_directed_acyclic_graph(graph):
         cycle = nx.find_cycle(graph)
@@ -187,14 +266,20 @@ def _cycles(doc: Document, tasks: set[str], where: dict[tuple[str, str], tuple[i
                 "DF304",
                 f"cycle in task graph: {path}",
                 "remove one of these dependencies",
+                attrs["key"],
             )
         )
         graph.remove_edge(*closing)
     return found
 
 
-def _at(doc: Document, index: int, offset: int, code: str, message: str, hint: str | None = None) -> Diagnostic:
-    """A diagnostic at a character of edge chain ``index`` (exact for unquoted one-line chains)."""
+def _at(
+    doc: Document, index: int, offset: int, code: str, message: str, hint: str | None = None, key: str | None = None
+) -> Diagnostic:
+    """A diagnostic at a character of edge chain ``index`` (exact for unquoted one-line chains),
+    or at the ``from``/``to`` value of an edge mapping."""
+    if key is not None:
+        return doc.diagnostic(("edges", index, key), code, message, hint=hint)
     info = doc.nodes.get(("edges", index))
     pos = doc.position(("edges", index))
     column = pos.column + offset if info is not None and info.plain_scalar else pos.column

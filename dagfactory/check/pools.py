@@ -49,10 +49,15 @@ def pool_commands(pools: Iterable[Pool]) -> list[str]:
 
 
 def _pool_uses(data: dict[str, Any]) -> Iterable[tuple[tuple[str | int, ...], str]]:
-    """(spec path, pool name) of every `pool:` a task or the spec's default_args names."""
+    """(spec path, pool name) of every `pool:` a task, the spec's or a group's default_args names."""
     default_args = data.get("default_args")
     if isinstance(default_args, dict) and isinstance(default_args.get("pool"), str):
         yield ("default_args", "pool"), default_args["pool"]
+    groups = data.get("groups")
+    for group_id, group in groups.items() if isinstance(groups, dict) else ():
+        args = group.get("default_args") if isinstance(group, dict) else None
+        if isinstance(args, dict) and isinstance(args.get("pool"), str):
+            yield ("groups", group_id, "default_args", "pool"), args["pool"]
     tasks = data.get("tasks")
     for task_id, task in tasks.items() if isinstance(tasks, dict) else ():
         if isinstance(task, dict) and isinstance(task.get("pool"), str):

@@ -150,7 +150,12 @@ def _positions(spec: SpecFile, defaults: SharedDefaults) -> dict[JsonPath, NodeI
 
 
 def _edges_are_strings(edges: object) -> bool:
-    return edges is None or (isinstance(edges, list) and all(isinstance(e, str) for e in edges))
+    """Whether every edge is a chain string or a mapping with string ``from``, ``to`` and ``label``."""
+    return edges is None or (isinstance(edges, list) and all(isinstance(e, str) or _edge_mapping(e) for e in edges))
+
+
+def _edge_mapping(edge: object) -> bool:
+    return isinstance(edge, dict) and all(isinstance(edge.get(k), str) for k in ("from", "to", "label"))
 
 
 def _check_unique(results: list[SpecResult]) -> None:

@@ -20,6 +20,8 @@ SCHEMA_ID = "https://dagfactory.dev/schemas/pipeline.schema.json"
 ID_CHARS = r"[A-Za-z0-9_.\-]"  # what a dag id, task id or pool name is made of (the chain parser too)
 _PYTHON_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 IDENTIFIER_PATTERN = rf"^{ID_CHARS}{{1,250}}$(?!\n)"
+# A group id: Airflow joins a prefixed group's id and its tasks' ids with '.', so it has none.
+GROUP_ID_PATTERN = r"^[A-Za-z0-9_\-]{1,250}$(?!\n)"
 PYTHON_NAME_PATTERN = rf"^{_PYTHON_NAME}$(?!\n)"
 CLASS_PATH_PATTERN = rf"^{_PYTHON_NAME}(\.{_PYTHON_NAME})+$(?!\n)"
 # Digits are [0-9], not \d: Python's \d also matches other scripts' digits, editors' does not.
@@ -36,6 +38,7 @@ INT32_MIN = -(2**31)
 # What to tell a user whose value does not match a pattern.
 PATTERN_HINTS: dict[str, str] = {
     IDENTIFIER_PATTERN: "use 1-250 letters, digits, '_', '-' or '.'",
+    GROUP_ID_PATTERN: "use 1-250 letters, digits, '_' or '-' (no '.': Airflow joins group and task ids with it)",
     PYTHON_NAME_PATTERN: "use a Python identifier: letters, digits and '_', not starting with a digit",
     CLASS_PATH_PATTERN: "write the full import path of the class, e.g. "
     "airflow.providers.common.sql.operators.sql.SQLExecuteQueryOperator",
@@ -89,6 +92,11 @@ def _task_base_properties() -> dict[str, Any]:
     props["inputs"] = _lineage_list("Data this task reads (Airflow inlets).")
     props["outputs"] = _lineage_list("Data this task writes (Airflow outlets).")
     props["sla"] = {"not": {}, "description": "Removed in Airflow 3; not accepted."}
+    props["group"] = {
+        "type": "string",
+        "pattern": GROUP_ID_PATTERN,
+        "description": "The task group (an id under `groups:`) this task belongs to.",
+    }
     return props
 
 
@@ -173,6 +181,42 @@ def _defs() -> dict[str, Any]:
                 },
             },
             "required": ["uri"],
+            "additionalProperties": False,
+        },
+        "group": {
+            "type": "object",
+            "description": "One task group: tasks name it with `group:`; edges may name it like a task.",
+            "additionalProperties": False,
+            "properties": {
+                "tooltip": {"type": "string", "description": "Shown when hovering over the group in the Airflow UI."},
+                "prefix_group_id": {
+                    "type": "boolean",
+                    "description": "Prefix the ids of the group's tasks with the group id, as group.task "
+                    "(default true, as in Airflow).",
+                },
+                "default_args": {
+                    "type": "object",
+                    "description": "default_args for the tasks in this group, over the DAG's.",
+                    "properties": _args_properties(COMMON_ARGS),
+                    "additionalProperties": False,
+                },
+                "group": {
+                    "type": "string",
+                    "pattern": GROUP_ID_PATTERN,
+                    "description": "The group this group sits in (nesting).",
+                },
+            },
+        },
+        "edge": {
+            "type": ["string", "object"],
+            "minLength": 1,
+            "description": "A chain a >> [b, c] >> d, or one labelled edge {from, to, label}.",
+            "properties": {
+                "from": {"type": "string", "pattern": IDENTIFIER_PATTERN, "description": "The upstream task or group."},
+                "to": {"type": "string", "pattern": IDENTIFIER_PATTERN, "description": "The downstream task or group."},
+                "label": {"type": "string", "minLength": 1, "description": "The edge's label in the Airflow UI."},
+            },
+            "required": ["from", "to", "label"],
             "additionalProperties": False,
         },
         "task": _task_schema(),
@@ -289,6 +333,12 @@ def _dag_properties() -> dict[str, Any]:
             },
         },
         "doc_md": {"type": "string", "description": "Extra Markdown appended to the generated documentation."},
+        "groups": {
+            "type": "object",
+            "propertyNames": {"pattern": GROUP_ID_PATTERN},
+            "additionalProperties": {"$ref": "#/$defs/group"},
+            "description": "Task groups, by id: tasks join one with `group:`.",
+        },
         "tasks": {
             "type": "object",
             "minProperties": 1,
@@ -298,8 +348,9 @@ def _dag_properties() -> dict[str, Any]:
         },
         "edges": {
             "type": "array",
-            "items": {"type": "string", "minLength": 1},
-            "description": "Dependency chains in Airflow's notation: a >> [b, c] >> d.",
+            "items": {"$ref": "#/$defs/edge"},
+            "description": "Dependency chains in Airflow's notation: a >> [b, c] >> d (task or group ids), "
+            "or labelled edges {from, to, label}.",
         },
     }
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from dagfactory.check.cron import CronNotPortable, check_cron, preset_alias
+from dagfactory.check.groups import check_groups
 from dagfactory.check.moments import latest_utc, local_time_problem, timezone_problem
 from dagfactory.check.schema import DATE_PATTERN, DURATION_PATTERN, PATTERN_HINTS, SCHEDULE_PRESETS
 from dagfactory.check.secrets import find_secrets
@@ -29,11 +30,12 @@ def check_semantics(doc: Document) -> list[Diagnostic]:
     _check_dates(doc, data, out)
     for name in ("dagrun_timeout",):
         _check_typed(doc, (name,), data.get(name), "duration", out)
-    if isinstance(data.get("default_args"), dict):
-        kinds = {a.name: a.kind for a in COMMON_ARGS}
-        for key, value in data["default_args"].items():
-            _check_typed(doc, ("default_args", key), value, kinds.get(key), out)
-            _check_deprecated(doc, ("default_args", key), key, out)
+    _check_default_args(doc, ("default_args",), data.get("default_args"), out)
+    groups = data.get("groups")
+    for group_id, group in groups.items() if isinstance(groups, dict) else ():
+        if isinstance(group, dict):
+            _check_default_args(doc, ("groups", group_id, "default_args"), group.get("default_args"), out)
+    out.extend(check_groups(doc))
     tasks = data.get("tasks")
     if isinstance(tasks, dict):
         for task_id, task in tasks.items():
@@ -41,6 +43,15 @@ def check_semantics(doc: Document) -> list[Diagnostic]:
                 _check_task(doc, task_id, task, out)
     out.extend(find_secrets(doc))
     return out
+
+
+def _check_default_args(doc: Document, path: JsonPath, args: Any, out: list[Diagnostic]) -> None:
+    """The DAG's or a group's default_args: the same kinds as every task's common arguments."""
+    if isinstance(args, dict):
+        kinds = {a.name: a.kind for a in COMMON_ARGS}
+        for key, value in args.items():
+            _check_typed(doc, (*path, key), value, kinds.get(key), out)
+            _check_deprecated(doc, (*path, key), key, out)
 
 
 def _check_schedule(doc: Document, data: dict[str, Any], out: list[Diagnostic]) -> None:

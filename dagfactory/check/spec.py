@@ -264,7 +264,7 @@ def _schema_error(doc: Document, path: JsonPath, error: jsonschema.ValidationErr
             hint=did_you_mean(str(instance), choices),
         )
     elif kind == "pattern" and "propertyNames" in error.schema_path and isinstance(instance, str):
-        what = "task id" if path == ("tasks",) else "name"
+        what = "task id" if path == ("tasks",) else "group id" if path == ("groups",) else "name"
         yield doc.diagnostic(
             (*path, instance),
             "DF105",

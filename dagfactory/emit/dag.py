@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from dagfactory.diagnostics import printable
 from dagfactory.emit.docs import render_doc
 from dagfactory.emit.pycode import (
+    INDENT,
     Call,
     PyCode,
     argument,
@@ -27,9 +28,11 @@ from dagfactory.emit.pycode import (
     is_reserved,
     literal,
     python_name,
+    string_literal,
+    text_width,
 )
 from dagfactory.emit.writer import HEADER
-from dagfactory.model import AssetRef, Callable, Pipeline, Schedule, Task
+from dagfactory.model import AssetRef, Callable, Group, Pipeline, Schedule, Task
 from dagfactory.targets import DEFAULT as DEFAULT_TARGET
 from dagfactory.targets import PLAIN_IMPORTS, STDLIB_IMPORTS, Target
 from dagfactory.values import Duration
@@ -189,8 +192,8 @@ class _Renderer:
         args.append(("doc_md", PyCode("DOC_MD")))
         return [(identifier(k), argument(f"{k}=", v, 1)) for k, v in args]
 
-    def task(self, task: Task) -> PyCode:
-        """The operator call of ``task`` (its imports recorded)."""
+    def task(self, task: Task, depth: int = 1) -> PyCode:
+        """The operator call of ``task`` at ``depth`` levels of indentation (its imports recorded)."""
         module, class_name = task.module, task.class_name
         if task.operator is not None:
             module, class_name = self.target.operator_path(task.operator.name, module, class_name)
@@ -204,11 +207,63 @@ class _Renderer:
             parts.append(("inlets=", self.value(inlets)))
         if outlets:
             parts.append(("outlets=", self.value(outlets)))
-        return call_block(cls, parts, 1)
+        return call_block(cls, parts, depth)
+
+    def group(self, group: Group, depth: int) -> PyCode:
+        """The ``TaskGroup(...)`` call of ``group`` (its imports recorded)."""
+        parts: list[tuple[str, Any]] = [("group_id=", group.group_id)]
+        if group.tooltip is not None:
+            parts.append(("tooltip=", group.tooltip))
+        if not group.prefix_group_id:
+            parts.append(("prefix_group_id=", False))
+        if group.default_args:
+            parts.append(("default_args=", {k: self.value(v) for k, v in group.default_args}))
+        return call_block(self.imports.add(*self.target.group_import), parts, depth)
+
+    def layout(self) -> list[tuple[int, Task | Group]]:
+        """Every task and group with its depth, in the order the DAG file states them: tasks in
+        spec order, each group's block (holding its tasks and sub-groups) where its first task is."""
+        groups = {g.group_id: g for g in self.p.groups}
+
+        def path(task: Task) -> list[str]:  # the task's groups, outermost first
+            chain: list[str] = []
+            group = task.group
+            while group is not None:
+                chain.insert(0, group)
+                group = groups[group].parent
+            return chain
+
+        out: list[tuple[int, Task | Group]] = []
+
+        def place(container: list[str], depth: int) -> None:
+            seen: set[str] = set()
+            for task in self.p.tasks:
+                chain = path(task)
+                if chain[: len(container)] != container:
+                    continue
+                if len(chain) == len(container):
+                    out.append((depth, task))
+                elif chain[len(container)] not in seen:
+                    inner = chain[len(container)]
+                    seen.add(inner)
+                    out.append((depth, groups[inner]))
+                    place([*container, inner], depth + 1)
+
+        place([], 1)
+        return out
+
+    def label(self, text: str) -> PyCode:
+        """``Label("text")``: one line whatever its length (ruff never splits a string)."""
+        return PyCode(f"{self.imports.add(*self.target.label_import)}({string_literal(text)})")
 
     def edges(self, names: dict[str, PyCode]) -> list[PyCode]:
         lines = []
         for chain in self.p.graph.chains:
+            if chain.label is not None:
+                lines.append(
+                    self._labelled_edge(names[chain.steps[0][0].task_id], names[chain.steps[1][0].task_id], chain.label)
+                )
+                continue
             steps = []
             for step in chain.steps:
                 refs = [names[r.task_id] for r in step]
@@ -220,6 +275,20 @@ class _Renderer:
                 for left, right in itertools.pairwise(chain.steps):
                     lines.append(self._long_edge([names[r.task_id] for r in left], [names[r.task_id] for r in right]))
         return lines
+
+    def _labelled_edge(self, up: PyCode, down: PyCode, text: str) -> PyCode:
+        """``up.set_downstream(down, edge_modifier=Label(text))``: exactly this edge, labelled.
+
+        Not ``up >> Label(text) >> down``: when the two ends are in different task groups,
+        Airflow's Label replaces each task end by its whole group (every leaf of the group
+        would become upstream), which is not the edge the spec wrote.
+        """
+        call = Call(self.imports.add(*self.target.label_import), (text,))
+        parts: list[tuple[str, Any]] = [("", down), ("edge_modifier=", call)]
+        line = f"{up}.set_downstream({down}, edge_modifier={self.label(text)})"
+        if text_width(line) + 4 <= 88:
+            return PyCode(line)
+        return call_block(f"{up}.set_downstream", parts, 1)
 
     @staticmethod
     def _long_edge(left: list[PyCode], right: list[PyCode]) -> PyCode:
@@ -233,16 +302,28 @@ class _Renderer:
     def render(self) -> str:
         self.imports.add(*self.target.dag_import)
         dag_args = self.dag_args()
-        calls = [self.task(t) for t in self.p.tasks]
-        # Every import is known now: task variables take the names left free.
+        layout = self.layout()
+        calls = [
+            self.task(node, depth) if isinstance(node, Task) else self.group(node, depth) for depth, node in layout
+        ]
+        for chain in self.p.graph.chains:  # Label's import, before variables take the free names
+            if chain.label is not None:
+                self.label(chain.label)
+        # Every import is known now: task variables take the names left free, then group variables.
         taken = set(self.imports.taken)
         names = {t.task_id: python_name(t.task_id, taken) for t in self.p.tasks}
-        tasks = [{"var": names[t.task_id], "call": call} for t, call in zip(self.p.tasks, calls, strict=True)]
+        names |= {g.group_id: python_name(g.group_id, taken) for g in self.p.groups}
+        body = []
+        for (depth, node), call in zip(layout, calls, strict=True):
+            if isinstance(node, Task):
+                body.append(PyCode(f"{INDENT * depth}{names[node.task_id]} = {call}"))
+            else:
+                body.append(PyCode(f"{INDENT * depth}with {call} as {names[node.group_id]}:"))
         context = {
             "header": PyCode(header(self.p.source)),
             "doc_md": block_string_literal(render_doc(self.p)),
             "dag_args": dag_args,
-            "tasks": tasks,
+            "body": body,
             "edges": self.edges(names),
         }
         context["import_groups"] = [[PyCode(line) for line in g] for g in self.imports.groups()]

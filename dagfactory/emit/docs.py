@@ -30,8 +30,10 @@ def _doc_environment() -> jinja2.Environment:
 
 def render_doc(p: Pipeline) -> str:
     upstream: dict[str, list[str]] = {t.task_id: [] for t in p.tasks}
+    shown = {t.task_id: t.airflow_task_id for t in p.tasks}  # group-prefixed, as the Airflow UI names them
     for up, down in p.graph.edges:
-        upstream[down].append(up)
+        label = p.graph.label(up, down)
+        upstream[down].append(f"`{markdown_cell(shown[up])}`" + (f" ({markdown_cell(label)})" if label else ""))
     owner = p.business_owner
     parts = [markdown_cell(owner.name)]
     if owner.team:
@@ -40,9 +42,9 @@ def render_doc(p: Pipeline) -> str:
         parts.append(f"<{markdown_cell(owner.email)}>")
     tasks = [
         {
-            "task_id": t.task_id,
+            "task_id": shown[t.task_id],
             "operator": f"`{t.class_name}`",
-            "upstream": ", ".join(f"`{u}`" for u in upstream[t.task_id]) or "-",
+            "upstream": ", ".join(upstream[t.task_id]) or "-",
         }
         for t in tasks_in_order(p)
     ]

@@ -12,7 +12,7 @@ from typing import Any
 
 from dagfactory.check.lineage import RepoLineage
 from dagfactory.emit.describe import asset_key, describe_schedule, pipeline_assets, tasks_in_order
-from dagfactory.model import AssetRef, Pipeline
+from dagfactory.model import AssetRef, Pipeline, Task
 
 # --- the repo graph ------------------------------------------------------------------------
 
@@ -49,10 +49,16 @@ def _pipeline_data(p: Pipeline, schedule: str) -> dict[str, Any]:
         "schedule": schedule,
         "inputs": [_asset_data(a) for a in assets["input"] + assets["trigger"]],
         "outputs": [_asset_data(a) for a in assets["output"]],
-        "tasks": [
-            {"task_id": t.task_id, "operator": t.class_name, "upstream": upstream[t.task_id]} for t in tasks_in_order(p)
-        ],
+        "tasks": [_task_data(t, upstream[t.task_id]) for t in tasks_in_order(p)],
     }
+
+
+def _task_data(t: Task, upstream: list[str]) -> dict[str, Any]:
+    data: dict[str, Any] = {"task_id": t.task_id, "operator": t.class_name, "upstream": upstream}
+    if t.group is not None:  # only grouped tasks carry these: ungrouped output is unchanged
+        data["group"] = t.group
+        data["airflow_task_id"] = t.airflow_task_id
+    return data
 
 
 def _asset_data(a: AssetRef) -> dict[str, str | None]:
@@ -134,17 +140,56 @@ def to_dot(document: dict[str, Any]) -> str:
 # --- one pipeline's task graph -------------------------------------------------------------
 
 
+def _nested_groups(p: Pipeline) -> list[tuple[int, str, list[str]]]:
+    """(depth, group id, its own task ids in drawing order), each group after its parent, in spec order."""
+    order = [t.task_id for t in tasks_in_order(p)]
+    out: list[tuple[int, str, list[str]]] = []
+
+    def visit(parent: str | None, depth: int) -> None:
+        for g in p.groups:
+            if g.parent == parent:
+                out.append((depth, g.group_id, [t for t in order if p.task(t).group == g.group_id]))
+                visit(g.group_id, depth + 1)
+
+    visit(None, 0)
+    return out
+
+
 def task_graph_mermaid(p: Pipeline) -> str:
+    """Tasks (named as Airflow names them), groups as nested subgraphs, labels on their edges."""
     ids = {t.task_id: f"t{i}" for i, t in enumerate(tasks_in_order(p))}
     lines = ["flowchart LR"]
-    lines += [f"    {ids[t]}[{mermaid_label(t)}]" for t in ids]
-    lines += [f"    {ids[up]} --> {ids[down]}" for up, down in p.graph.edges]
+    lines += [f"    {ids[t]}[{mermaid_label(p.task(t).airflow_task_id)}]" for t in ids if p.task(t).group is None]
+    groups = _nested_groups(p)
+    for index, (depth, group, tasks) in enumerate(groups):
+        pad = "    " * (depth + 1)
+        lines.append(f"{pad}subgraph g{index}[{mermaid_label(p.group(group).airflow_id)}]")
+        lines += [f"{pad}    {ids[t]}[{mermaid_label(p.task(t).airflow_task_id)}]" for t in tasks]
+        following = groups[index + 1][0] if index + 1 < len(groups) else 0
+        lines += ["    " * (d + 1) + "end" for d in range(depth, following - 1, -1)]
+    for up, down in p.graph.edges:
+        label = p.graph.label(up, down)
+        arrow = f" -->|{mermaid_label(label)}| " if label is not None else " --> "
+        lines.append(f"    {ids[up]}{arrow}{ids[down]}")
     return "\n".join(lines) + "\n"
 
 
 def task_graph_dot(p: Pipeline) -> str:
+    """Tasks, groups as nested clusters, labels on their edges."""
     ids = {t.task_id: f"t{i}" for i, t in enumerate(tasks_in_order(p))}
     lines = [f"digraph {dot_string(p.dag_id)} {{", "    rankdir=LR;", "    node [shape=box, style=rounded];"]
-    lines += [f"    {ids[t]} [label={dot_string(t)}];" for t in ids]
-    lines += [f"    {ids[up]} -> {ids[down]};" for up, down in p.graph.edges]
+    lines += [f"    {ids[t]} [label={dot_string(p.task(t).airflow_task_id)}];" for t in ids if p.task(t).group is None]
+    groups = _nested_groups(p)
+    for index, (depth, group, tasks) in enumerate(groups):
+        pad = "    " * (depth + 1)
+        lines.append(f"{pad}subgraph cluster_{index} {{")
+        lines.append(f"{pad}    label={dot_string(p.group(group).airflow_id)};")
+        lines += [f"{pad}    {ids[t]} [label={dot_string(p.task(t).airflow_task_id)}];" for t in tasks]
+        following = groups[index + 1][0] if index + 1 < len(groups) else 0
+        lines += ["    " * (d + 1) + "}" for d in range(depth, following - 1, -1)]
+    for up, down in p.graph.edges:
+        label = p.graph.label(up, down)
+        lines.append(
+            f"    {ids[up]} -> {ids[down]}" + (f" [label={dot_string(label)}]" if label is not None else "") + ";"
+        )
     return "\n".join([*lines, "}"]) + "\n"

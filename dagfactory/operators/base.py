@@ -89,7 +89,7 @@ TASK_ONLY_ARGS: tuple[Arg, ...] = (
 RENDERED_ARGS: dict[str, str] = {
     "task_id": "a task's id is its key under `tasks:`",
     "dag": "the task belongs to the DAG of its spec",
-    "task_group": "task groups are not part of the spec format",
+    "task_group": "put the task in a group with `group:` (groups are declared under `groups:`)",
     "inlets": "write what the task reads as `inputs:`",
     "outlets": "write what the task writes as `outputs:`",
 }

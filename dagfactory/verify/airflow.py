@@ -45,7 +45,13 @@ def _manifest(results: list[Compiled], folder: Path) -> dict[str, Any]:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(result.text, encoding="utf-8")
         files[str(target)] = [
-            {"task_id": t.task_id, "module": t.module, "class_name": t.class_name, "args": [k for k, _ in t.args]}
+            {
+                "task_id": t.task_id,
+                "airflow_id": t.airflow_task_id,  # group-prefixed: what the DagBag holds
+                "module": t.module,
+                "class_name": t.class_name,
+                "args": [k for k, _ in t.args],
+            }
             for t in result.pipeline.tasks
         ]
     return {"folder": str(folder), "files": files}
@@ -228,7 +234,7 @@ def _worker(manifest_path: str) -> dict[str, Any]:
     tasks = {}
     for file, specs in manifest["files"].items():
         present = set(loaded.get(os.path.realpath(file), ()))
-        tasks[file] = {t["task_id"]: _check_task(t) | {"loaded": t["task_id"] in present} for t in specs}
+        tasks[file] = {t["task_id"]: _check_task(t) | {"loaded": t["airflow_id"] in present} for t in specs}
     return {"import_errors": {str(k): str(v) for k, v in bag.import_errors.items()}, "tasks": tasks}
 
 

@@ -162,6 +162,7 @@ def task_info(task: Any) -> dict[str, JSON]:
     ]  # fmt: skip
     for attr in plain:
         info[attr] = safe(lambda a=attr: getattr(task, a, None))
+    info["task_group"] = safe(lambda: task.task_group.group_id if task.task_group is not None else None)
     info["retry_delay_seconds"] = safe(lambda: task.retry_delay)
     info["execution_timeout_seconds"] = safe(lambda: task.execution_timeout)
     info["params"] = safe(lambda: task.params)
@@ -215,7 +216,18 @@ def dag_info(dag: Any) -> dict[str, JSON]:
     for attr in plain:
         info[attr] = safe(lambda a=attr: getattr(dag, a, None))
     info["tasks"] = {t.task_id: task_info(t) for t in dag.tasks}
+    info["edge_labels"] = safe(lambda: edge_labels(dag))
     return info
+
+
+def edge_labels(dag: Any) -> dict[str, str]:
+    """'up >> down' -> label, for every labelled edge Airflow keeps (a group end is its join id)."""
+    return {
+        f"{up} >> {down}": info["label"]
+        for up, downs in sorted(dag.edge_info.items())
+        for down, info in sorted(downs.items())
+        if info.get("label") is not None
+    }
 
 
 def serialization_error(dag: Any) -> str | None:

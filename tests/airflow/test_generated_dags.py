@@ -33,6 +33,58 @@ def expected_edges(chains: list[str]) -> set[tuple[str, str]]:
     return edges
 
 
+def expected_airflow_view(spec: dict[str, Any]) -> dict[str, Any]:
+    """What Airflow should hold for a spec with groups and labels, read independently of the
+    compiler: each task's Airflow id and group id, the task edges (a group stands for its roots
+    or leaves as they are when its line runs), and each labelled edge's label; in Airflow ids."""
+    groups = spec.get("groups") or {}
+    tasks = spec["tasks"]
+
+    def prefixes(g: str | None) -> bool:
+        return g is not None and groups[g].get("prefix_group_id", True)
+
+    def gid(g: str) -> str:
+        parent = groups[g].get("group")
+        return f"{gid(parent)}.{g}" if prefixes(parent) else g
+
+    def chain_of(g: str | None) -> list[str]:
+        return [g, *chain_of(groups[g].get("group"))] if g is not None else []
+
+    ids = {t: f"{gid(body['group'])}.{t}" if prefixes(body.get("group")) else t for t, body in tasks.items()}
+    edges: set[tuple[str, str]] = set()
+    labels: dict[tuple[str, str], str] = {}
+
+    def ends(node: str, leaves: bool) -> list[str]:
+        if node in tasks:
+            return [node]
+        inside = [t for t, body in tasks.items() if node in chain_of(body.get("group"))]
+        linked = {(u, d) if leaves else (d, u) for u, d in edges}  # (t, o): o is downstream (upstream) of t
+        return [t for t in inside if not any((t, o) in linked for o in inside)]
+
+    for item in spec.get("edges") or []:
+        if isinstance(item, dict):
+            steps, label = [[item["from"]], [item["to"]]], item["label"]
+        else:
+            steps, label = [[t.strip() for t in s.strip().strip("[]").split(",")] for s in item.split(">>")], None
+        for left, right in itertools.pairwise(steps):
+            new = {(u, d) for x in left for y in right for u in ends(x, True) for d in ends(y, False)}
+            if label is not None:  # set_downstream(edge_modifier=Label): where Airflow keeps the label
+                up, down = left[0], right[0]
+                up_id = ids[up] if up in tasks else f"{gid(up)}.downstream_join_id"
+                down_id = ids[down] if down in tasks else f"{gid(down)}.upstream_join_id"
+                labels[(up_id, down_id)] = label
+                if up in tasks:  # a task labels each edge to the group's roots too
+                    labels |= {(ids[u], ids[d]): label for u, d in new}
+            edges |= new
+    return {
+        "ids": ids,
+        "groups": {ids[t]: gid(body["group"]) if body.get("group") else None for t, body in tasks.items()},
+        "group_ids": {g: gid(g) for g in groups},
+        "edges": {(ids[u], ids[d]) for u, d in edges},
+        "labels": {f"{u} >> {d}": text for (u, d), text in labels.items()},
+    }
+
+
 def assert_dag_matches_spec(dag: dict[str, Any], spec: dict[str, Any]) -> None:
     assert dag["description"] == spec["description"]
     assert dag["owner"] == spec["owner"]
@@ -49,13 +101,25 @@ def assert_dag_matches_spec(dag: dict[str, Any], spec: dict[str, Any]) -> None:
     assert dag["start_date_local"].startswith(str(spec["start_date"]).replace(" ", "T"))
     assert dag["params"] == spec.get("params", {})
     assert (dag["user_defined_macros"] or {}) == spec.get("macros", {})
-    assert set(dag["tasks"]) == set(spec["tasks"])
+    view = expected_airflow_view(spec)
+    assert set(dag["tasks"]) == set(view["ids"].values())
     got_edges = {(up, down) for up, task in dag["tasks"].items() for down in task["downstream"]}
-    assert got_edges == expected_edges(spec.get("edges", []))
+    assert got_edges == view["edges"]
+    if not spec.get("groups") and all(isinstance(e, str) for e in spec.get("edges", [])):
+        assert got_edges == expected_edges(spec.get("edges", []))
+    assert {t: dag["tasks"][t]["task_group"] for t in view["groups"]} == view["groups"]
+    assert dag["edge_labels"] == view["labels"]
     defaults = spec.get("default_args", {})
+    groups = spec.get("groups") or {}
     for task_id, task_spec in spec["tasks"].items():
-        task = dag["tasks"][task_id]
-        assert task["retries"] == task_spec.get("retries", defaults.get("retries", 0))
+        task = dag["tasks"][view["ids"][task_id]]
+        group_defaults: dict[str, Any] = {}
+        group = task_spec.get("group")
+        while group is not None:  # a group's default_args over its parent's, over the DAG's
+            group_defaults = {**groups[group].get("default_args", {}), **group_defaults}
+            group = groups[group].get("group")
+        retries = task_spec.get("retries", group_defaults.get("retries", defaults.get("retries", 0)))
+        assert task["retries"] == retries
         assert task["owner"] == task_spec.get("owner", spec["owner"])
         for field in task["template_fields"]:
             if field in task_spec:
@@ -129,3 +193,41 @@ def test_task_relationship_runs_and_renders_its_template(airflow_home: Path):
     assert rendered.count("2024-04-01") == 5
     assert rendered.count("2024-04-08") == 5
     assert rendered.count("passed value") == 5
+
+
+@pytest.mark.slow
+def test_grouped_pipeline_runs_in_airflow_in_group_order(airflow_home: Path):
+    """The shipped groups example runs: every task instance (under its group-prefixed id)
+    succeeds, and each ran after every task the groups' edges put upstream of it."""
+    import sqlite3
+    from datetime import datetime
+
+    proc = run_dags_test(airflow_home, REPO / "generated_dags", "grouped_pipeline", "2024-04-02")
+    assert_dags_test_ok(proc)
+    assert dagrun_state(proc.stdout) == "success"
+    spec = load_file(REPO / "specs" / "grouped_pipeline.yaml")[0]
+    assert spec is not None
+    view = expected_airflow_view(spec.data)
+    with sqlite3.connect(airflow_home / "airflow.db") as db:
+        rows = db.execute(
+            "SELECT task_id, state, start_date, end_date FROM task_instance WHERE dag_id = 'grouped_pipeline'"
+        ).fetchall()
+    ran = {
+        task_id: (state, datetime.fromisoformat(start), datetime.fromisoformat(end))
+        for task_id, state, start, end in rows
+    }
+    assert sorted(ran) == sorted(view["ids"].values())
+    assert "extract.clean.scrub" in ran
+    assert {state for state, _, _ in ran.values()} == {"success"}
+    assert view["edges"] == {
+        ("start", "extract.pull_orders"),
+        ("start", "extract.pull_customers"),
+        ("extract.pull_orders", "extract.clean.scrub"),
+        ("extract.pull_customers", "extract.clean.scrub"),
+        ("extract.clean.scrub", "report.count_rows"),  # extract's only leaf, report's only root
+        ("report.count_rows", "report.publish"),
+        ("report.publish", "done"),
+    }
+    assert "pulling orders" in proc.stdout  # a grouped task's own output
+    for up, down in sorted(view["edges"]):
+        assert ran[up][2] <= ran[down][1], f"{down} started before {up} ended"

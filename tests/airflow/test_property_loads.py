@@ -4,10 +4,12 @@ Hypothesis (fixed seed) draws specs that use what the format offers: hostile-but
 (builtins, keywords, ``dag``, ``DOC_MD``, the file's own import names), catalog and class-path
 operators with generated argument values, callbacks and callables imported from a helper
 package whose functions are named like builtins and imports, edges, default_args, params and
-lineage. Each spec comes with what Airflow must hold for it (the oracle is the strategy itself,
-not the compiler). A batch is validated and compiled in-process, then ONE Airflow subprocess
-fills a DagBag with the whole batch and dumps every task; the test asserts no import error,
-the same tasks, operator classes, edges and argument values. A spec the compiler refuses must
+lineage, task groups (nested, prefixed or not, with default_args and hostile tooltips) named
+as edge endpoints, and labelled edges. Each spec comes with what Airflow must hold for it (the
+oracle is the strategy itself and an independent reading of groups, not the compiler). A batch
+is validated and compiled in-process, then ONE Airflow subprocess fills a DagBag with the whole
+batch and dumps every task; the test asserts no import error, the same tasks (group-prefixed ids,
+their groups), operator classes, edges, edge labels and argument values. A spec the compiler refuses must
 be refused with located diagnostics only. ``dagfactory check`` runs on a sample.
 
 Size: DAGFACTORY_HYPOTHESIS_EXAMPLES // 5 specs on Airflow 3 (default 250 -> 50; CI's 1500 -> 300),
@@ -38,6 +40,7 @@ from tests.test_hardening_injection import dump_spec, hostile_text, nonempty_tex
 from tests.test_hardening_injection import task_id as plain_task_id
 
 from .harness import airflow_env, load_dagbag, run_isolated, scratch_home
+from .test_generated_dags import expected_airflow_view
 
 pytestmark = pytest.mark.airflow
 
@@ -180,6 +183,59 @@ MUTATIONS = [
 ]
 
 
+# Group ids that are also names the generated file binds: the one allocator must keep them apart.
+GROUP_TRAPS = ["TaskGroup", "Label", "dag", "DAG", "extract", "g-1", "_", "pendulum", "list"]
+
+
+@st.composite
+def grouping(draw: st.DrawFn, ids: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Up to three groups (each maybe in an earlier one) and the tasks' memberships; groups left
+    without tasks, and groupings whose Airflow ids would collide or run long, are dropped."""
+    names = draw(
+        st.lists(
+            st.sampled_from(GROUP_TRAPS) | st.from_regex(r"[A-Za-z_][A-Za-z0-9_\-]{0,10}", fullmatch=True),
+            max_size=3,
+            unique=True,
+        )
+    )
+    names = [n for n in names if n not in ids]
+    groups: dict[str, Any] = {}
+    for index, name in enumerate(names):
+        body: dict[str, Any] = {}
+        parent = draw(st.sampled_from([None, *names[:index]]))
+        if parent is not None:
+            body["group"] = parent
+        if draw(st.booleans()):
+            body["prefix_group_id"] = draw(st.booleans())
+        if draw(st.booleans()):
+            body["tooltip"] = draw(hostile_text)
+        if draw(st.booleans()):
+            body["default_args"] = {"retries": draw(st.integers(0, 10))}
+        groups[name] = body
+    member = {  # a 250-character id stays out: prefixed, it would be too long (DF305, tested in tests/check)
+        tid: g for tid in ids if (g := draw(st.sampled_from([None, *names]))) is not None and len(tid) < 200
+    }
+
+    def inside(group: str) -> bool:
+        return any(group in chain(groups, g) for g in member.values())
+
+    groups = {g: body for g, body in groups.items() if inside(g)}  # a parent of a used group is used
+    probe = {"tasks": {t: {"group": member[t]} if t in member else {} for t in ids}, "groups": groups}
+    view = expected_airflow_view(probe)
+    used = list(view["ids"].values()) + [
+        f"{gid}{suffix}"
+        for gid in view["group_ids"].values()
+        for suffix in ("", ".upstream_join_id", ".downstream_join_id")
+    ]
+    if len(set(used)) < len(used) or any(len(i) > 250 for i in view["ids"].values()):
+        return {}, {}
+    return groups, member
+
+
+def chain(groups: dict[str, Any], group: str | None) -> list[str]:
+    return [group, *chain(groups, groups[group].get("group"))] if group is not None else []
+
+
 @st.composite
 def pipelines(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
     """(spec, expected) where expected = {"tasks": {id: {class, upstream, attrs}}, "dag": {...}}."""
@@ -215,6 +271,31 @@ def pipelines(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
         if ups:
             edges.append((f"[{', '.join(ups)}]" if len(ups) > 1 else ups[0]) + " >> " + ids[down_index])
             expected[ids[down_index]]["upstream"].update(ups)
+    groups, member = draw(grouping(ids))
+    for tid, group in member.items():
+        tasks[tid]["group"] = group
+        if "retries" not in tasks[tid]:  # the innermost group's default_args, over the DAG's
+            retries = [
+                groups[g]["default_args"]["retries"] for g in chain(groups, group) if "default_args" in groups[g]
+            ]
+            if retries:
+                expected[tid]["attrs"]["retries"] = retries[0]
+    position = {tid: index for index, tid in enumerate(ids)}
+    for group in groups:  # a group as an endpoint, still only forward: no cycles by construction
+        inner = [position[t] for t in ids if group in chain(groups, member.get(t))]
+        before, after = ids[: min(inner)], ids[max(inner) + 1 :]
+        if before and draw(st.booleans()):
+            edges.append(f"{draw(st.sampled_from(before))} >> {group}")
+        if after and draw(st.booleans()):
+            edges.append(f"{group} >> {draw(st.sampled_from(after))}")
+    labelled: list[Any] = []
+    for edge in edges:  # some single edges become labelled mappings, some group edges too
+        ends = edge.split(" >> ")
+        if "[" not in edge and draw(st.integers(0, 2)) == 0:
+            labelled.append({"from": ends[0], "to": ends[1], "label": draw(nonempty_text)})
+        else:
+            labelled.append(edge)
+    edges = labelled
     spec: dict[str, Any] = {
         "description": draw(nonempty_text),
         "owner": owner,
@@ -228,8 +309,19 @@ def pipelines(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
     }
     if default_args:
         spec["default_args"] = default_args
+    if groups:
+        spec["groups"] = groups
     if edges:
         spec["edges"] = edges
+    view = expected_airflow_view(spec)  # Airflow ids, groups, edges after group expansion, labels
+    expected = {
+        view["ids"][tid]: want
+        | {
+            "upstream": {u for u, d in view["edges"] if d == view["ids"][tid]},
+            "group": view["groups"][view["ids"][tid]],
+        }
+        for tid, want in expected.items()
+    }
     dag = {
         "description": spec["description"],
         "params": dag_params,
@@ -237,7 +329,7 @@ def pipelines(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
         "tags": sorted(spec["tags"]),
         "timezone": spec["timezone"],
     }
-    return spec, {"tasks": expected, "dag": dag, "refused": None}
+    return spec, {"tasks": expected, "dag": dag, "labels": view["labels"], "refused": None}
 
 
 def draw_specs(count: int) -> list[tuple[dict[str, Any], dict[str, Any]]]:
@@ -255,7 +347,8 @@ def draw_specs(count: int) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         for task_id, task in spec["tasks"].items():
             if "outputs" in task:
                 task["outputs"] = [uri.replace("s3://dfprop/", f"s3://dfprop/p{index}/") for uri in task["outputs"]]
-                expected["tasks"][task_id]["attrs"]["outlets"] = task["outputs"]
+                airflow_id = expected_airflow_view(spec)["ids"][task_id]  # group-prefixed
+                expected["tasks"][airflow_id]["attrs"]["outlets"] = task["outputs"]
     for number, (spec, expected) in enumerate(drawn[4::5]):  # every fifth spec, each mutation in turn
         code, field, task = MUTATIONS[number % len(MUTATIONS)]
         spec["tasks"][f"mutant_{field}"] = task
@@ -342,10 +435,12 @@ def assert_faithful(bag: dict[str, Any], compiled: dict[str, Any], root: Path, c
             assert (dag["schedule_kind"], dag["schedule"]) == expected["dag"]["schedule"], where
             assert (dag["tags"], dag["timezone"]) == (expected["dag"]["tags"], expected["dag"]["timezone"]), where
         assert sorted(dag["tasks"]) == sorted(expected["tasks"]), where
+        assert dag["edge_labels"] == expected["labels"], where
         for tid, want in expected["tasks"].items():
             got = dag["tasks"][tid]
             assert got["operator_class"] == want["class"], (where, tid)
             assert set(got["upstream"]) == want["upstream"], (where, tid)
+            assert got["task_group"] == want["group"], (where, tid)
             attrs = dag["spec_attrs"][tid]
             for name, value in want["attrs"].items():
                 actual = normal(name, attrs[name])

@@ -37,7 +37,14 @@ def dag_info(dag: object) -> dict[str, object]:
             "inlets": uris(task.inlets),
             "outlets": uris(task.outlets),
             "sla_seconds": sla.total_seconds() if sla is not None else None,
+            "task_group": task.task_group.group_id if task.task_group is not None else None,
         }
+    labels = {
+        f"{up} >> {down}": info["label"]
+        for up, downs in sorted(dag.edge_info.items())
+        for down, info in sorted(downs.items())
+        if info.get("label") is not None
+    }
     return {
         "timetable": type(dag.timetable).__name__,
         "timetable_summary": dag.timetable.summary,
@@ -47,6 +54,7 @@ def dag_info(dag: object) -> dict[str, object]:
         "doc_md": dag.doc_md,
         "serialization_error": serialization,
         "tasks": tasks,
+        "edge_labels": labels,
     }
 
 

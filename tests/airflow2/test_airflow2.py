@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from dagfactory.load.document import load_file
 from dagfactory.operators import CATALOG
 from dagfactory.targets import AIRFLOW_2
 from tests.airflow.harness import airflow_env, dagrun_state, run_isolated
+from tests.airflow.test_generated_dags import expected_airflow_view
+from tests.conftest import FIXTURES
 
 from .conftest import compile_for_2
 from .venv import REPO
@@ -67,3 +71,32 @@ def test_hello_world_runs_in_airflow_2(af2_python: Path, af2_home: Path, tmp_pat
     output = proc.stdout + proc.stderr
     assert dagrun_state(output) == "success", output[-3000:]
     assert "Hello" in output
+
+
+@pytest.mark.slow
+def test_grouped_pipeline_runs_in_airflow_2(af2_python: Path, af2_home: Path, tmp_path: Path) -> None:
+    compile_for_2(REPO / "specs", tmp_path)
+    shutil.copytree(REPO / "generated_dags" / "example_callables", tmp_path / "example_callables")
+    env = airflow_env(af2_home, tmp_path) | {"PYTHONPATH": str(tmp_path)}
+    cmd = [str(af2_python.with_name("airflow")), "dags", "test", "grouped_pipeline", "2024-04-02"]
+    proc = run_isolated(cmd, env, 300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    output = proc.stdout + proc.stderr
+    assert dagrun_state(output) == "success", output[-3000:]
+    succeeded = re.findall(r"Marking task as SUCCESS\. dag_id=grouped_pipeline, task_id=([\w.]+),", output)
+    # every task, under its group-prefixed id, in an order the group edges allow (one at a time here)
+    assert succeeded[0] == "start"
+    assert sorted(succeeded[1:3]) == ["extract.pull_customers", "extract.pull_orders"]
+    assert succeeded[3:] == ["extract.clean.scrub", "report.count_rows", "report.publish", "done"]
+    assert "pulling orders" in output
+
+
+def test_groups_and_labels_on_airflow_2(af2_dagbag: dict[str, Any]) -> None:
+    doc, _ = load_file(FIXTURES / "valid" / "groups.yaml")
+    assert doc is not None
+    view = expected_airflow_view(doc.data)
+    dag = af2_dagbag["dags"]["groups"]
+    assert {t: dag["tasks"][t]["task_group"] for t in view["groups"]} == view["groups"]
+    assert {(up, t) for t, task in dag["tasks"].items() for up in task["upstream"]} == view["edges"]
+    assert dag["edge_labels"] == view["labels"]
+    assert "extract.pull" in dag["tasks"]

@@ -111,3 +111,15 @@ def test_option_like_pool_names_and_descriptions_reach_airflow_as_values(project
         ["set", "--help", 3, "-rf"],
         ["set", "-x", 1, ""],
     ]
+
+
+def test_a_groups_default_args_pool_must_be_declared_too():
+    from dagfactory.check.pools import check_pools
+    from dagfactory.load.document import load_text
+
+    text = "groups:\n  g:\n    default_args: {pool: heavy}\ntasks:\n  t: {operator: empty, group: g}\n"
+    doc, problems = load_text(text, "s.yaml")
+    assert doc is not None
+    assert problems == []
+    (found,) = check_pools([doc])["s.yaml"]
+    assert (found.code, found.line, found.column, found.severity) == ("DF206", 3, 26, "warning")  # at the pool name

@@ -159,3 +159,45 @@ def test_html_page_shows_hostile_text_as_text(project: Path, hostile: str):
     assert proc.stdout.count("<script") == 2
     assert "<img" not in proc.stdout
     assert hostile.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in proc.stdout
+
+
+def test_graph_draws_groups_as_nested_subgraphs_and_labels_on_edges():
+    proc = run_cli("graph", "tests/fixtures/valid/groups.yaml", "--format", "mermaid")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[3:10] == [
+        '    subgraph g0["extract"]',
+        '        t1["extract.pull"]',
+        '        subgraph g1["extract.clean"]',
+        '            t2["scrub"]',
+        "        end",
+        "    end",
+        '    subgraph g2["report"]',
+    ]
+    assert '    t3 -->|"rows found"| t4' in proc.stdout.splitlines()
+    assert '    t0 -->|"kick off: the report\'s #quot;first#quot; run"| t3' in proc.stdout.splitlines()
+    proc = run_cli("graph", "tests/fixtures/valid/groups.yaml", "--format", "dot")
+    assert proc.returncode == 0, proc.stderr
+    text = proc.stdout
+    assert '    subgraph cluster_0 {\n        label="extract";\n        t1 [label="extract.pull"];\n' in text
+    assert '        subgraph cluster_1 {\n            label="extract.clean";\n            t2 [label="scrub"];\n' in text
+    assert '    t3 -> t4 [label="rows found"];\n' in text
+
+
+def test_lineage_json_names_the_group_of_grouped_tasks_only(tmp_path: Path):
+    folder = tmp_path / "specs"
+    folder.mkdir()
+    shutil.copy(REPO / "tests" / "fixtures" / "valid" / "groups.yaml", folder / "groups.yaml")
+    proc = run_cli("lineage", str(folder), "--format", "json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    (pipeline,) = json.loads(proc.stdout)["pipelines"]
+    tasks = {t["task_id"]: t for t in pipeline["tasks"]}
+    assert tasks["pull"]["group"] == "extract"
+    assert tasks["pull"]["airflow_task_id"] == "extract.pull"
+    assert tasks["scrub"]["airflow_task_id"] == "scrub"
+    assert "group" not in tasks["start"]
+    page = tmp_path / "lineage.html"
+    proc = run_cli("lineage", str(folder), "--format", "html", "--out", str(page), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    html = page.read_text(encoding="utf-8")
+    assert "extract.pull" in html  # the data the page lists tasks from
+    assert "t.airflow_task_id || t.task_id" in html  # grouped tasks are listed by their Airflow id

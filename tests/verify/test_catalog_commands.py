@@ -132,3 +132,16 @@ def test_mysql_to_s3_employee_loads_with_the_amazon_provider(generated_dagbag: d
     assert task["operator_class"] == "airflow.providers.amazon.aws.transfers.sql_to_s3.SqlToS3Operator"
     assert task["templated"]["query"] == "SELECT * FROM employees"
     assert task["templated"]["s3_key"] == "yeonji/employee_test.csv"
+
+
+@pytest.mark.airflow
+def test_check_finds_grouped_tasks_under_their_prefixed_ids(tmp_path: Path) -> None:
+    spec = FIXTURES / "check" / "grouped_typo.yaml"
+    proc = _cli("check", str(spec), "--format", "json", home=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    found = [(d["code"], d["line"], d["column"], d["message"]) for d in json.loads(proc.stdout)]
+    # `fine` loads as extract.fine: no "made no Airflow task" report for it
+    assert found == [
+        ("DF501", 10, 3, "task 'greet': BashOperator needs the argument 'bash_command'"),
+        ("DF501", 13, 5, "task 'greet': BashOperator does not accept the argument 'bash_comand'"),
+    ]
