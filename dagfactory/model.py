@@ -78,6 +78,9 @@ class Task:
     doc_md: str | None
     group: str | None = None  # the task group it belongs to
     airflow_id: str = ""  # its task_id in Airflow: group-prefixed (default: task_id)
+    setup: bool = False  # `setup: true`: rendered with as_setup() unless a teardown names it
+    teardown_setups: tuple[str, ...] = ()  # a teardown's setups (spec task ids); () when not a teardown
+    on_failure_fail_dagrun: bool | None = None  # a teardown's, when the spec sets it
 
     @property
     def airflow_task_id(self) -> str:
@@ -194,7 +197,7 @@ def _task(task_id: str, data: dict[str, Any], base: FileScope, tree: GroupTree) 
         module, class_name = operator.module, operator.class_name
     else:
         module, _, class_name = name.rpartition(".")
-    skip = {"operator", "inputs", "outputs", "doc_md", "group"}
+    skip = {"operator", "inputs", "outputs", "doc_md", "group", "setup", "teardown"}
     pairs = [(k, v) for k, v in data.items() if k not in skip]
     if operator:
         pairs = [_catalog_arg(operator, k, v, base) for k, v in pairs]
@@ -210,6 +213,9 @@ def _task(task_id: str, data: dict[str, Any], base: FileScope, tree: GroupTree) 
         data.get("doc_md"),
         tree.task_group[task_id],
         tree.airflow_task_id(task_id),
+        data.get("setup") is True,
+        tuple((data.get("teardown") or {}).get("setups") or ()),
+        (data.get("teardown") or {}).get("on_failure_fail_dagrun"),
     )
 
 
