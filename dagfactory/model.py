@@ -122,6 +122,13 @@ class Pipeline:
     def group(self, group_id: str) -> Group:
         return next(g for g in self.groups if g.group_id == group_id)
 
+    @property
+    def all_edges(self) -> tuple[tuple[str, str], ...]:
+        """The DAG's edges in Airflow: the graph's, then each (setup, teardown) edge that
+        ``as_teardown(setups=...)`` adds and the spec did not write."""
+        implicit = [(s, t.task_id) for t in self.tasks for s in t.teardown_setups]
+        return tuple(dict.fromkeys([*self.graph.edges, *implicit]))
+
 
 # `sla` reaches the model only when the target has it (Airflow 2): a duration, like execution_timeout.
 _SLA_KIND = {"sla": "duration"}

@@ -76,12 +76,21 @@ def expected_airflow_view(spec: dict[str, Any]) -> dict[str, Any]:
                 if up in tasks:  # a task labels each edge to the group's roots too
                     labels |= {(ids[u], ids[d]): label for u, d in new}
             edges |= new
+    # as_teardown(setups=...), rendered after the edges, makes each setup upstream of its teardown
+    for t, body in tasks.items():
+        edges |= {(s, t) for s in (body.get("teardown") or {}).get("setups", [])}
     return {
         "ids": ids,
         "groups": {ids[t]: gid(body["group"]) if body.get("group") else None for t, body in tasks.items()},
         "group_ids": {g: gid(g) for g in groups},
         "edges": {(ids[u], ids[d]) for u, d in edges},
         "labels": {f"{u} >> {d}": text for (u, d), text in labels.items()},
+        "setups": sorted(ids[t] for t, body in tasks.items() if body.get("setup") is True),
+        "teardowns": {
+            ids[t]: body["teardown"].get("on_failure_fail_dagrun", False)
+            for t, body in tasks.items()
+            if "teardown" in body
+        },
     }
 
 
@@ -109,6 +118,11 @@ def assert_dag_matches_spec(dag: dict[str, Any], spec: dict[str, Any]) -> None:
         assert got_edges == expected_edges(spec.get("edges", []))
     assert {t: dag["tasks"][t]["task_group"] for t in view["groups"]} == view["groups"]
     assert dag["edge_labels"] == view["labels"]
+    assert sorted(t for t, task in dag["tasks"].items() if task["is_setup"]) == view["setups"]
+    teardowns = {t: task["on_failure_fail_dagrun"] for t, task in dag["tasks"].items() if task["is_teardown"]}
+    assert teardowns == view["teardowns"]
+    for t in teardowns:
+        assert dag["tasks"][t]["trigger_rule"] == "all_done_setup_success"
     defaults = spec.get("default_args", {})
     groups = spec.get("groups") or {}
     for task_id, task_spec in spec["tasks"].items():

@@ -100,3 +100,16 @@ def test_groups_and_labels_on_airflow_2(af2_dagbag: dict[str, Any]) -> None:
     assert {(up, t) for t, task in dag["tasks"].items() for up in task["upstream"]} == view["edges"]
     assert dag["edge_labels"] == view["labels"]
     assert "extract.pull" in dag["tasks"]
+
+
+def test_setup_and_teardown_on_airflow_2(af2_dagbag: dict[str, Any]) -> None:
+    doc, _ = load_file(FIXTURES / "valid" / "setup_teardown.yaml")
+    assert doc is not None
+    view = expected_airflow_view(doc.data)
+    dag = af2_dagbag["dags"]["setup_teardown"]
+    assert {(up, t) for t, task in dag["tasks"].items() for up in task["upstream"]} == view["edges"]
+    assert ("create_table", "cleanup") in view["edges"]  # by as_teardown alone: no spec edge joins them
+    assert sorted(t for t, task in dag["tasks"].items() if task["is_setup"]) == view["setups"]
+    teardowns = {t: task["on_failure_fail_dagrun"] for t, task in dag["tasks"].items() if task["is_teardown"]}
+    assert teardowns == view["teardowns"] == {"cleanup": True, "stop_cluster": False}
+    assert {dag["tasks"][t]["trigger_rule"] for t in teardowns} == {"all_done_setup_success"}
