@@ -115,7 +115,8 @@ def assert_dag_matches_spec(dag: dict[str, Any], spec: dict[str, Any]) -> None:
     got_edges = {(up, down) for up, task in dag["tasks"].items() for down in task["downstream"]}
     assert got_edges == view["edges"]
     if not spec.get("groups") and all(isinstance(e, str) for e in spec.get("edges", [])):
-        assert got_edges == expected_edges(spec.get("edges", []))
+        implicit = {(s, t) for t, body in spec["tasks"].items() for s in (body.get("teardown") or {}).get("setups", [])}
+        assert got_edges == expected_edges(spec.get("edges", [])) | implicit
     assert {t: dag["tasks"][t]["task_group"] for t in view["groups"]} == view["groups"]
     assert dag["edge_labels"] == view["labels"]
     assert sorted(t for t, task in dag["tasks"].items() if task["is_setup"]) == view["setups"]
@@ -245,3 +246,32 @@ def test_grouped_pipeline_runs_in_airflow_in_group_order(airflow_home: Path):
     assert "pulling orders" in proc.stdout  # a grouped task's own output
     for up, down in sorted(view["edges"]):
         assert ran[up][2] <= ran[down][1], f"{down} started before {up} ended"
+
+
+@pytest.mark.slow
+def test_setup_teardown_runs_the_teardown_after_a_failed_task(airflow_home: Path):
+    """The shipped setup/teardown example: work fails (exit 1), cleanup (the teardown of
+    create) still runs and succeeds after it, and the run fails because work did."""
+    import sqlite3
+    from datetime import datetime
+
+    proc = run_dags_test(airflow_home, REPO / "generated_dags", "setup_teardown", "2024-04-02")
+    assert dagrun_state(proc.stdout) == "failed", proc.stdout[-3000:] + proc.stderr[-3000:]
+    with sqlite3.connect(airflow_home / "airflow.db") as db:
+        rows = db.execute(
+            "SELECT task_id, state, start_date, end_date FROM task_instance WHERE dag_id = 'setup_teardown'"
+        ).fetchall()
+        [run_state] = db.execute("SELECT state FROM dag_run WHERE dag_id = 'setup_teardown'").fetchone()
+    assert run_state == "failed"
+    ran = {
+        task_id: (state, datetime.fromisoformat(start), datetime.fromisoformat(end))
+        for task_id, state, start, end in rows
+    }
+    assert {t: state for t, (state, _, _) in ran.items()} == {
+        "create": "success",
+        "work": "failed",
+        "cleanup": "success",
+    }
+    assert ran["create"][2] <= ran["work"][1]
+    assert ran["work"][2] <= ran["cleanup"][1], "the teardown started before the failed task ended"
+    assert "dropping scratch table" in proc.stdout

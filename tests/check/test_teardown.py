@@ -151,7 +151,7 @@ def test_teardown_edges_are_the_setups_of_each_teardown():
 
 
 def test_the_model_carries_setups_and_teardowns():
-    path = ROOT / "valid" / "setup_teardown.yaml"
+    path = ROOT / "valid" / "teardown_groups.yaml"
     [result] = check_project(discover([path], ROOT / "valid", ROOT)).results
     assert result.diagnostics == []
     p = model_of(result)
