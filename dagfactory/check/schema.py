@@ -236,7 +236,8 @@ def _defs() -> dict[str, Any]:
                     "type": "array",
                     "minItems": 1,
                     "items": {"type": "string", "pattern": IDENTIFIER_PATTERN},
-                    "description": "The setup tasks (each with `setup: true`) this task tears down.",
+                    "description": "The setup tasks (each with `setup: true`) this task tears down: "
+                    "a teardown without a setup is refused.",
                 },
                 "on_failure_fail_dagrun": {
                     "type": "boolean",
