@@ -78,6 +78,9 @@ class Task:
     doc_md: str | None
     group: str | None = None  # the task group it belongs to
     airflow_id: str = ""  # its task_id in Airflow: group-prefixed (default: task_id)
+    setup: bool = False  # `setup: true`: rendered with as_setup() unless a teardown names it
+    teardown_setups: tuple[str, ...] = ()  # a teardown's setups (spec task ids); () when not a teardown
+    on_failure_fail_dagrun: bool | None = None  # a teardown's, when the spec sets it
 
     @property
     def airflow_task_id(self) -> str:
@@ -118,6 +121,13 @@ class Pipeline:
 
     def group(self, group_id: str) -> Group:
         return next(g for g in self.groups if g.group_id == group_id)
+
+    @property
+    def all_edges(self) -> tuple[tuple[str, str], ...]:
+        """The DAG's edges in Airflow: the graph's, then each (setup, teardown) edge that
+        ``as_teardown(setups=...)`` adds and the spec did not write."""
+        implicit = [(s, t.task_id) for t in self.tasks for s in t.teardown_setups]
+        return tuple(dict.fromkeys([*self.graph.edges, *implicit]))
 
 
 # `sla` reaches the model only when the target has it (Airflow 2): a duration, like execution_timeout.
@@ -194,7 +204,7 @@ def _task(task_id: str, data: dict[str, Any], base: FileScope, tree: GroupTree) 
         module, class_name = operator.module, operator.class_name
     else:
         module, _, class_name = name.rpartition(".")
-    skip = {"operator", "inputs", "outputs", "doc_md", "group"}
+    skip = {"operator", "inputs", "outputs", "doc_md", "group", "setup", "teardown"}
     pairs = [(k, v) for k, v in data.items() if k not in skip]
     if operator:
         pairs = [_catalog_arg(operator, k, v, base) for k, v in pairs]
@@ -210,6 +220,9 @@ def _task(task_id: str, data: dict[str, Any], base: FileScope, tree: GroupTree) 
         data.get("doc_md"),
         tree.task_group[task_id],
         tree.airflow_task_id(task_id),
+        data.get("setup") is True,
+        tuple((data.get("teardown") or {}).get("setups") or ()),
+        (data.get("teardown") or {}).get("on_failure_fail_dagrun"),
     )
 
 

@@ -97,6 +97,14 @@ def _task_base_properties() -> dict[str, Any]:
         "pattern": GROUP_ID_PATTERN,
         "description": "The task group (an id under `groups:`) this task belongs to.",
     }
+    props["setup"] = {
+        "type": "boolean",
+        "description": "A setup task (Airflow's as_setup): teardowns name it in `teardown.setups`.",
+    }
+    props["teardown"] = {
+        "$ref": "#/$defs/teardown",
+        "description": "This task is a teardown (Airflow's as_teardown) of the setup tasks it names.",
+    }
     return props
 
 
@@ -218,6 +226,25 @@ def _defs() -> dict[str, Any]:
             },
             "required": ["from", "to", "label"],
             "additionalProperties": False,
+        },
+        "teardown": {
+            "type": "object",
+            "description": "This task is a teardown (Airflow's as_teardown) of the setup tasks it names.",
+            "additionalProperties": False,
+            "properties": {
+                "setups": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {"type": "string", "pattern": IDENTIFIER_PATTERN},
+                    "description": "The setup tasks (each with `setup: true`) this task tears down: "
+                    "a teardown without a setup is refused.",
+                },
+                "on_failure_fail_dagrun": {
+                    "type": "boolean",
+                    "description": "Whether this teardown failing fails the DAG run (Airflow's default: false).",
+                },
+            },
+            "required": ["setups"],
         },
         "task": _task_schema(),
         "operator_class_path": _class_path_def(),

@@ -13,6 +13,7 @@ from dagfactory.check.groups import check_groups
 from dagfactory.check.moments import latest_utc, local_time_problem, timezone_problem
 from dagfactory.check.schema import DATE_PATTERN, DURATION_PATTERN, PATTERN_HINTS, SCHEDULE_PRESETS
 from dagfactory.check.secrets import find_secrets
+from dagfactory.check.teardown import check_setup_teardown
 from dagfactory.diagnostics import Diagnostic, did_you_mean
 from dagfactory.load.document import Document, JsonPath
 from dagfactory.load.files import scope_of
@@ -36,6 +37,7 @@ def check_semantics(doc: Document) -> list[Diagnostic]:
         if isinstance(group, dict):
             _check_default_args(doc, ("groups", group_id, "default_args"), group.get("default_args"), out)
     out.extend(check_groups(doc))
+    out.extend(check_setup_teardown(doc))
     tasks = data.get("tasks")
     if isinstance(tasks, dict):
         for task_id, task in tasks.items():

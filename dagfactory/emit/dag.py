@@ -276,6 +276,30 @@ class _Renderer:
                     lines.append(self._long_edge([names[r.task_id] for r in left], [names[r.task_id] for r in right]))
         return lines
 
+    def setup_teardown(self, names: dict[str, PyCode]) -> list[PyCode]:
+        """``t.as_teardown(setups=s)`` for each teardown, ``s.as_setup()`` for a setup no teardown
+        names (as_teardown marks the setups it is given). After the edges: a group edge (``g >> x``)
+        then meets the same roots and leaves in Airflow as in the spec's graph; as_teardown adds
+        each ``setup >> teardown`` edge itself."""
+        named = {s for t in self.p.tasks for s in t.teardown_setups}
+        lines = [PyCode(f"{names[t.task_id]}.as_setup()") for t in self.p.tasks if t.setup and t.task_id not in named]
+        for task in self.p.tasks:
+            if not task.teardown_setups:
+                continue
+            refs = [names[s] for s in task.teardown_setups]
+            setups = refs[0] if len(refs) == 1 else PyCode("[" + ", ".join(refs) + "]")
+            parts: list[tuple[str, Any]] = [("setups=", setups)]
+            if task.on_failure_fail_dagrun is not None:
+                parts.append(("on_failure_fail_dagrun=", task.on_failure_fail_dagrun))
+            line = f"{names[task.task_id]}.as_teardown({', '.join(f'{k}{literal(v)}' for k, v in parts)})"
+            if text_width(line) + 4 <= 88:
+                lines.append(PyCode(line))
+            else:
+                if len(refs) > 1:
+                    parts[0] = ("setups=", list(refs))
+                lines.append(call_block(f"{names[task.task_id]}.as_teardown", parts, 1))
+        return lines
+
     def _labelled_edge(self, up: PyCode, down: PyCode, text: str) -> PyCode:
         """``up.set_downstream(down, edge_modifier=Label(text))``: exactly this edge, labelled.
 
@@ -324,7 +348,7 @@ class _Renderer:
             "doc_md": block_string_literal(render_doc(self.p)),
             "dag_args": dag_args,
             "body": body,
-            "edges": self.edges(names),
+            "edges": self.edges(names) + self.setup_teardown(names),
         }
         context["import_groups"] = [[PyCode(line) for line in g] for g in self.imports.groups()]
         return _environment().get_template("dag.py.jinja").render(context)
@@ -334,8 +358,8 @@ def task_lineage(p: Pipeline) -> dict[str, tuple[tuple[AssetRef, ...], tuple[Ass
     """Each task's (inlets, outlets). Tasks keep what they declare; the DAG-level
     ``lineage`` goes on the root tasks (inputs) and leaf tasks (outputs), unless some
     task already declares its own inputs (or outputs)."""
-    has_upstream = {down for _, down in p.graph.edges}
-    has_downstream = {up for up, _ in p.graph.edges}
+    has_upstream = {down for _, down in p.all_edges}
+    has_downstream = {up for up, _ in p.all_edges}
     any_inputs = any(t.inputs for t in p.tasks)
     any_outputs = any(t.outputs for t in p.tasks)
     result = {}

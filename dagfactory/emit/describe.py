@@ -49,7 +49,7 @@ class AssetRow:
 
 def tasks_in_order(p: Pipeline) -> list[Task]:
     by_id = {t.task_id: t for t in p.tasks}
-    return [by_id[t] for t in topological_order(list(by_id), list(p.graph.edges))]
+    return [by_id[t] for t in topological_order(list(by_id), list(p.all_edges))]
 
 
 def pipeline_assets(p: Pipeline) -> dict[str, list[AssetRef]]:

@@ -7,7 +7,7 @@ import functools
 from typing import TYPE_CHECKING
 
 from dagfactory.emit.describe import asset_rows, describe_schedule, markdown_cell, tasks_in_order
-from dagfactory.model import Pipeline
+from dagfactory.model import Pipeline, Task
 
 if TYPE_CHECKING:  # imported when rendering only: `validate` never loads jinja2
     import jinja2
@@ -28,10 +28,17 @@ def _doc_environment() -> jinja2.Environment:
     return env
 
 
+def _role(task: Task, shown: dict[str, str]) -> str:
+    """A setup's or teardown's part, after its operator: " (setup)", " (teardown of `a`, `b`)"."""
+    if task.teardown_setups:
+        return " (teardown of " + ", ".join(f"`{markdown_cell(shown[s])}`" for s in task.teardown_setups) + ")"
+    return " (setup)" if task.setup else ""
+
+
 def render_doc(p: Pipeline) -> str:
     upstream: dict[str, list[str]] = {t.task_id: [] for t in p.tasks}
     shown = {t.task_id: t.airflow_task_id for t in p.tasks}  # group-prefixed, as the Airflow UI names them
-    for up, down in p.graph.edges:
+    for up, down in p.all_edges:
         label = p.graph.label(up, down)
         upstream[down].append(f"`{markdown_cell(shown[up])}`" + (f" ({markdown_cell(label)})" if label else ""))
     owner = p.business_owner
@@ -43,7 +50,7 @@ def render_doc(p: Pipeline) -> str:
     tasks = [
         {
             "task_id": shown[t.task_id],
-            "operator": f"`{t.class_name}`",
+            "operator": f"`{t.class_name}`" + _role(t, shown),
             "upstream": ", ".join(upstream[t.task_id]) or "-",
         }
         for t in tasks_in_order(p)

@@ -38,7 +38,7 @@ def _pipeline_data(p: Pipeline, schedule: str) -> dict[str, Any]:
     owner = p.business_owner
     assets = pipeline_assets(p)
     upstream: dict[str, list[str]] = {t.task_id: [] for t in p.tasks}
-    for up, down in p.graph.edges:
+    for up, down in p.all_edges:
         upstream[down].append(up)
     return {
         "dag_id": p.dag_id,
@@ -167,9 +167,11 @@ def task_graph_mermaid(p: Pipeline) -> str:
         lines += [f"{pad}    {ids[t]}[{mermaid_label(p.task(t).airflow_task_id)}]" for t in tasks]
         following = groups[index + 1][0] if index + 1 < len(groups) else 0
         lines += ["    " * (d + 1) + "end" for d in range(depth, following - 1, -1)]
-    for up, down in p.graph.edges:
+    for up, down in p.all_edges:
         label = p.graph.label(up, down)
         arrow = f" -->|{mermaid_label(label)}| " if label is not None else " --> "
+        if (up, down) not in p.graph.edges:  # a setup to its teardown, by as_teardown
+            arrow = " -.-> "
         lines.append(f"    {ids[up]}{arrow}{ids[down]}")
     return "\n".join(lines) + "\n"
 
@@ -187,9 +189,10 @@ def task_graph_dot(p: Pipeline) -> str:
         lines += [f"{pad}    {ids[t]} [label={dot_string(p.task(t).airflow_task_id)}];" for t in tasks]
         following = groups[index + 1][0] if index + 1 < len(groups) else 0
         lines += ["    " * (d + 1) + "}" for d in range(depth, following - 1, -1)]
-    for up, down in p.graph.edges:
+    for up, down in p.all_edges:
         label = p.graph.label(up, down)
-        lines.append(
-            f"    {ids[up]} -> {ids[down]}" + (f" [label={dot_string(label)}]" if label is not None else "") + ";"
-        )
+        attrs = f" [label={dot_string(label)}]" if label is not None else ""
+        if (up, down) not in p.graph.edges:  # a setup to its teardown, by as_teardown
+            attrs = " [style=dashed]"
+        lines.append(f"    {ids[up]} -> {ids[down]}{attrs};")
     return "\n".join([*lines, "}"]) + "\n"

@@ -158,7 +158,8 @@ def task_info(task: Any) -> dict[str, JSON]:
     plain = [
         "owner", "retries", "depends_on_past", "trigger_rule", "queue", "pool", "pool_slots",
         "priority_weight", "weight_rule", "doc_md", "email", "task_display_name",
-        "retry_exponential_backoff", "wait_for_downstream",
+        "retry_exponential_backoff", "wait_for_downstream", "is_setup", "is_teardown",
+        "on_failure_fail_dagrun",
     ]  # fmt: skip
     for attr in plain:
         info[attr] = safe(lambda a=attr: getattr(task, a, None))

@@ -76,12 +76,21 @@ def expected_airflow_view(spec: dict[str, Any]) -> dict[str, Any]:
                 if up in tasks:  # a task labels each edge to the group's roots too
                     labels |= {(ids[u], ids[d]): label for u, d in new}
             edges |= new
+    # as_teardown(setups=...), rendered after the edges, makes each setup upstream of its teardown
+    for t, body in tasks.items():
+        edges |= {(s, t) for s in (body.get("teardown") or {}).get("setups", [])}
     return {
         "ids": ids,
         "groups": {ids[t]: gid(body["group"]) if body.get("group") else None for t, body in tasks.items()},
         "group_ids": {g: gid(g) for g in groups},
         "edges": {(ids[u], ids[d]) for u, d in edges},
         "labels": {f"{u} >> {d}": text for (u, d), text in labels.items()},
+        "setups": sorted(ids[t] for t, body in tasks.items() if body.get("setup") is True),
+        "teardowns": {
+            ids[t]: body["teardown"].get("on_failure_fail_dagrun", False)
+            for t, body in tasks.items()
+            if "teardown" in body
+        },
     }
 
 
@@ -106,9 +115,15 @@ def assert_dag_matches_spec(dag: dict[str, Any], spec: dict[str, Any]) -> None:
     got_edges = {(up, down) for up, task in dag["tasks"].items() for down in task["downstream"]}
     assert got_edges == view["edges"]
     if not spec.get("groups") and all(isinstance(e, str) for e in spec.get("edges", [])):
-        assert got_edges == expected_edges(spec.get("edges", []))
+        implicit = {(s, t) for t, body in spec["tasks"].items() for s in (body.get("teardown") or {}).get("setups", [])}
+        assert got_edges == expected_edges(spec.get("edges", [])) | implicit
     assert {t: dag["tasks"][t]["task_group"] for t in view["groups"]} == view["groups"]
     assert dag["edge_labels"] == view["labels"]
+    assert sorted(t for t, task in dag["tasks"].items() if task["is_setup"]) == view["setups"]
+    teardowns = {t: task["on_failure_fail_dagrun"] for t, task in dag["tasks"].items() if task["is_teardown"]}
+    assert teardowns == view["teardowns"]
+    for t in teardowns:
+        assert dag["tasks"][t]["trigger_rule"] == "all_done_setup_success"
     defaults = spec.get("default_args", {})
     groups = spec.get("groups") or {}
     for task_id, task_spec in spec["tasks"].items():
@@ -231,3 +246,32 @@ def test_grouped_pipeline_runs_in_airflow_in_group_order(airflow_home: Path):
     assert "pulling orders" in proc.stdout  # a grouped task's own output
     for up, down in sorted(view["edges"]):
         assert ran[up][2] <= ran[down][1], f"{down} started before {up} ended"
+
+
+@pytest.mark.slow
+def test_setup_teardown_runs_the_teardown_after_a_failed_task(airflow_home: Path):
+    """The shipped setup/teardown example: work fails (exit 1), cleanup (the teardown of
+    create) still runs and succeeds after it, and the run fails because work did."""
+    import sqlite3
+    from datetime import datetime
+
+    proc = run_dags_test(airflow_home, REPO / "generated_dags", "setup_teardown", "2024-04-02")
+    assert dagrun_state(proc.stdout) == "failed", proc.stdout[-3000:] + proc.stderr[-3000:]
+    with sqlite3.connect(airflow_home / "airflow.db") as db:
+        rows = db.execute(
+            "SELECT task_id, state, start_date, end_date FROM task_instance WHERE dag_id = 'setup_teardown'"
+        ).fetchall()
+        [run_state] = db.execute("SELECT state FROM dag_run WHERE dag_id = 'setup_teardown'").fetchone()
+    assert run_state == "failed"
+    ran = {
+        task_id: (state, datetime.fromisoformat(start), datetime.fromisoformat(end))
+        for task_id, state, start, end in rows
+    }
+    assert {t: state for t, (state, _, _) in ran.items()} == {
+        "create": "success",
+        "work": "failed",
+        "cleanup": "success",
+    }
+    assert ran["create"][2] <= ran["work"][1]
+    assert ran["work"][2] <= ran["cleanup"][1], "the teardown started before the failed task ended"
+    assert "dropping scratch table" in proc.stdout

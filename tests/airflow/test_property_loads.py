@@ -4,7 +4,7 @@ Hypothesis (fixed seed) draws specs that use what the format offers: hostile-but
 (builtins, keywords, ``dag``, ``DOC_MD``, the file's own import names), catalog and class-path
 operators with generated argument values, callbacks and callables imported from a helper
 package whose functions are named like builtins and imports, edges, default_args, params and
-lineage, task groups (nested, prefixed or not, with default_args and hostile tooltips) named
+lineage, setup and teardown tasks, task groups (nested, prefixed or not, with default_args and hostile tooltips) named
 as edge endpoints, and labelled edges. Each spec comes with what Airflow must hold for it (the
 oracle is the strategy itself and an independent reading of groups, not the compiler). A batch
 is validated and compiled in-process, then ONE Airflow subprocess fills a DagBag with the whole
@@ -313,6 +313,7 @@ def pipelines(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
         spec["groups"] = groups
     if edges:
         spec["edges"] = edges
+    roles(draw, spec, ids, expected)
     view = expected_airflow_view(spec)  # Airflow ids, groups, edges after group expansion, labels
     expected = {
         view["ids"][tid]: want
@@ -330,6 +331,35 @@ def pipelines(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
         "timezone": spec["timezone"],
     }
     return spec, {"tasks": expected, "dag": dag, "labels": view["labels"], "refused": None}
+
+
+def roles(draw: st.DrawFn, spec: dict[str, Any], ids: list[str], expected: dict[str, Any]) -> None:
+    """Some tasks become setups and, later in the order (no cycles), teardowns of earlier setups;
+    a teardown's trigger rule is Airflow's, and a task right after a setup gets all_success."""
+    tasks = spec["tasks"]
+    setups = [t for t in ids[:-1] if draw(st.integers(0, 3)) == 0]
+    for tid in setups:
+        tasks[tid]["setup"] = True
+        expected[tid]["attrs"]["is_setup"] = True
+    for index, tid in enumerate(ids):
+        earlier = [s for s in setups if ids.index(s) < index]
+        if tid in setups or not earlier or draw(st.integers(0, 2)) > 0:
+            continue
+        body: dict[str, Any] = {"setups": draw(st.lists(st.sampled_from(earlier), min_size=1, max_size=2, unique=True))}
+        want = expected[tid]["attrs"]
+        if draw(st.booleans()):
+            body["on_failure_fail_dagrun"] = want["on_failure_fail_dagrun"] = draw(st.booleans())
+        tasks[tid]["teardown"] = body
+        tasks[tid].pop("trigger_rule", None)
+        want["trigger_rule"], want["is_teardown"] = "all_done_setup_success", True
+    view = expected_airflow_view(spec)
+    by_airflow_id = {a: t for t, a in view["ids"].items()}
+    rule = (spec.get("default_args") or {}).get("trigger_rule", "all_success")
+    for up, down in view["edges"]:
+        task = tasks[by_airflow_id[down]]
+        after_setup = tasks[by_airflow_id[up]].get("setup") and "teardown" not in task
+        if after_setup and task.get("trigger_rule", rule) != "all_success":  # no group sets a trigger rule here
+            task["trigger_rule"] = expected[by_airflow_id[down]]["attrs"]["trigger_rule"] = "all_success"
 
 
 def draw_specs(count: int) -> list[tuple[dict[str, Any], dict[str, Any]]]:

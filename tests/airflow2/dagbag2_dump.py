@@ -38,6 +38,10 @@ def dag_info(dag: object) -> dict[str, object]:
             "outlets": uris(task.outlets),
             "sla_seconds": sla.total_seconds() if sla is not None else None,
             "task_group": task.task_group.group_id if task.task_group is not None else None,
+            "is_setup": task.is_setup,
+            "is_teardown": task.is_teardown,
+            "on_failure_fail_dagrun": task.on_failure_fail_dagrun,
+            "trigger_rule": str(task.trigger_rule),
         }
     labels = {
         f"{up} >> {down}": info["label"]

@@ -100,3 +100,30 @@ def test_groups_and_labels_on_airflow_2(af2_dagbag: dict[str, Any]) -> None:
     assert {(up, t) for t, task in dag["tasks"].items() for up in task["upstream"]} == view["edges"]
     assert dag["edge_labels"] == view["labels"]
     assert "extract.pull" in dag["tasks"]
+
+
+def test_setup_and_teardown_on_airflow_2(af2_dagbag: dict[str, Any]) -> None:
+    doc, _ = load_file(FIXTURES / "valid" / "teardown_groups.yaml")
+    assert doc is not None
+    view = expected_airflow_view(doc.data)
+    dag = af2_dagbag["dags"]["teardown_groups"]
+    assert {(up, t) for t, task in dag["tasks"].items() for up in task["upstream"]} == view["edges"]
+    assert ("create_table", "cleanup") in view["edges"]  # by as_teardown alone: no spec edge joins them
+    assert sorted(t for t, task in dag["tasks"].items() if task["is_setup"]) == view["setups"]
+    teardowns = {t: task["on_failure_fail_dagrun"] for t, task in dag["tasks"].items() if task["is_teardown"]}
+    assert teardowns == view["teardowns"] == {"cleanup": True, "stop_cluster": False}
+    assert {dag["tasks"][t]["trigger_rule"] for t in teardowns} == {"all_done_setup_success"}
+
+
+@pytest.mark.slow
+def test_setup_teardown_runs_its_teardown_on_airflow_2(af2_python: Path, af2_home: Path, tmp_path: Path) -> None:
+    compile_for_2(REPO / "specs", tmp_path)
+    shutil.copytree(REPO / "generated_dags" / "example_callables", tmp_path / "example_callables")
+    env = airflow_env(af2_home, tmp_path) | {"PYTHONPATH": str(tmp_path)}
+    cmd = [str(af2_python.with_name("airflow")), "dags", "test", "setup_teardown", "2024-04-02"]
+    proc = run_isolated(cmd, env, 300)
+    output = proc.stdout + proc.stderr
+    assert dagrun_state(output) == "failed", output[-3000:]  # work failed; the teardown does not fail the run
+    ended = re.findall(r"Marking task as (SUCCESS|FAILED)\. dag_id=setup_teardown, task_id=(\w+),", output)
+    assert ended == [("SUCCESS", "create"), ("FAILED", "work"), ("SUCCESS", "cleanup")]
+    assert "dropping scratch table" in output
