@@ -78,6 +78,7 @@ class Task:
     doc_md: str | None
     group: str | None = None  # the task group it belongs to
     airflow_id: str = ""  # its task_id in Airflow: group-prefixed (default: task_id)
+    branches: tuple[str, ...] = ()  # a branch task's `branches:` (spec task ids), documented, never passed
 
     @property
     def airflow_task_id(self) -> str:
@@ -194,7 +195,7 @@ def _task(task_id: str, data: dict[str, Any], base: FileScope, tree: GroupTree) 
         module, class_name = operator.module, operator.class_name
     else:
         module, _, class_name = name.rpartition(".")
-    skip = {"operator", "inputs", "outputs", "doc_md", "group"}
+    skip = {"operator", "inputs", "outputs", "doc_md", "group", "branches"}
     pairs = [(k, v) for k, v in data.items() if k not in skip]
     if operator:
         pairs = [_catalog_arg(operator, k, v, base) for k, v in pairs]
@@ -210,6 +211,7 @@ def _task(task_id: str, data: dict[str, Any], base: FileScope, tree: GroupTree) 
         data.get("doc_md"),
         tree.task_group[task_id],
         tree.airflow_task_id(task_id),
+        tuple(data.get("branches") or ()),
     )
 
 
