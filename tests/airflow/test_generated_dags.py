@@ -124,6 +124,10 @@ def assert_dag_matches_spec(dag: dict[str, Any], spec: dict[str, Any]) -> None:
         for field in task["template_fields"]:
             if field in task_spec:
                 assert task["templated"][field] == task_spec[field], f"{task_id}.{field}"
+        if "branches" in task_spec:  # documented, never passed: Airflow follows direct downstream tasks
+            assert task["operator_class"].endswith(".BranchPythonOperator")
+            assert {view["ids"][b] for b in task_spec["branches"]} <= set(task["downstream"])
+            assert "branches" not in task
 
 
 def compiled_folder(specs: list[Path], root: Path, out: Path) -> Path:

@@ -100,3 +100,15 @@ def test_groups_and_labels_on_airflow_2(af2_dagbag: dict[str, Any]) -> None:
     assert {(up, t) for t, task in dag["tasks"].items() for up in task["upstream"]} == view["edges"]
     assert dag["edge_labels"] == view["labels"]
     assert "extract.pull" in dag["tasks"]
+
+
+def test_branching_on_airflow_2(af2_dagbag: dict[str, Any]) -> None:
+    doc, _ = load_file(FIXTURES / "valid" / "branching.yaml")
+    assert doc is not None
+    dag = af2_dagbag["dags"]["branching"]
+    module, class_name = AIRFLOW_2.operator_path("branch_python", "", "")
+    assert dag["tasks"]["choose"]["operator_class"] == f"{module}.{class_name}"
+    branches = doc.data["tasks"]["choose"]["branches"]
+    assert branches == ["full_load", "incremental"]
+    assert sorted(t for t, task in dag["tasks"].items() if "choose" in task["upstream"]) == branches
+    assert dag["tasks"]["publish"]["upstream"] == branches
