@@ -235,3 +235,19 @@ def test_grouped_pipeline_runs_in_airflow_in_group_order(airflow_home: Path):
     assert "pulling orders" in proc.stdout  # a grouped task's own output
     for up, down in sorted(view["edges"]):
         assert ran[up][2] <= ran[down][1], f"{down} started before {up} ended"
+
+
+@pytest.mark.slow
+def test_branching_runs_the_chosen_path_skips_the_other_and_joins(airflow_home: Path):
+    """The shipped branching example on a day that is not the 1st: choose_path returns
+    `incremental`, Airflow skips `full_load`, and the join (none_failed_min_one_success) runs."""
+    import sqlite3
+
+    proc = run_dags_test(airflow_home, REPO / "generated_dags", "branching", "2024-04-02")
+    assert_dags_test_ok(proc)
+    assert dagrun_state(proc.stdout) == "success"
+    with sqlite3.connect(airflow_home / "airflow.db") as db:
+        rows = db.execute("SELECT task_id, state FROM task_instance WHERE dag_id = 'branching'").fetchall()
+    assert dict(rows) == {"choose": "success", "incremental": "success", "full_load": "skipped", "publish": "success"}
+    assert "loading the new rows" in proc.stdout
+    assert "loading everything" not in proc.stdout
