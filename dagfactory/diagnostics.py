@@ -46,8 +46,11 @@ CODES: dict[str, str] = {
     "DF304": "the task graph has a cycle",
     "DF305": "a task group is invalid: its id is a task id, it nests in itself, it has no tasks, "
     "or a task's id in Airflow (group.task) is too long or taken",
+    "DF306": "a task where a branch task's branches join is skipped by its trigger_rule when a branch is "
+    "not chosen (a warning)",
     "DF307": "a setup or teardown task is invalid: a teardown names a task that is not a setup, a task is "
     "both, a teardown sets trigger_rule, or a setup's downstream task does not use all_success",
+    "DF308": "a branch task's `branches` names a task that is not directly downstream of it",
     # Writing output
     "DF401": "an output file exists that dagfactory did not generate",
     "DF402": "two specs compile to the same output file or dag_id",

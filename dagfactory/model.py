@@ -81,6 +81,7 @@ class Task:
     setup: bool = False  # `setup: true`: rendered with as_setup() unless a teardown names it
     teardown_setups: tuple[str, ...] = ()  # a teardown's setups (spec task ids); () when not a teardown
     on_failure_fail_dagrun: bool | None = None  # a teardown's, when the spec sets it
+    branches: tuple[str, ...] = ()  # a branch task's `branches:` (spec task ids), documented, never passed
 
     @property
     def airflow_task_id(self) -> str:
@@ -204,7 +205,7 @@ def _task(task_id: str, data: dict[str, Any], base: FileScope, tree: GroupTree) 
         module, class_name = operator.module, operator.class_name
     else:
         module, _, class_name = name.rpartition(".")
-    skip = {"operator", "inputs", "outputs", "doc_md", "group", "setup", "teardown"}
+    skip = {"operator", "inputs", "outputs", "doc_md", "group", "setup", "teardown", "branches"}
     pairs = [(k, v) for k, v in data.items() if k not in skip]
     if operator:
         pairs = [_catalog_arg(operator, k, v, base) for k, v in pairs]
@@ -223,6 +224,7 @@ def _task(task_id: str, data: dict[str, Any], base: FileScope, tree: GroupTree) 
         data.get("setup") is True,
         tuple((data.get("teardown") or {}).get("setups") or ()),
         (data.get("teardown") or {}).get("on_failure_fail_dagrun"),
+        tuple(data.get("branches") or ()),
     )
 
 

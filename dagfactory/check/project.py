@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from dagfactory.check.branching import check_branches
 from dagfactory.check.graph import TaskGraph, build_graph
 from dagfactory.check.lineage import RepoLineage, check_asset_uris, check_repo, pipeline_lineage
 from dagfactory.check.policy import policy_diagnostics, promote_warnings
@@ -139,6 +140,7 @@ def _check_alone(spec: SpecFile, config: Config, restore: Restorer | None, defau
     if isinstance(data, dict) and isinstance(data.get("tasks"), dict) and _edges_are_strings(data.get("edges")):
         result.graph, problems = build_graph(doc)
         result.own.extend(problems)
+        result.own.extend(check_branches(doc, result.graph, complete=not any(d.is_error for d in problems)))
     return result
 
 

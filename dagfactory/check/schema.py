@@ -112,6 +112,16 @@ def _operator_def(op: Operator) -> dict[str, Any]:
     props = {"operator": {"const": op.name, "description": f"{op.class_name}: {op.description}"}}
     props |= _task_base_properties()
     props |= _args_properties(op.args)
+    if op.name == "branch_python":
+        branches: dict[str, Any] = {
+            "type": "array",
+            "minItems": 1,
+            "uniqueItems": True,
+            "items": {"type": "string", "pattern": IDENTIFIER_PATTERN},
+            "description": "The task ids the callable may return, each a direct downstream task; "
+            "checked and documented, not passed to Airflow.",
+        }
+        props["branches"] = branches
     return {
         "type": "object",
         "description": f"{op.class_name} ({op.provider}): {op.description}",

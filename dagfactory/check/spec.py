@@ -314,6 +314,11 @@ def _unknown_key(doc: Document, path: JsonPath, key: str, allowed: list[str]) ->
     hint = did_you_mean(key, _allowed_keys({"properties": dict.fromkeys(allowed)}))
     if key == "schedule_interval":
         hint = "Airflow 3 removed schedule_interval; use `schedule:`"
+    if key == "branches" and operator == "short_circuit":
+        hint = (
+            "short_circuit has no branches to name: when its callable returns a falsy value it skips "
+            "its downstream tasks; use branch_python to choose between tasks"
+        )
     return doc.diagnostic(
         (*path, key),
         "DF101",

@@ -35,6 +35,13 @@ def _role(task: Task, shown: dict[str, str]) -> str:
     return " (setup)" if task.setup else ""
 
 
+def _branches_note(branches: tuple[str, ...], shown: dict[str, str]) -> str:
+    """A branch task's targets, as its callable returns them (Airflow ids): "" for other tasks."""
+    if not branches:
+        return ""
+    return ", branches to: " + ", ".join(f"`{markdown_cell(shown[b])}`" for b in branches)
+
+
 def render_doc(p: Pipeline) -> str:
     upstream: dict[str, list[str]] = {t.task_id: [] for t in p.tasks}
     shown = {t.task_id: t.airflow_task_id for t in p.tasks}  # group-prefixed, as the Airflow UI names them
@@ -50,7 +57,7 @@ def render_doc(p: Pipeline) -> str:
     tasks = [
         {
             "task_id": shown[t.task_id],
-            "operator": f"`{t.class_name}`" + _role(t, shown),
+            "operator": f"`{t.class_name}`" + _role(t, shown) + _branches_note(t.branches, shown),
             "upstream": ", ".join(upstream[t.task_id]) or "-",
         }
         for t in tasks_in_order(p)

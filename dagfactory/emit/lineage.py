@@ -155,16 +155,29 @@ def _nested_groups(p: Pipeline) -> list[tuple[int, str, list[str]]]:
     return out
 
 
+def _mermaid_node(p: Pipeline, ids: dict[str, str], task_id: str) -> str:
+    """A task's node line: a branch task (one with `branches:`) is a decision diamond."""
+    task = p.task(task_id)
+    label = mermaid_label(task.airflow_task_id)
+    return f"    {ids[task_id]}{{{label}}}" if task.branches else f"    {ids[task_id]}[{label}]"
+
+
+def _dot_node(p: Pipeline, ids: dict[str, str], task_id: str) -> str:
+    task = p.task(task_id)
+    shape = ", shape=diamond" if task.branches else ""
+    return f"    {ids[task_id]} [label={dot_string(task.airflow_task_id)}{shape}];"
+
+
 def task_graph_mermaid(p: Pipeline) -> str:
     """Tasks (named as Airflow names them), groups as nested subgraphs, labels on their edges."""
     ids = {t.task_id: f"t{i}" for i, t in enumerate(tasks_in_order(p))}
     lines = ["flowchart LR"]
-    lines += [f"    {ids[t]}[{mermaid_label(p.task(t).airflow_task_id)}]" for t in ids if p.task(t).group is None]
+    lines += [_mermaid_node(p, ids, t) for t in ids if p.task(t).group is None]
     groups = _nested_groups(p)
     for index, (depth, group, tasks) in enumerate(groups):
         pad = "    " * (depth + 1)
         lines.append(f"{pad}subgraph g{index}[{mermaid_label(p.group(group).airflow_id)}]")
-        lines += [f"{pad}    {ids[t]}[{mermaid_label(p.task(t).airflow_task_id)}]" for t in tasks]
+        lines += [f"{pad}{_mermaid_node(p, ids, t)}" for t in tasks]
         following = groups[index + 1][0] if index + 1 < len(groups) else 0
         lines += ["    " * (d + 1) + "end" for d in range(depth, following - 1, -1)]
     for up, down in p.all_edges:
@@ -180,13 +193,13 @@ def task_graph_dot(p: Pipeline) -> str:
     """Tasks, groups as nested clusters, labels on their edges."""
     ids = {t.task_id: f"t{i}" for i, t in enumerate(tasks_in_order(p))}
     lines = [f"digraph {dot_string(p.dag_id)} {{", "    rankdir=LR;", "    node [shape=box, style=rounded];"]
-    lines += [f"    {ids[t]} [label={dot_string(p.task(t).airflow_task_id)}];" for t in ids if p.task(t).group is None]
+    lines += [_dot_node(p, ids, t) for t in ids if p.task(t).group is None]
     groups = _nested_groups(p)
     for index, (depth, group, tasks) in enumerate(groups):
         pad = "    " * (depth + 1)
         lines.append(f"{pad}subgraph cluster_{index} {{")
         lines.append(f"{pad}    label={dot_string(p.group(group).airflow_id)};")
-        lines += [f"{pad}    {ids[t]} [label={dot_string(p.task(t).airflow_task_id)}];" for t in tasks]
+        lines += [f"{pad}{_dot_node(p, ids, t)}" for t in tasks]
         following = groups[index + 1][0] if index + 1 < len(groups) else 0
         lines += ["    " * (d + 1) + "}" for d in range(depth, following - 1, -1)]
     for up, down in p.all_edges:

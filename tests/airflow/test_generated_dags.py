@@ -139,6 +139,10 @@ def assert_dag_matches_spec(dag: dict[str, Any], spec: dict[str, Any]) -> None:
         for field in task["template_fields"]:
             if field in task_spec:
                 assert task["templated"][field] == task_spec[field], f"{task_id}.{field}"
+        if "branches" in task_spec:  # documented, never passed: Airflow follows direct downstream tasks
+            assert task["operator_class"].endswith(".BranchPythonOperator")
+            assert {view["ids"][b] for b in task_spec["branches"]} <= set(task["downstream"])
+            assert "branches" not in task
 
 
 def compiled_folder(specs: list[Path], root: Path, out: Path) -> Path:
@@ -275,3 +279,18 @@ def test_setup_teardown_runs_the_teardown_after_a_failed_task(airflow_home: Path
     assert ran["create"][2] <= ran["work"][1]
     assert ran["work"][2] <= ran["cleanup"][1], "the teardown started before the failed task ended"
     assert "dropping scratch table" in proc.stdout
+
+
+def test_branching_runs_the_chosen_path_skips_the_other_and_joins(airflow_home: Path):
+    """The shipped branching example on a day that is not the 1st: choose_path returns
+    `incremental`, Airflow skips `full_load`, and the join (none_failed_min_one_success) runs."""
+    import sqlite3
+
+    proc = run_dags_test(airflow_home, REPO / "generated_dags", "branching", "2024-04-02")
+    assert_dags_test_ok(proc)
+    assert dagrun_state(proc.stdout) == "success"
+    with sqlite3.connect(airflow_home / "airflow.db") as db:
+        rows = db.execute("SELECT task_id, state FROM task_instance WHERE dag_id = 'branching'").fetchall()
+    assert dict(rows) == {"choose": "success", "incremental": "success", "full_load": "skipped", "publish": "success"}
+    assert "loading the new rows" in proc.stdout
+    assert "loading everything" not in proc.stdout

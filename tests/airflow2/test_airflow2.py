@@ -127,3 +127,33 @@ def test_setup_teardown_runs_its_teardown_on_airflow_2(af2_python: Path, af2_hom
     ended = re.findall(r"Marking task as (SUCCESS|FAILED)\. dag_id=setup_teardown, task_id=(\w+),", output)
     assert ended == [("SUCCESS", "create"), ("FAILED", "work"), ("SUCCESS", "cleanup")]
     assert "dropping scratch table" in output
+
+
+def test_branching_on_airflow_2(af2_dagbag: dict[str, Any]) -> None:
+    doc, _ = load_file(FIXTURES / "valid" / "branch_into_group.yaml")
+    assert doc is not None
+    dag = af2_dagbag["dags"]["branch_into_group"]
+    module, class_name = AIRFLOW_2.operator_path("branch_python", "", "")
+    assert dag["tasks"]["choose"]["operator_class"] == f"{module}.{class_name}"
+    branches = doc.data["tasks"]["choose"]["branches"]
+    assert branches == ["full_load", "incremental"]
+    assert sorted(t for t, task in dag["tasks"].items() if "choose" in task["upstream"]) == branches
+    assert dag["tasks"]["publish"]["upstream"] == branches
+
+
+@pytest.mark.slow
+def test_branching_runs_in_airflow_2(af2_python: Path, af2_home: Path, tmp_path: Path) -> None:
+    compile_for_2(REPO / "specs", tmp_path)
+    shutil.copytree(REPO / "generated_dags" / "example_callables", tmp_path / "example_callables")
+    env = airflow_env(af2_home, tmp_path) | {"PYTHONPATH": str(tmp_path)}
+    cmd = [str(af2_python.with_name("airflow")), "dags", "test", "branching", "2024-05-01"]  # the 1st: full load
+    proc = run_isolated(cmd, env, 300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    output = proc.stdout + proc.stderr
+    assert dagrun_state(output) == "success", output[-3000:]
+    succeeded = re.findall(r"Marking task as SUCCESS\. dag_id=branching, task_id=([\w.]+),", output)
+    assert succeeded == ["choose", "full_load", "publish"]
+    assert "loading everything" in output
+    assert "loading the new rows" not in output
+    assert "Following branch {'full_load'}" in output
+    assert "Skipping tasks [('incremental', -1)]" in output
