@@ -44,7 +44,7 @@ CODES: dict[str, str] = {
     "DF302": "an edge or `group:` names a task or group that does not exist",
     "DF303": "a task depends on itself",
     "DF304": "the task graph has a cycle",
-    "DF305": "a task group is invalid: its id is a task id, it nests in itself, it has no tasks, "
+    "DF305": "a task group is invalid: its id is a task id, it nests in itself or more than 10 deep, it has no tasks, "
     "or a task's id in Airflow (group.task) is too long or taken",
     "DF306": "a task where a branch task's branches join is skipped by its trigger_rule when a branch is "
     "not chosen (a warning)",

@@ -3,19 +3,25 @@
 A group may sit in another (``group: parent``); a task in a group whose ``prefix_group_id``
 is true (Airflow's default) is known to Airflow as ``group.task`` (through every prefixed
 parent). Checked here: a group id that is also a task id, a ``group:`` naming no group,
-a parent chain that loops, a group without any task (edges to it would do nothing), and
-the Airflow ids that result: at most 250 characters, unique in the DAG.
+a parent chain that loops or nests deeper than :data:`MAX_GROUP_DEPTH`, a group without any
+task (edges to it would do nothing), and the Airflow ids that result: at most 250 characters,
+unique in the DAG. Every walk up the groups stops after :data:`MAX_GROUP_DEPTH` + 1 steps, so
+a hostile chain of groups costs linear time.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from dagfactory.diagnostics import Diagnostic, did_you_mean
 from dagfactory.load.document import Document
 
 MAX_ID = 250  # Airflow's task_id column
+# Each group is a `with TaskGroup(...)` block inside `with DAG(...)`; Python refuses more than 20
+# statically nested blocks, and no readable pipeline needs more than a few levels.
+MAX_GROUP_DEPTH = 10
 
 
 @dataclass(frozen=True)
@@ -27,16 +33,27 @@ class GroupTree:
     task_group: dict[str, str | None]  # task id -> its group id
 
     def ancestors(self, group: str | None) -> list[str]:
-        """``group`` and the groups it sits in, innermost first."""
+        """``group`` and the groups it sits in, innermost first: at most ``MAX_GROUP_DEPTH + 1``
+        of them (a deeper chain is an error, and the walk must stay short), never one twice."""
         chain: list[str] = []
-        while group is not None and group not in chain:
+        seen: set[str] = set()
+        while group is not None and group not in seen and len(chain) <= MAX_GROUP_DEPTH:
             chain.append(group)
+            seen.add(group)
             group = self.parent.get(group)
         return chain
 
+    @cached_property
+    def _members(self) -> dict[str, list[str]]:
+        members: dict[str, list[str]] = {}
+        for task, group in self.task_group.items():
+            for outer in self.ancestors(group):
+                members.setdefault(outer, []).append(task)
+        return members
+
     def members(self, group: str) -> list[str]:
         """Every task in ``group`` or in a group inside it, in spec order."""
-        return [t for t, g in self.task_group.items() if group in self.ancestors(g)]
+        return self._members.get(group, [])
 
     def full_group_id(self, group: str) -> str:
         """The group's id in Airflow: prefixed by its parent's when the parent prefixes."""
@@ -67,11 +84,11 @@ def group_tree(data: dict[str, Any]) -> GroupTree:
     for tid, task in tasks.items():
         g = task.get("group") if isinstance(task, dict) else None
         task_group[tid] = g if isinstance(g, str) and g in groups else None
-    tree = GroupTree(parent, prefix, task_group)
-    for gid in groups:  # a loop is reported by check_groups; cut it so every walk ends
-        if gid in tree.ancestors(parent[gid]):
+    walk = GroupTree(parent, prefix, task_group)  # its members are never read: no cache to go stale
+    for gid in groups:  # a loop or a chain too deep is reported by check_groups; cut it
+        if gid in walk.ancestors(parent[gid]) or len(walk.ancestors(gid)) > MAX_GROUP_DEPTH:
             parent[gid] = None
-    return tree
+    return GroupTree(parent, prefix, task_group)
 
 
 def check_groups(doc: Document) -> list[Diagnostic]:
@@ -112,26 +129,33 @@ def check_groups(doc: Document) -> list[Diagnostic]:
                     hint=did_you_mean(g, names) or _declare(names),
                 )
             )
-    raw = GroupTree(
-        {
-            g: b.get("group") if isinstance(b, dict) and isinstance(b.get("group"), str) else None
-            for g, b in groups.items()
-        },
-        {},
-        {},
-    )
-    looped = set()
-    for gid in groups:
-        up = raw.parent[gid]
-        if up is not None and gid in raw.ancestors(up):
-            looped.add(gid)
-            loop = [gid, *reversed(raw.ancestors(up)[: raw.ancestors(up).index(gid)])]
+    raw_parent = {
+        g: b.get("group") if isinstance(b, dict) and isinstance(b.get("group"), str) else None
+        for g, b in groups.items()
+    }
+    depth, loops = _depths(raw_parent)
+    looped = {g for loop in loops for g in loop}
+    for loop in loops:
+        for i, gid in enumerate(loop):
+            around = [*loop[i:], *loop[:i]]  # gid, its parent, ..., back to gid
+            shown = " in ".join([*around, gid]) if len(loop) <= MAX_GROUP_DEPTH else f"through {len(loop)} groups"
             out.append(
                 doc.diagnostic(
                     ("groups", gid, "group"),
                     "DF305",
-                    f"group {gid!r} is nested in itself: {' in '.join([*loop, gid])}",
+                    f"group {gid!r} is nested in itself: {shown}",
                     hint="a group's `group:` names the group it sits in; remove one of these",
+                )
+            )
+    for gid in groups:
+        if depth.get(gid) == MAX_GROUP_DEPTH + 1:  # the first group too deep, once per chain
+            looped.add(gid)
+            out.append(
+                doc.diagnostic(
+                    ("groups", gid, "group"),
+                    "DF305",
+                    f"group {gid!r} would be nested {MAX_GROUP_DEPTH + 1} deep, more than {MAX_GROUP_DEPTH}",
+                    hint=f"nest groups at most {MAX_GROUP_DEPTH} deep: put this group in a group nearer the top",
                 )
             )
     tree = group_tree(data)
@@ -149,6 +173,40 @@ def check_groups(doc: Document) -> list[Diagnostic]:
             )
     out.extend(_check_airflow_ids(doc, tree, groups, tasks))
     return out
+
+
+def _depths(parent: dict[str, str | None]) -> tuple[dict[str, int | None], list[list[str]]]:
+    """Each group's nesting depth (1: at the top; None: on or inside a loop of ``group:``
+    links) and each loop (a group, its parent, ... in link order, starting at the loop's first
+    group in spec order); one walk per group, each group's depth computed once: linear."""
+    depth: dict[str, int | None] = {}
+    loops: list[list[str]] = []
+    order = {group: index for index, group in enumerate(parent)}
+    for start in parent:
+        path: list[str] = []
+        position: dict[str, int] = {}
+        group: str | None = start
+        while group is not None and group in parent and group not in depth and group not in position:
+            position[group] = len(path)
+            path.append(group)
+            group = parent[group]
+        base: int | None
+        if group is None or group not in parent:
+            base = 0
+        elif group in position:  # this walk closed a loop
+            loop = path[position[group] :]
+            first = min(loop, key=order.__getitem__)
+            loops.append([*loop[loop.index(first) :], *loop[: loop.index(first)]])
+            for member in loop:
+                depth[member] = None
+            path = path[: position[group]]
+            base = None
+        else:
+            base = depth[group]
+        for member in reversed(path):
+            base = None if base is None else base + 1
+            depth[member] = base
+    return depth, loops
 
 
 def _mapping(value: Any) -> dict[str, Any]:

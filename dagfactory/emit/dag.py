@@ -224,32 +224,30 @@ class _Renderer:
         """Every task and group with its depth, in the order the DAG file states them: tasks in
         spec order, each group's block (holding its tasks and sub-groups) where its first task is."""
         groups = {g.group_id: g for g in self.p.groups}
-
-        def path(task: Task) -> list[str]:  # the task's groups, outermost first
-            chain: list[str] = []
+        inside: dict[str | None, list[Task | Group]] = {}  # a group (None: the DAG) -> what it holds, in order
+        for task in self.p.tasks:
+            chain: list[str] = []  # the task's groups, outermost first
             group = task.group
             while group is not None:
                 chain.insert(0, group)
                 group = groups[group].parent
-            return chain
+            container: str | None = None
+            for gid in chain:
+                if gid not in inside:  # the group's first task: its block stands here
+                    inside.setdefault(container, []).append(groups[gid])
+                    inside[gid] = []
+                container = gid
+            inside.setdefault(container, []).append(task)
 
         out: list[tuple[int, Task | Group]] = []
 
-        def place(container: list[str], depth: int) -> None:
-            seen: set[str] = set()
-            for task in self.p.tasks:
-                chain = path(task)
-                if chain[: len(container)] != container:
-                    continue
-                if len(chain) == len(container):
-                    out.append((depth, task))
-                elif chain[len(container)] not in seen:
-                    inner = chain[len(container)]
-                    seen.add(inner)
-                    out.append((depth, groups[inner]))
-                    place([*container, inner], depth + 1)
+        def place(container: str | None, depth: int) -> None:
+            for node in inside.get(container, []):
+                out.append((depth, node))
+                if isinstance(node, Group):
+                    place(node.group_id, depth + 1)
 
-        place([], 1)
+        place(None, 1)
         return out
 
     def label(self, text: str) -> PyCode:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dagfactory.check.graph import build_graph
+from dagfactory.check.groups import MAX_GROUP_DEPTH
 from dagfactory.check.spec import check_document
 from dagfactory.diagnostics import Diagnostic
 from dagfactory.load.document import load_text
@@ -205,3 +206,25 @@ def test_secrets_lint_sees_tooltips_labels_and_group_default_args():
     )
     found = [d for d in check(body) if d.code == "DF209"]
     assert [(d.line, d.column) for d in found] == [(8, 14), (14, 29)]
+
+
+def _nested_groups(depth: int) -> str:
+    groups = "".join(f"  g{i}: {{group: g{i - 1}}}\n" if i else "  g0: {}\n" for i in range(depth))
+    return f"groups:\n{groups}tasks:\n  t: {{operator: empty, group: g{depth - 1}}}\n"
+
+
+def test_groups_nest_at_most_ten_deep_reported_once_at_the_first_too_deep():
+    """Each group is a nested `with` block, and Python refuses more than 20 of them: a spec
+    validate accepted must compile, so the limit is checked (10, plenty for a readable DAG)."""
+    assert check(_nested_groups(MAX_GROUP_DEPTH)) == []
+    found = check(_nested_groups(MAX_GROUP_DEPTH + 5))
+    assert where(found) == [("DF305", 6 + MAX_GROUP_DEPTH + 1, 16)]  # `  g10: {group: g9}`
+    assert "nested 11 deep, more than 10" in found[0].message
+
+
+def test_a_loop_longer_than_the_depth_limit_is_still_a_loop():
+    n = 3 * MAX_GROUP_DEPTH
+    groups = "".join(f"  g{i}: {{group: g{(i - 1) % n}}}\n" for i in range(n))
+    found = check(f"groups:\n{groups}tasks:\n  t: {{operator: empty, group: g0}}\n")
+    assert [d.code for d in found] == ["DF305"] * n
+    assert all(f"nested in itself: through {n} groups" in d.message for d in found)

@@ -157,3 +157,51 @@ def test_a_large_spec_is_checked_and_rendered_without_full_collections(tmp_path:
     assert result.text is not None
     assert len(full) <= 2, f"{len(full)} collections of the older generations"  # 10 with the collector on
     assert gc.isenabled()
+
+
+HEAD = "description: d\nowner: o\nbusiness_owner: {name: b}\nschedule: '@daily'\nstart_date: 2024-01-01\n"
+
+
+def _groups_spec(n: int, nested: bool) -> str:
+    """``n`` groups of one task each: side by side, or each odd one inside the even one before it."""
+    groups = [f"  g{i}: {{group: g{i - 1}}}" if nested and i % 2 else f"  g{i}: {{}}" for i in range(n)]
+    tasks = [f"  t{i}: {{operator: empty, group: g{i}}}" for i in range(n)]
+    edges = [f"  - g{i} >> g{i + 2}" for i in range(0, n - 2, 2)]  # between outer groups
+    body = "groups:\n" + "\n".join(groups) + "\ntasks:\n" + "\n".join(tasks) + "\nedges:\n" + "\n".join(edges)
+    return HEAD + body + "\n"
+
+
+@pytest.mark.parametrize("nested", [False, True], ids=["side by side", "nested"])
+def test_many_groups_cost_linear_work(tmp_path: Path, nested: bool):
+    """Group membership, Airflow ids, edges to groups and the nested layout are built in one pass each."""
+    small = compile_calls(tmp_path, "small", _groups_spec(100, nested))
+    big = compile_calls(tmp_path, "big", _groups_spec(1000, nested))
+    assert big <= GROWTH * small, f"{big / small:.1f}x the calls for 10x the groups"
+
+
+def _validate_calls(tmp_path: Path, name: str, text: str) -> int:
+    from dagfactory.check.project import check_project
+
+    specs = tmp_path / name / "specs"
+    specs.mkdir(parents=True)
+    (specs / f"{name}.yaml").write_text(text)
+    found = discover([specs], specs, tmp_path)
+    config = Config(specs=specs, out=tmp_path / name / "out")
+    check_project(found, config)
+    return count_calls(lambda: check_project(found, config))
+
+
+def _chain_of_groups(n: int, loop: bool) -> str:
+    """``n`` groups each in the one before it (a chain far too deep), or in a loop of all ``n``."""
+    groups = [f"  g{i}: {{group: g{(i - 1) % n}}}" if i or loop else "  g0: {}" for i in range(n)]
+    tasks = [f"  t{i}: {{operator: empty, group: g{i}}}" for i in range(n)]
+    return HEAD + "groups:\n" + "\n".join(groups) + "\ntasks:\n" + "\n".join(tasks) + "\n"
+
+
+@pytest.mark.parametrize("loop", [False, True], ids=["chain", "loop"])
+def test_a_hostile_chain_of_groups_is_refused_in_linear_work(tmp_path: Path, loop: bool):
+    """Walking up a 1,000-group chain from every group was quadratic (minutes at 600): every walk
+    now stops at the depth limit, and loops are found in one pass."""
+    small = _validate_calls(tmp_path, "small", _chain_of_groups(100, loop))
+    big = _validate_calls(tmp_path, "big", _chain_of_groups(1000, loop))
+    assert big <= GROWTH * small, f"{big / small:.1f}x the calls for 10x the groups"
