@@ -101,8 +101,11 @@ def _joins(
         brought = [
             {task} if up == branch_task and task in branches else reach.get(up, set()) for up in upstream.get(task, [])
         ]
-        met = sorted({b for group in brought for b in group})
-        if not any(_different(x, y) for i, x in enumerate(brought) for y in brought[i + 1 :]):
+        # Two edges bring two different branches exactly when two edges bring any and, together,
+        # at least two branches (one pass: a fan-in of thousands of edges is not compared pairwise).
+        carrying = [group for group in brought if group]
+        met = sorted(set().union(*carrying))
+        if len(carrying) < 2 or len(met) < 2:
             continue
         rule, where = _trigger_rule(data, task)
         if rule not in SKIPPED_BY_A_SKIP:
@@ -120,11 +123,6 @@ def _joins(
             )
         )
     return out
-
-
-def _different(one: set[str], other: set[str]) -> bool:
-    """Whether two upstream edges bring two different branches."""
-    return any(a != b for a in one for b in other)
 
 
 def _trigger_rule(data: dict[str, Any], task_id: str) -> tuple[str, str | None]:

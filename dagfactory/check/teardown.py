@@ -12,6 +12,7 @@ Airflow's own rule that the tasks right after a setup, teardowns apart, use ``al
 from __future__ import annotations
 
 from collections.abc import Iterable
+from graphlib import CycleError, TopologicalSorter
 from typing import Any
 
 from dagfactory.check.groups import group_tree
@@ -119,9 +120,12 @@ def check_teardown_graph(doc: Document, edges: Iterable[tuple[str, str]]) -> lis
     for up, down in [*edges, *implicit]:
         downstream.setdefault(up, set()).add(down)
     out: list[Diagnostic] = []
+    # One search per (teardown, setup) pair only when there is a cycle at all (an error case):
+    # an acyclic graph, the usual one, costs one linear pass.
+    cyclic = not _acyclic(downstream)
     for tid, task in tasks.items():
         for index, name in enumerate(setups_of(task)):
-            if name in tasks and name != tid and _reaches(downstream, tid, name):
+            if cyclic and name in tasks and name != tid and _reaches(downstream, tid, name):
                 out.append(
                     doc.diagnostic(
                         ("tasks", tid, "teardown", "setups", index),
@@ -153,6 +157,18 @@ def check_teardown_graph(doc: Document, edges: Iterable[tuple[str, str]]) -> lis
                     )
                 )
     return out
+
+
+def _acyclic(downstream: dict[str, set[str]]) -> bool:
+    sorter: TopologicalSorter[str] = TopologicalSorter()
+    for up, downs in downstream.items():
+        for down in downs:
+            sorter.add(down, up)
+    try:
+        sorter.prepare()
+    except CycleError:
+        return False
+    return True
 
 
 def _reaches(downstream: dict[str, set[str]], start: str, goal: str) -> bool:

@@ -179,15 +179,17 @@ def test_many_groups_cost_linear_work(tmp_path: Path, nested: bool):
     assert big <= GROWTH * small, f"{big / small:.1f}x the calls for 10x the groups"
 
 
-def _validate_calls(tmp_path: Path, name: str, text: str) -> int:
+def _validate_calls(tmp_path: Path, name: str, text: str, *, valid: bool = True) -> int:
+    """Calls made to check one spec (warmed up first); ``valid``: it must have no error."""
     from dagfactory.check.project import check_project
+    from dagfactory.diagnostics import has_errors
 
     specs = tmp_path / name / "specs"
     specs.mkdir(parents=True)
     (specs / f"{name}.yaml").write_text(text)
     found = discover([specs], specs, tmp_path)
     config = Config(specs=specs, out=tmp_path / name / "out")
-    check_project(found, config)
+    assert has_errors(check_project(found, config).diagnostics) is not valid
     return count_calls(lambda: check_project(found, config))
 
 
@@ -202,6 +204,49 @@ def _chain_of_groups(n: int, loop: bool) -> str:
 def test_a_hostile_chain_of_groups_is_refused_in_linear_work(tmp_path: Path, loop: bool):
     """Walking up a 1,000-group chain from every group was quadratic (minutes at 600): every walk
     now stops at the depth limit, and loops are found in one pass."""
-    small = _validate_calls(tmp_path, "small", _chain_of_groups(100, loop))
-    big = _validate_calls(tmp_path, "big", _chain_of_groups(1000, loop))
+    small = _validate_calls(tmp_path, "small", _chain_of_groups(100, loop), valid=False)
+    big = _validate_calls(tmp_path, "big", _chain_of_groups(1000, loop), valid=False)
     assert big <= GROWTH * small, f"{big / small:.1f}x the calls for 10x the groups"
+
+
+def _branch_fan_in(n: int) -> str:
+    """A branch task whose branch ``a`` fans out to ``n`` tasks that meet again in one task: no
+    two of its ``n`` upstream edges bring different branches, which a pairwise search must
+    check pair by pair; ``b`` ends alone."""
+    fan = [f"  f{i}: {{operator: empty}}" for i in range(n)]
+    tasks = [
+        "  choose: {operator: branch_python, python_callable: 'pkg.mod:pick', branches: [a, b]}",
+        "  a: {operator: empty}",
+        "  b: {operator: empty}",
+        *fan,
+        "  join: {operator: empty, trigger_rule: none_failed_min_one_success}",
+    ]
+    every = ", ".join(f"f{i}" for i in range(n))
+    edges = ["  - choose >> [a, b]", f"  - a >> [{every}]", f'  - "[{every}] >> join"']
+    return HEAD + "tasks:\n" + "\n".join(tasks) + "\nedges:\n" + "\n".join(edges) + "\n"
+
+
+def test_a_join_of_many_branch_paths_costs_linear_work(tmp_path: Path):
+    """Where branches meet is decided in one pass over a task's upstream edges, not pairwise."""
+    small = _validate_calls(tmp_path, "small", _branch_fan_in(100))
+    big = _validate_calls(tmp_path, "big", _branch_fan_in(1000))
+    assert big <= GROWTH * small, f"{big / small:.1f}x the calls for 10x the upstream edges"
+
+
+def _setups_and_teardowns(n: int) -> str:
+    """``n`` setup/teardown pairs along one chain: s0 >> t0 >> s1 >> t1 >> ..."""
+    tasks = []
+    for i in range(n):
+        tasks += [
+            f"  s{i}: {{operator: empty, setup: true}}",
+            f"  t{i}: {{operator: empty, teardown: {{setups: [s{i}]}}}}",
+        ]
+    chain = " >> ".join(f"s{i} >> t{i}" for i in range(n))
+    return HEAD + "tasks:\n" + "\n".join(tasks) + f"\nedges:\n  - {chain}\n"
+
+
+def test_many_teardowns_cost_linear_work(tmp_path: Path):
+    """A teardown's setups are searched for downstream of it only when the graph has a cycle."""
+    small = _validate_calls(tmp_path, "small", _setups_and_teardowns(100))
+    big = _validate_calls(tmp_path, "big", _setups_and_teardowns(1000))
+    assert big <= GROWTH * small, f"{big / small:.1f}x the calls for 10x the pairs"
