@@ -21,7 +21,7 @@ from typing import Any
 
 from dagfactory.check.groups import GroupTree, group_tree
 from dagfactory.check.schema import ID_CHARS
-from dagfactory.check.teardown import check_teardown_graph
+from dagfactory.check.teardown import check_teardown_graph, teardown_edges
 from dagfactory.diagnostics import Diagnostic, did_you_mean
 from dagfactory.load.document import Document
 
@@ -168,7 +168,8 @@ def build_graph(doc: Document) -> tuple[TaskGraph, list[Diagnostic]]:
     where, labels = _expand(chains, tree, group_ids)
     if not is_acyclic(tasks, where):
         diagnostics.extend(_cycles(doc, tasks, where))
-    diagnostics.extend(check_teardown_graph(doc, where))
+    with_teardowns = is_acyclic(tasks, [*where, *teardown_edges(doc.data)])
+    diagnostics.extend(check_teardown_graph(doc, where, cyclic=not with_teardowns))
     used = frozenset(r.task_id for c in chains for step in c.steps for r in step if r.task_id in group_ids)
     return TaskGraph(tuple(chains), tuple(where), tuple(labels.items()), used), diagnostics
 

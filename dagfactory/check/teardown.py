@@ -12,7 +12,6 @@ Airflow's own rule that the tasks right after a setup, teardowns apart, use ``al
 from __future__ import annotations
 
 from collections.abc import Iterable
-from graphlib import CycleError, TopologicalSorter
 from typing import Any
 
 from dagfactory.check.groups import group_tree
@@ -110,9 +109,10 @@ def _check_setup_name(
         )
 
 
-def check_teardown_graph(doc: Document, edges: Iterable[tuple[str, str]]) -> list[Diagnostic]:
+def check_teardown_graph(doc: Document, edges: Iterable[tuple[str, str]], *, cyclic: bool) -> list[Diagnostic]:
     """With the spec's task-to-task ``edges`` (groups expanded): setups downstream of their
-    teardowns, and tasks right after a setup whose trigger rule Airflow refuses there."""
+    teardowns, and tasks right after a setup whose trigger rule Airflow refuses there.
+    ``cyclic``: whether ``edges`` with the setup-to-teardown edges have a cycle (the caller knows)."""
     data = doc.data
     tasks = _tasks(data)
     implicit = teardown_edges(data)
@@ -122,7 +122,6 @@ def check_teardown_graph(doc: Document, edges: Iterable[tuple[str, str]]) -> lis
     out: list[Diagnostic] = []
     # One search per (teardown, setup) pair only when there is a cycle at all (an error case):
     # an acyclic graph, the usual one, costs one linear pass.
-    cyclic = not _acyclic(downstream)
     for tid, task in tasks.items():
         for index, name in enumerate(setups_of(task)):
             if cyclic and name in tasks and name != tid and _reaches(downstream, tid, name):
@@ -157,18 +156,6 @@ def check_teardown_graph(doc: Document, edges: Iterable[tuple[str, str]]) -> lis
                     )
                 )
     return out
-
-
-def _acyclic(downstream: dict[str, set[str]]) -> bool:
-    sorter: TopologicalSorter[str] = TopologicalSorter()
-    for up, downs in downstream.items():
-        for down in downs:
-            sorter.add(down, up)
-    try:
-        sorter.prepare()
-    except CycleError:
-        return False
-    return True
 
 
 def _reaches(downstream: dict[str, set[str]], start: str, goal: str) -> bool:
