@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from dagfactory.check.graph import TaskGraph, build_graph
@@ -117,11 +118,19 @@ class Pipeline:
     producers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # ...that write what this one reads
     consumers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # ...that read what this one writes
 
+    @cached_property
+    def _task_of(self) -> dict[str, Task]:
+        return {t.task_id: t for t in self.tasks}
+
+    @cached_property
+    def _group_of(self) -> dict[str, Group]:
+        return {g.group_id: g for g in self.groups}
+
     def task(self, task_id: str) -> Task:
-        return next(t for t in self.tasks if t.task_id == task_id)
+        return self._task_of[task_id]
 
     def group(self, group_id: str) -> Group:
-        return next(g for g in self.groups if g.group_id == group_id)
+        return self._group_of[group_id]
 
     @property
     def all_edges(self) -> tuple[tuple[str, str], ...]:

@@ -17,6 +17,7 @@ import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from dagfactory.check.groups import GroupTree, group_tree
@@ -57,8 +58,17 @@ class TaskGraph:
     labels: tuple[tuple[tuple[str, str], str], ...] = ()  # (up, down) task edge -> its label
     groups: frozenset[str] = frozenset()  # the ids in chains that are groups
 
+    @cached_property
+    def _label_of(self) -> dict[tuple[str, str], str]:
+        return dict(self.labels)
+
+    @cached_property
+    def edge_set(self) -> frozenset[tuple[str, str]]:
+        """:attr:`edges` as a set, for membership tests."""
+        return frozenset(self.edges)
+
     def label(self, up: str, down: str) -> str | None:
-        return dict(self.labels).get((up, down))
+        return self._label_of.get((up, down))
 
 
 class ChainSyntaxError(ValueError):

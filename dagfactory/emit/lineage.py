@@ -142,14 +142,19 @@ def to_dot(document: dict[str, Any]) -> str:
 
 def _nested_groups(p: Pipeline) -> list[tuple[int, str, list[str]]]:
     """(depth, group id, its own task ids in drawing order), each group after its parent, in spec order."""
-    order = [t.task_id for t in tasks_in_order(p)]
+    own: dict[str, list[str]] = {}
+    for task in tasks_in_order(p):
+        if task.group is not None:
+            own.setdefault(task.group, []).append(task.task_id)
+    children: dict[str | None, list[str]] = {}
+    for group in p.groups:
+        children.setdefault(group.parent, []).append(group.group_id)
     out: list[tuple[int, str, list[str]]] = []
 
     def visit(parent: str | None, depth: int) -> None:
-        for g in p.groups:
-            if g.parent == parent:
-                out.append((depth, g.group_id, [t for t in order if p.task(t).group == g.group_id]))
-                visit(g.group_id, depth + 1)
+        for gid in children.get(parent, []):
+            out.append((depth, gid, own.get(gid, [])))
+            visit(gid, depth + 1)
 
     visit(None, 0)
     return out
@@ -183,7 +188,7 @@ def task_graph_mermaid(p: Pipeline) -> str:
     for up, down in p.all_edges:
         label = p.graph.label(up, down)
         arrow = f" -->|{mermaid_label(label)}| " if label is not None else " --> "
-        if (up, down) not in p.graph.edges:  # a setup to its teardown, by as_teardown
+        if (up, down) not in p.graph.edge_set:  # a setup to its teardown, by as_teardown
             arrow = " -.-> "
         lines.append(f"    {ids[up]}{arrow}{ids[down]}")
     return "\n".join(lines) + "\n"
@@ -205,7 +210,7 @@ def task_graph_dot(p: Pipeline) -> str:
     for up, down in p.all_edges:
         label = p.graph.label(up, down)
         attrs = f" [label={dot_string(label)}]" if label is not None else ""
-        if (up, down) not in p.graph.edges:  # a setup to its teardown, by as_teardown
+        if (up, down) not in p.graph.edge_set:  # a setup to its teardown, by as_teardown
             attrs = " [style=dashed]"
         lines.append(f"    {ids[up]} -> {ids[down]}{attrs};")
     return "\n".join([*lines, "}"]) + "\n"

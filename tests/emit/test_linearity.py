@@ -250,3 +250,30 @@ def test_many_teardowns_cost_linear_work(tmp_path: Path):
     small = _validate_calls(tmp_path, "small", _setups_and_teardowns(100))
     big = _validate_calls(tmp_path, "big", _setups_and_teardowns(1000))
     assert big <= GROWTH * small, f"{big / small:.1f}x the calls for 10x the pairs"
+
+
+def _graph_calls(tmp_path: Path, name: str, text: str) -> int:
+    """Calls made to draw one spec's task graph as Mermaid and as DOT (`dagfactory graph`)."""
+    from dagfactory.emit.lineage import task_graph_dot, task_graph_mermaid
+
+    specs = tmp_path / name / "specs"
+    specs.mkdir(parents=True)
+    (specs / f"{name}.yaml").write_text(text)
+    (result,) = compile_specs(discover([specs], specs, tmp_path), Config(specs=specs, out=tmp_path / name / "out"))
+    assert result.pipeline is not None, result.diagnostics
+    pipeline = result.pipeline
+
+    def draw() -> None:
+        task_graph_mermaid(pipeline)
+        task_graph_dot(pipeline)
+
+    draw()
+    return count_calls(draw)
+
+
+@pytest.mark.parametrize("nested", [False, True], ids=["side by side", "nested"])
+def test_task_graph_drawings_cost_linear_work(tmp_path: Path, nested: bool):
+    """Tasks, groups and edge kinds are looked up by id, never searched for, per node or edge."""
+    small = _graph_calls(tmp_path, "small", _groups_spec(100, nested))
+    big = _graph_calls(tmp_path, "big", _groups_spec(1000, nested))
+    assert big <= GROWTH * small, f"{big / small:.1f}x the calls for 10x the groups"
