@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -60,13 +61,19 @@ def test_dataset_schedule_and_lineage(af2_dagbag: dict[str, Any]) -> None:
     assert lineage["timetable"] == "DeltaDataIntervalTimetable"
 
 
+def dags_test_2(
+    af2_python: Path, af2_home: Path, folder: Path, dag_id: str, date: str
+) -> subprocess.CompletedProcess[str]:
+    """`airflow dags test DAG_ID DATE` on Airflow 2, the shipped specs compiled for target 2 into ``folder``."""
+    compile_for_2(REPO / "specs", folder)
+    shutil.copytree(REPO / "generated_dags" / "example_callables", folder / "example_callables")
+    env = airflow_env(af2_home, folder) | {"PYTHONPATH": str(folder)}
+    return run_isolated([str(af2_python.with_name("airflow")), "dags", "test", dag_id, date], env, 300)
+
+
 @pytest.mark.slow
 def test_hello_world_runs_in_airflow_2(af2_python: Path, af2_home: Path, tmp_path: Path) -> None:
-    compile_for_2(REPO / "specs", tmp_path)
-    shutil.copytree(REPO / "generated_dags" / "example_callables", tmp_path / "example_callables")
-    env = airflow_env(af2_home, tmp_path) | {"PYTHONPATH": str(tmp_path)}
-    cmd = [str(af2_python.with_name("airflow")), "dags", "test", "hello_world", "2023-01-02"]
-    proc = run_isolated(cmd, env, 300)
+    proc = dags_test_2(af2_python, af2_home, tmp_path, "hello_world", "2023-01-02")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     output = proc.stdout + proc.stderr
     assert dagrun_state(output) == "success", output[-3000:]
@@ -75,11 +82,7 @@ def test_hello_world_runs_in_airflow_2(af2_python: Path, af2_home: Path, tmp_pat
 
 @pytest.mark.slow
 def test_grouped_pipeline_runs_in_airflow_2(af2_python: Path, af2_home: Path, tmp_path: Path) -> None:
-    compile_for_2(REPO / "specs", tmp_path)
-    shutil.copytree(REPO / "generated_dags" / "example_callables", tmp_path / "example_callables")
-    env = airflow_env(af2_home, tmp_path) | {"PYTHONPATH": str(tmp_path)}
-    cmd = [str(af2_python.with_name("airflow")), "dags", "test", "grouped_pipeline", "2024-04-02"]
-    proc = run_isolated(cmd, env, 300)
+    proc = dags_test_2(af2_python, af2_home, tmp_path, "grouped_pipeline", "2024-04-02")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     output = proc.stdout + proc.stderr
     assert dagrun_state(output) == "success", output[-3000:]
@@ -117,11 +120,7 @@ def test_setup_and_teardown_on_airflow_2(af2_dagbag: dict[str, Any]) -> None:
 
 @pytest.mark.slow
 def test_setup_teardown_runs_its_teardown_on_airflow_2(af2_python: Path, af2_home: Path, tmp_path: Path) -> None:
-    compile_for_2(REPO / "specs", tmp_path)
-    shutil.copytree(REPO / "generated_dags" / "example_callables", tmp_path / "example_callables")
-    env = airflow_env(af2_home, tmp_path) | {"PYTHONPATH": str(tmp_path)}
-    cmd = [str(af2_python.with_name("airflow")), "dags", "test", "setup_teardown", "2024-04-02"]
-    proc = run_isolated(cmd, env, 300)
+    proc = dags_test_2(af2_python, af2_home, tmp_path, "setup_teardown", "2024-04-02")
     output = proc.stdout + proc.stderr
     assert dagrun_state(output) == "failed", output[-3000:]  # work failed; the teardown does not fail the run
     ended = re.findall(r"Marking task as (SUCCESS|FAILED)\. dag_id=setup_teardown, task_id=(\w+),", output)
@@ -143,11 +142,7 @@ def test_branching_on_airflow_2(af2_dagbag: dict[str, Any]) -> None:
 
 @pytest.mark.slow
 def test_branching_runs_in_airflow_2(af2_python: Path, af2_home: Path, tmp_path: Path) -> None:
-    compile_for_2(REPO / "specs", tmp_path)
-    shutil.copytree(REPO / "generated_dags" / "example_callables", tmp_path / "example_callables")
-    env = airflow_env(af2_home, tmp_path) | {"PYTHONPATH": str(tmp_path)}
-    cmd = [str(af2_python.with_name("airflow")), "dags", "test", "branching", "2024-05-01"]  # the 1st: full load
-    proc = run_isolated(cmd, env, 300)
+    proc = dags_test_2(af2_python, af2_home, tmp_path, "branching", "2024-05-01")  # the 1st: full load
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     output = proc.stdout + proc.stderr
     assert dagrun_state(output) == "success", output[-3000:]
