@@ -11,6 +11,7 @@ from typing import Any
 from dagfactory.check.cron import CronNotPortable, check_cron, preset_alias
 from dagfactory.check.groups import check_groups
 from dagfactory.check.moments import latest_utc, local_time_problem, timezone_problem
+from dagfactory.check.references import check_references
 from dagfactory.check.schema import DATE_PATTERN, DURATION_PATTERN, PATTERN_HINTS, SCHEDULE_PRESETS
 from dagfactory.check.secrets import find_secrets
 from dagfactory.check.teardown import check_setup_teardown
@@ -43,6 +44,7 @@ def check_semantics(doc: Document) -> list[Diagnostic]:
         for task_id, task in tasks.items():
             if isinstance(task, dict):
                 _check_task(doc, task_id, task, out)
+    out.extend(check_references(doc))
     out.extend(find_secrets(doc))
     return out
 
