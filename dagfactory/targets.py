@@ -33,6 +33,8 @@ class Target:
     task_import: tuple[str, str]  # TaskFlow's `task` decorator
     # the distribution that registers the TaskFlow decorators (None: apache-airflow itself)
     taskflow_distribution: str | None
+    # TaskFlow flavour -> distributions its decorator needs on this target (to parse the DAG)
+    flavour_distributions: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # catalog operator name -> (module, class) where the target ships it elsewhere
     operator_paths: dict[str, tuple[str, str]] = field(default_factory=dict)
     # distributions the catalog names that are part of apache-airflow itself on this target
@@ -92,6 +94,7 @@ AIRFLOW_2 = Target(
     label_import=("airflow.utils.edgemodifier", "Label"),
     task_import=("airflow.decorators", "task"),
     taskflow_distribution=None,
+    flavour_distributions={"virtualenv": ("virtualenv",)},  # 2's @task.virtualenv checks for it when parsed
     operator_paths={
         "bash": (f"{_CORE2}.bash", "BashOperator"),
         "python": (f"{_CORE2}.python", "PythonOperator"),

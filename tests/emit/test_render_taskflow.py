@@ -171,3 +171,9 @@ def test_taskflow_tasks_need_the_standard_provider_on_airflow_3_only():
     p = pipeline()
     assert pipeline_requirements(p, AIRFLOW_3) == {"apache-airflow-providers-standard"}
     assert pipeline_requirements(p, AIRFLOW_2) == set()
+
+
+def test_airflow_2_needs_virtualenv_to_parse_a_virtualenv_task():
+    p = pipeline(HEAD + "tasks:\n  v: {task: virtualenv, callable: pkg.mod:f}\n")
+    assert pipeline_requirements(p, AIRFLOW_2) == {"virtualenv"}
+    assert pipeline_requirements(p, AIRFLOW_3) == {"apache-airflow-providers-standard"}
