@@ -180,3 +180,29 @@ edges:
   - pick >> [a, b]
 """
     assert codes(check(body)) == [("DF308", 7, 58)]
+
+
+def test_args_names_python_cannot_pass_are_refused_at_the_name():
+    found = check("tasks:\n  t: {task: python, callable: p.m:f, args: {class: 1, __debug__: 2, match: 3}}\n")
+    assert codes(found) == [("DF105", 7, 45), ("DF105", 7, 55)]
+
+
+def test_the_secrets_lint_reads_taskflow_args_but_not_references():
+    found = check(
+        """tasks:
+  get_pw: {task: python, callable: p.m:f}
+  t:
+    task: python
+    callable: p.m:f
+    args: {db_password: hunter2hunter2, nested: [{api_key: abcdef123456}], password: {xcom: get_pw}}
+"""
+    )
+    assert [(d.code, d.severity, d.line, d.column) for d in found] == [
+        ("DF209", "warning", 11, 12),
+        ("DF209", "warning", 11, 51),
+    ]
+
+
+def test_a_class_path_argument_named_debug_is_refused_not_a_compiler_error():
+    found = check("tasks:\n  t: {operator: my.pkg.Op, __debug__: 1}\n")
+    assert codes(found) == [("DF105", 7, 28)]
