@@ -23,6 +23,7 @@ from dagfactory.emit.pycode import (
     INDENT,
     Call,
     PyCode,
+    Subscript,
     argument,
     block_string_literal,
     call_block,
@@ -130,12 +131,12 @@ class _Imports:
         return [g for g in (stdlib, plain + other) if g]
 
 
-def render_reference(ref: XCom, names: dict[str, PyCode], taskflow: bool) -> PyCode:
+def render_reference(ref: XCom, names: dict[str, PyCode], taskflow: bool) -> PyCode | Subscript:
     """The Python of a reference to task ``ref.source``'s result (an XComArg), given the task
     variables: a TaskFlow task's variable is its call's result, an XComArg itself (``extract``,
     ``extract["rows"]``); a classic operator's result is its ``.output`` (``load.output["rows"]``)."""
     base = names[ref.source] if taskflow else PyCode(f"{names[ref.source]}.output")
-    return base if ref.key is None else PyCode(f"{base}[{string_literal(ref.key)}]")
+    return base if ref.key is None else Subscript(base, ref.key)
 
 
 @dataclass(frozen=True)
