@@ -51,6 +51,9 @@ CODES: dict[str, str] = {
     "DF307": "a setup or teardown task is invalid: a teardown names a task that is not a setup, a task is "
     "both, a teardown sets trigger_rule, or a setup's downstream task does not use all_success",
     "DF308": "a branch task's `branches` names a task that is not directly downstream of it",
+    "DF309": "a reference to another task's result ({xcom: task_id, key: name}) is misplaced or malformed: "
+    "outside a TaskFlow task's `args` or an operator's templated argument, with other keys, or naming a task "
+    "that has no result",
     # Writing output
     "DF401": "an output file exists that dagfactory did not generate",
     "DF402": "two specs compile to the same output file or dag_id",

@@ -16,10 +16,12 @@ from dagfactory.check.graph import TaskGraph, build_graph
 from dagfactory.check.groups import GroupTree, group_tree
 from dagfactory.check.lineage import RepoLineage
 from dagfactory.check.project import SpecResult
+from dagfactory.check.references import KEY, XCOM, allows_references, find_references, is_reference
 from dagfactory.load.files import FileScope, scope_of
 from dagfactory.load.references import embed_files
 from dagfactory.operators import CATALOG, task_arg_kinds
 from dagfactory.operators.base import COMMON_ARGS, Operator
+from dagfactory.operators.taskflow import Flavour, flavour_of
 from dagfactory.values import Duration, parse_date, parse_duration, parse_import_path
 
 
@@ -31,6 +33,14 @@ class Callable:
     @property
     def path(self) -> str:
         return f"{self.module}:{self.attr}"
+
+
+@dataclass(frozen=True)
+class XCom:
+    """Another task's result (an XComArg in Airflow), or one key of it: ``{xcom: source, key: key}``."""
+
+    source: str  # the spec task id of the task whose result it is
+    key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,10 +93,28 @@ class Task:
     teardown_setups: tuple[str, ...] = ()  # a teardown's setups (spec task ids); () when not a teardown
     on_failure_fail_dagrun: bool | None = None  # a teardown's, when the spec sets it
     branches: tuple[str, ...] = ()  # a branch task's `branches:` (spec task ids), documented, never passed
+    flavour: Flavour | None = None  # a TaskFlow task's (`task:`); its `args` are then decorator arguments
+    callable: Callable | None = None  # a TaskFlow task's function
+    call_args: tuple[tuple[str, Any], ...] = ()  # a TaskFlow task's `args:`, passed when calling the function
 
     @property
     def airflow_task_id(self) -> str:
         return self.airflow_id or self.task_id
+
+    @cached_property
+    def xcoms(self) -> tuple[XCom, ...]:
+        """Every reference to another task's result in this task's arguments, in spec order."""
+        found: list[XCom] = []
+        todo: list[Any] = [v for _, v in reversed(self.call_args)] + [v for _, v in reversed(self.args)]
+        while todo:
+            value = todo.pop()
+            if isinstance(value, XCom):
+                found.append(value)
+            elif isinstance(value, dict):
+                todo.extend(reversed(list(value.values())))
+            elif isinstance(value, list):
+                todo.extend(reversed(value))
+        return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -132,6 +160,11 @@ class Pipeline:
     def group(self, group_id: str) -> Group:
         return self._group_of[group_id]
 
+    @cached_property
+    def reference_edges(self) -> frozenset[tuple[str, str]]:
+        """The (source, task) edges the references to another task's result make."""
+        return frozenset((x.source, t.task_id) for t in self.tasks for x in t.xcoms if x.source != t.task_id)
+
     @property
     def all_edges(self) -> tuple[tuple[str, str], ...]:
         """The DAG's edges in Airflow: the graph's, then each (setup, teardown) edge that
@@ -156,6 +189,17 @@ def convert(kind: str | None, value: Any) -> Any:
         items = value if isinstance(value, list) else [value]
         converted = [Callable(*parse_import_path(v)) for v in items]
         return converted if isinstance(value, list) else converted[0]
+    return value
+
+
+def with_xcoms(value: Any) -> Any:
+    """``value`` with every reference ``{xcom: ..., key: ...}`` in it (at any depth) made an :class:`XCom`."""
+    if is_reference(value):
+        return XCom(value[XCOM], value.get(KEY))
+    if isinstance(value, dict):
+        return {k: with_xcoms(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [with_xcoms(v) for v in value]
     return value
 
 
@@ -207,18 +251,22 @@ def _groups(data: dict[str, Any], tree: GroupTree) -> tuple[Group, ...]:
 
 
 def _task(task_id: str, data: dict[str, Any], base: FileScope, tree: GroupTree) -> Task:
-    name = data["operator"]
+    flavour = flavour_of(data)
+    name = data.get("operator") or ""
     operator = CATALOG.get(name)
     kinds = {**_SLA_KIND, **task_arg_kinds(data)}
-    if operator:
+    if flavour is not None:
+        module, class_name = "", flavour.shown
+    elif operator:
         module, class_name = operator.module, operator.class_name
     else:
         module, _, class_name = name.rpartition(".")
-    skip = {"operator", "inputs", "outputs", "doc_md", "group", "setup", "teardown", "branches"}
-    pairs = [(k, v) for k, v in data.items() if k not in skip]
+    skip = {"operator", "task", "callable", "args", "inputs", "outputs", "doc_md", "group", "setup", "teardown"}
+    pairs = [(k, v) for k, v in data.items() if k not in skip | {"branches"}]
     if operator:
         pairs = [_catalog_arg(operator, k, v, base) for k, v in pairs]
-    args = tuple((k, convert(kinds.get(k), v)) for k, v in pairs)
+    args = tuple((k, _value(data, k, kinds.get(k), v)) for k, v in pairs)
+    call_args = tuple((k, with_xcoms(v)) for k, v in (data.get("args") or {}).items()) if flavour else ()
     return Task(
         task_id,
         operator,
@@ -234,7 +282,17 @@ def _task(task_id: str, data: dict[str, Any], base: FileScope, tree: GroupTree) 
         tuple((data.get("teardown") or {}).get("setups") or ()),
         (data.get("teardown") or {}).get("on_failure_fail_dagrun"),
         tuple(data.get("branches") or ()),
+        flavour,
+        convert("callable", data.get("callable")),
+        call_args,
     )
+
+
+def _value(task: dict[str, Any], name: str, kind: str | None, value: Any) -> Any:
+    """A task argument's value for the renderer: references made :class:`XCom` where allowed."""
+    if allows_references(task, name) and next(find_references(value, ()), None) is not None:
+        return with_xcoms(value)
+    return convert(kind, value)
 
 
 def build_pipeline(

@@ -12,6 +12,7 @@ from typing import Any
 
 from dagfactory.operators import CATALOG
 from dagfactory.operators.base import COMMON_ARGS, TASK_ONLY_ARGS, Arg, Operator
+from dagfactory.operators.taskflow import FLAVOURS, Flavour, flavour_args
 
 SCHEMA_ID = "https://dagfactory.dev/schemas/pipeline.schema.json"
 
@@ -83,6 +84,40 @@ def _args_properties(args: tuple[Arg, ...]) -> dict[str, Any]:
     return {arg.name: _kind_schema(arg) for arg in args}
 
 
+# A reference to another task's result (an XComArg in Airflow): {xcom: task_id} or
+# {xcom: task_id, key: name}. Its properties, for the templated arguments whose own type is
+# not a mapping (a reference nested inside a list or mapping is checked by check/references.py).
+XCOM_PROPERTIES: dict[str, Any] = {
+    "xcom": {
+        "type": "string",
+        "pattern": IDENTIFIER_PATTERN,
+        "description": "The task whose result (XCom) this value is; it becomes upstream of this task.",
+    },
+    "key": {
+        "type": "string",
+        "minLength": 1,
+        "description": "One key of that result: the XCom the task pushed under this key "
+        "(a key of its dict result when it has multiple_outputs).",
+    },
+}
+
+
+def _templated_schema(arg: Arg) -> dict[str, Any]:
+    """A templated argument also takes a reference {xcom: task_id, key: name} as its whole value."""
+    schema = _kind_schema(arg)
+    kinds = schema.get("type")
+    if not arg.templated or kinds is None or kinds == "object" or (isinstance(kinds, list) and "object" in kinds):
+        return schema
+    return {
+        **schema,
+        "type": [*(kinds if isinstance(kinds, list) else [kinds]), "object"],
+        "properties": XCOM_PROPERTIES,
+        "required": ["xcom"],
+        "additionalProperties": False,
+        "description": schema["description"] + " Or another task's result: {xcom: task_id, key: name}.",
+    }
+
+
 def _lineage_list(description: str) -> dict[str, Any]:
     return {"type": "array", "items": {"$ref": "#/$defs/asset"}, "description": description}
 
@@ -111,22 +146,41 @@ def _task_base_properties() -> dict[str, Any]:
 def _operator_def(op: Operator) -> dict[str, Any]:
     props = {"operator": {"const": op.name, "description": f"{op.class_name}: {op.description}"}}
     props |= _task_base_properties()
-    props |= _args_properties(op.args)
+    props |= {arg.name: _templated_schema(arg) for arg in op.args}
     if op.name == "branch_python":
-        branches: dict[str, Any] = {
-            "type": "array",
-            "minItems": 1,
-            "uniqueItems": True,
-            "items": {"type": "string", "pattern": IDENTIFIER_PATTERN},
-            "description": "The task ids the callable may return, each a direct downstream task; "
-            "checked and documented, not passed to Airflow.",
-        }
-        props["branches"] = branches
+        props["branches"] = _branches_schema()
     return {
         "type": "object",
         "description": f"{op.class_name} ({op.provider}): {op.description}",
         "properties": props,
         "required": ["operator", *[a.name for a in op.args if a.required]],
+        "additionalProperties": False,
+    }
+
+
+def _branches_schema() -> dict[str, Any]:
+    return {
+        "type": "array",
+        "minItems": 1,
+        "uniqueItems": True,
+        "items": {"type": "string", "pattern": IDENTIFIER_PATTERN},
+        "description": "The task ids the callable may return, each a direct downstream task; "
+        "checked and documented, not passed to Airflow.",
+    }
+
+
+def _taskflow_def(flavour: Flavour) -> dict[str, Any]:
+    props: dict[str, Any] = {"task": {"const": flavour.name, "description": f"{flavour.shown}: {flavour.description}"}}
+    props |= _task_base_properties()
+    props |= _args_properties(flavour_args(flavour))
+    props["args"] |= {"propertyNames": {"pattern": PYTHON_NAME_PATTERN}}
+    if flavour.name == "branch":
+        props["branches"] = _branches_schema()
+    return {
+        "type": "object",
+        "description": f"A TaskFlow task, {flavour.shown}: {flavour.description}",
+        "properties": props,
+        "required": ["task", *[a.name for a in flavour_args(flavour) if a.required]],
         "additionalProperties": False,
     }
 
@@ -157,16 +211,37 @@ def _task_schema() -> dict[str, Any]:
             "then": {"$ref": "#/$defs/operator_class_path"},
         }
     )
+    branches += [
+        {
+            "if": {"properties": {"task": {"const": name}}, "required": ["task"]},
+            "then": {"$ref": f"#/$defs/taskflow_{name}"},
+        }
+        for name in sorted(FLAVOURS)
+    ]
     return {
         "type": "object",
-        "description": "One task: `operator:` plus that operator's arguments.",
-        "required": ["operator"],
-        "properties": {
-            "operator": {
-                "type": "string",
-                "description": "A catalog operator or a full class path.",
-                "anyOf": [{"enum": sorted(CATALOG)}, {"pattern": CLASS_PATH_PATTERN}],
-            }
+        "description": "One task: `operator:` plus that operator's arguments, or a TaskFlow task: "
+        "`task:` (python, branch, ...) plus `callable:` and its `args:`.",
+        "if": {"required": ["task"]},
+        "then": {
+            "properties": {
+                "task": {
+                    "type": "string",
+                    "enum": sorted(FLAVOURS),
+                    "description": "A TaskFlow task (Airflow's @task) of this flavour, calling `callable:`.",
+                }
+            },
+        },
+        "else": {
+            "required": ["operator"],
+            "properties": {
+                "operator": {
+                    "type": "string",
+                    "description": "A catalog operator or a full class path "
+                    "(or write `task:` and `callable:` for a TaskFlow task).",
+                    "anyOf": [{"enum": sorted(CATALOG)}, {"pattern": CLASS_PATH_PATTERN}],
+                }
+            },
         },
         "allOf": branches,
     }
@@ -261,6 +336,8 @@ def _defs() -> dict[str, Any]:
     }
     for name in sorted(CATALOG):
         defs[f"operator_{name}"] = _operator_def(CATALOG[name])
+    for name in sorted(FLAVOURS):
+        defs[f"taskflow_{name}"] = _taskflow_def(FLAVOURS[name])
     return defs
 
 

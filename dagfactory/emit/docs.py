@@ -47,7 +47,8 @@ def render_doc(p: Pipeline) -> str:
     shown = {t.task_id: t.airflow_task_id for t in p.tasks}  # group-prefixed, as the Airflow UI names them
     for up, down in p.all_edges:
         label = p.graph.label(up, down)
-        upstream[down].append(f"`{markdown_cell(shown[up])}`" + (f" ({markdown_cell(label)})" if label else ""))
+        note = f" ({markdown_cell(label)})" if label else " (result)" if (up, down) in p.reference_edges else ""
+        upstream[down].append(f"`{markdown_cell(shown[up])}`" + note)
     owner = p.business_owner
     parts = [markdown_cell(owner.name)]
     if owner.team:

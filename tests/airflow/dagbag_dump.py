@@ -64,6 +64,10 @@ def jsonable(value: Any, depth: int = 0) -> JSON:
         return seconds(value)
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
+    if type(value).__name__ in ("PlainXComArg", "XComArg"):  # another task's result: {xcom, key}
+        key = getattr(value, "key", None)
+        ref: dict[str, JSON] = {"xcom": value.operator.task_id}
+        return ref if key in (None, "return_value") else ref | {"key": key}
     if hasattr(value, "dump") and type(value).__name__ == "ParamsDict":
         return jsonable(value.dump(), depth + 1)
     if is_asset_like(value):

@@ -33,6 +33,35 @@ def expected_edges(chains: list[str]) -> set[tuple[str, str]]:
     return edges
 
 
+def xcom_sources(value: Any) -> set[str]:
+    """The tasks whose results {xcom: task_id} mappings in ``value`` name."""
+    if isinstance(value, dict) and "xcom" in value:
+        return {value["xcom"]}
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+    return set().union(*(xcom_sources(v) for v in items))
+
+
+def in_airflow_ids(value: Any, ids: dict[str, str]) -> Any:
+    """A spec value with each reference's task id made its Airflow id (as the DagBag dump writes them)."""
+    if isinstance(value, dict) and "xcom" in value:
+        return {**value, "xcom": ids[value["xcom"]]}
+    if isinstance(value, dict):
+        return {k: in_airflow_ids(v, ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [in_airflow_ids(v, ids) for v in value]
+    return value
+
+
+FLAVOUR_CLASSES = {
+    "python": "_PythonDecoratedOperator",
+    "branch": "_BranchPythonDecoratedOperator",
+    "short_circuit": "_ShortCircuitDecoratedOperator",
+    "bash": "_BashDecoratedOperator",
+    "virtualenv": "_PythonVirtualenvDecoratedOperator",
+    "external_python": "_PythonExternalDecoratedOperator",
+}
+
+
 def expected_airflow_view(spec: dict[str, Any]) -> dict[str, Any]:
     """What Airflow should hold for a spec with groups and labels, read independently of the
     compiler: each task's Airflow id and group id, the task edges (a group stands for its roots
@@ -51,7 +80,9 @@ def expected_airflow_view(spec: dict[str, Any]) -> dict[str, Any]:
         return [g, *chain_of(groups[g].get("group"))] if g is not None else []
 
     ids = {t: f"{gid(body['group'])}.{t}" if prefixes(body.get("group")) else t for t, body in tasks.items()}
-    edges: set[tuple[str, str]] = set()
+    # A reference to another task's result is an edge from that task, set when the tasks are made
+    # (before every edge line): {xcom: ...} found anywhere in a task's body.
+    edges: set[tuple[str, str]] = {(source, t) for t, body in tasks.items() for source in xcom_sources(body)}
     labels: dict[tuple[str, str], str] = {}
 
     def ends(node: str, leaves: bool) -> list[str]:
@@ -116,6 +147,7 @@ def assert_dag_matches_spec(dag: dict[str, Any], spec: dict[str, Any]) -> None:
     assert got_edges == view["edges"]
     if not spec.get("groups") and all(isinstance(e, str) for e in spec.get("edges", [])):
         implicit = {(s, t) for t, body in spec["tasks"].items() for s in (body.get("teardown") or {}).get("setups", [])}
+        implicit |= {(s, t) for t, body in spec["tasks"].items() for s in xcom_sources(body)}
         assert got_edges == expected_edges(spec.get("edges", [])) | implicit
     assert {t: dag["tasks"][t]["task_group"] for t in view["groups"]} == view["groups"]
     assert dag["edge_labels"] == view["labels"]
@@ -138,9 +170,13 @@ def assert_dag_matches_spec(dag: dict[str, Any], spec: dict[str, Any]) -> None:
         assert task["owner"] == task_spec.get("owner", spec["owner"])
         for field in task["template_fields"]:
             if field in task_spec:
-                assert task["templated"][field] == task_spec[field], f"{task_id}.{field}"
+                assert task["templated"][field] == in_airflow_ids(task_spec[field], view["ids"]), f"{task_id}.{field}"
+        if "task" in task_spec:  # TaskFlow: the decorator's operator, the function, its keyword arguments
+            assert task["operator_class"].endswith("." + FLAVOUR_CLASSES[task_spec["task"]])
+            assert task["python_callable"] == task_spec["callable"]
+            assert task["templated"]["op_kwargs"] == in_airflow_ids(task_spec.get("args", {}), view["ids"])
         if "branches" in task_spec:  # documented, never passed: Airflow follows direct downstream tasks
-            assert task["operator_class"].endswith(".BranchPythonOperator")
+            assert task["operator_class"].endswith((".BranchPythonOperator", "._BranchPythonDecoratedOperator"))
             assert {view["ids"][b] for b in task_spec["branches"]} <= set(task["downstream"])
             assert "branches" not in task
 
@@ -294,3 +330,24 @@ def test_branching_runs_the_chosen_path_skips_the_other_and_joins(airflow_home: 
     assert dict(rows) == {"choose": "success", "incremental": "success", "full_load": "skipped", "publish": "success"}
     assert "loading the new rows" in proc.stdout
     assert "loading everything" not in proc.stdout
+
+
+@pytest.mark.slow
+def test_taskflow_values_reach_the_downstream_tasks(airflow_home: Path):
+    """The shipped TaskFlow example: `extract` pushes each key of its dict (multiple_outputs),
+    `summarize` gets two of them as arguments, and the bash task reads summarize's result from
+    its environment; every value is in the metadata DB's XCom table, as Airflow moved it."""
+    import json
+    import sqlite3
+
+    proc = run_dags_test(airflow_home, REPO / "generated_dags", "taskflow_xcom", "2024-04-02")
+    assert_dags_test_ok(proc)
+    assert dagrun_state(proc.stdout) == "success"
+    with sqlite3.connect(airflow_home / "airflow.db") as db:
+        rows = db.execute("SELECT task_id, key, value FROM xcom WHERE dag_id = 'taskflow_xcom'").fetchall()
+    xcoms = {(task_id, key): json.loads(value) for task_id, key, value in rows}
+    assert xcoms[("extract", "orders")] == [20, 40, 5]  # the 2nd: day * 10, day * 20, 5
+    assert xcoms[("extract", "source")] == "shop"
+    assert xcoms[("summarize", "return_value")] == "shop: 3 orders, 65 EUR"
+    assert xcoms[("report", "return_value")] == "report: shop: 3 orders, 65 EUR"  # bash's last line
+    assert "report: shop: 3 orders, 65 EUR" in proc.stdout

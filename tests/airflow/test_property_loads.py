@@ -5,7 +5,10 @@ Hypothesis (fixed seed) draws specs that use what the format offers: hostile-but
 operators with generated argument values, callbacks and callables imported from a helper
 package whose functions are named like builtins and imports, edges, default_args, params and
 lineage, setup and teardown tasks, task groups (nested, prefixed or not, with default_args and hostile tooltips) named
-as edge endpoints, and labelled edges. Each spec comes with what Airflow must hold for it (the
+as edge endpoints, labelled edges, TaskFlow tasks (python, bash, short_circuit; trap-named functions, generated
+args, multiple_outputs) and references to earlier tasks' results ({xcom: trap id, key: hostile text}, nested in
+lists and mappings) in TaskFlow args, bash commands and env, and python op_kwargs: Airflow must hold the
+XComArg (its task and key) and the edge it implies. Each spec comes with what Airflow must hold for it (the
 oracle is the strategy itself and an independent reading of groups, not the compiler). A batch
 is validated and compiled in-process, then ONE Airflow subprocess fills a DagBag with the whole
 batch and dumps every task; the test asserts no import error, the same tasks (group-prefixed ids,
@@ -19,6 +22,7 @@ in batches of BATCH; one batch on Airflow 2.
 from __future__ import annotations
 
 import json
+import keyword
 import math
 import os
 import subprocess
@@ -40,7 +44,7 @@ from tests.test_hardening_injection import dump_spec, hostile_text, nonempty_tex
 from tests.test_hardening_injection import task_id as plain_task_id
 
 from .harness import airflow_env, load_dagbag, run_isolated, scratch_home
-from .test_generated_dags import expected_airflow_view
+from .test_generated_dags import expected_airflow_view, in_airflow_ids
 
 pytestmark = pytest.mark.airflow
 
@@ -74,18 +78,29 @@ CLASS_PATHS = {
     "python": "airflow.providers.standard.operators.python.PythonOperator",
     "empty": "airflow.providers.standard.operators.empty.EmptyOperator",
 }
+# TaskFlow flavours drawn, and the module of the decorators' operators on each target.
+FLAVOURS = {
+    "python": "python._PythonDecoratedOperator",
+    "bash": "bash._BashDecoratedOperator",
+    "short_circuit": "short_circuit._ShortCircuitDecoratedOperator",
+}
 # Airflow 2 ships the catalog's core operators in apache-airflow itself.
 CATALOG_CLASSES = {
-    "3": CLASS_PATHS,
-    "2": {k: f"airflow.operators.{k}.{path.rsplit('.', 1)[1]}" for k, path in CLASS_PATHS.items()},
+    "3": CLASS_PATHS | {f"taskflow_{f}": f"airflow.providers.standard.decorators.{c}" for f, c in FLAVOURS.items()},
+    "2": {k: f"airflow.operators.{k}.{path.rsplit('.', 1)[1]}" for k, path in CLASS_PATHS.items()}
+    | {f"taskflow_{f}": f"airflow.decorators.{c}" for f, c in FLAVOURS.items()},
 }
 
+# A mapping with an `xcom` key is a reference to another task's result: drawn on purpose only.
+plain_key = hostile_text.filter(lambda k: k != "xcom")
 json_value = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**63), 2**63) | st.floats() | hostile_text,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(hostile_text, inner, max_size=3),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(plain_key, inner, max_size=3),
     max_leaves=8,
 )
-name_key = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,12}", fullmatch=True)
+name_key = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,12}", fullmatch=True).filter(lambda k: k != "xcom")
+# The keyword arguments of a TaskFlow call: names Python can pass (not `class`, not `__debug__`).
+kwarg_name = name_key.filter(lambda k: not keyword.iskeyword(k) and k != "__debug__")
 # Picked with a Hypothesis-seeded Random, not sampled_from: Hypothesis favours a list's first
 # elements, and these must all be reached.
 ALL_REFS = [f"{HELPERS}.{module}:{function}" for module in HELPER_MODULES for function in FUNCTIONS]
@@ -169,6 +184,49 @@ def operator_args(draw: st.DrawFn, kind: str, class_path: bool) -> tuple[dict[st
     return args, want
 
 
+@st.composite
+def taskflow_task(draw: st.DrawFn) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """(flavour, the TaskFlow-specific keys of one task, what Airflow must hold)."""
+    flavour = draw(randoms).choice(sorted(FLAVOURS))  # each flavour as often (sampled_from favours the first)
+    body: dict[str, Any] = {"task": flavour, "callable": draw(function_ref)}
+    if draw(st.booleans()):
+        body["args"] = draw(st.dictionaries(kwarg_name, json_value, max_size=3))
+    want: dict[str, Any] = {"python_callable": body["callable"], "op_kwargs": body.setdefault("args", {})}
+    if flavour == "python" and draw(st.booleans()):
+        body["multiple_outputs"] = want["multiple_outputs"] = draw(st.booleans())
+    if not body["args"] and draw(st.booleans()):
+        del body["args"]  # no args: called without arguments
+    return flavour, body, want
+
+
+def reference(draw: st.DrawFn, sources: list[str]) -> Any:
+    """{xcom: source} or {xcom: source, key: hostile text}, maybe nested in a list or mapping."""
+    ref: dict[str, Any] = {"xcom": draw(st.sampled_from(sources))}
+    if draw(st.booleans()):
+        ref["key"] = draw(nonempty_text)
+    shape = draw(st.integers(0, 2))
+    return ref if shape == 0 else [ref, draw(json_value)] if shape == 1 else {draw(hostile_text): ref}
+
+
+def add_references(draw: st.DrawFn, tasks: dict[str, Any], ids: list[str], kinds: dict[str, str]) -> None:
+    """Some tasks take earlier tasks' results (forward only: no cycle by construction) where
+    Airflow resolves them: a TaskFlow task's args, a bash task's env or command, a python
+    task's op_kwargs. An empty task has no result and is never named."""
+    for index, tid in enumerate(ids):
+        sources = [s for s in ids[:index] if kinds[s] != "empty"]
+        if not sources or draw(st.integers(0, 2)) > 0:
+            continue
+        task, kind = tasks[tid], kinds[tid]
+        if kind == "taskflow":
+            task.setdefault("args", {})[draw(kwarg_name)] = reference(draw, sources)
+        elif kind == "bash" and draw(st.booleans()):
+            task["bash_command"] = {"xcom": draw(st.sampled_from(sources))}
+        elif kind == "bash":
+            task.setdefault("env", {})[draw(name_key)] = reference(draw, sources)
+        elif kind == "python":
+            task.setdefault("op_kwargs", {})[draw(name_key)] = reference(draw, sources)
+
+
 # Mutations that make a spec invalid in the ways that once compiled to broken or unfaithful
 # files: (code, field, task); the spec must be refused with that code, naming that field.
 BAD_PATHS = ["dfprop.class:ok", "dfprop.a:ｏk", "dfprop.ａ:ok", "dfprop.a:ﬁ", "dfprop.a", "dfprop.a:ok-x", "a..b:ok"]
@@ -180,6 +238,11 @@ MUTATIONS = [
         for bad in ({"on_execute_callback": 5}, {"on_execute_callback": {"x": 1}}, {"on_execute_callback": ["x:y", 3]})
     ],
     *[("DF205", "on_failure_callback", {"operator": "empty", "on_failure_callback": path}) for path in BAD_PATHS],
+    # references: to no task, where Airflow would not resolve one, malformed; a name Python cannot pass
+    ("DF302", "nowhere", {"task": "python", "callable": "dfprop.a:ok", "args": {"a": [{"xcom": "nowhere"}]}}),
+    ("DF309", "params", {"operator": "bash", "bash_command": "x", "params": {"p": {"xcom": "nowhere"}}}),
+    ("DF309", "kee", {"task": "python", "callable": "dfprop.a:ok", "args": {"a": {"xcom": "x", "kee": "k"}}}),
+    ("DF105", "class", {"task": "python", "callable": "dfprop.a:ok", "args": {"class": 1}}),
 ]
 
 
@@ -249,12 +312,19 @@ def pipelines(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
     owner = draw(nonempty_text)
     tasks: dict[str, Any] = {}
     expected: dict[str, Any] = {}
+    kinds: dict[str, str] = {}
     for tid in ids:
-        kind = draw(st.sampled_from(sorted(CLASS_PATHS)))
+        kind = kinds[tid] = draw(st.sampled_from([*sorted(CLASS_PATHS), "taskflow"]))
         class_path = draw(st.booleans())
-        specific, specific_want = draw(operator_args(kind, class_path))
         common, common_want = draw(common_args())
-        task = {"operator": CLASS_PATHS[kind] if class_path else kind, **specific, **common}
+        if kind == "taskflow":
+            flavour, specific, specific_want = draw(taskflow_task())
+            task = {**specific, **common}
+            class_name = f"taskflow_{flavour}"
+        else:
+            specific, specific_want = draw(operator_args(kind, class_path))
+            task = {"operator": CLASS_PATHS[kind] if class_path else kind, **specific, **common}
+            class_name = CLASS_PATHS[kind] if class_path else kind
         if draw(st.integers(0, 2)) == 0:
             task["inputs"] = draw(st.lists(asset_uri, min_size=1, max_size=2, unique=True))
         if draw(st.integers(0, 2)) == 0:
@@ -264,7 +334,16 @@ def pipelines(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
         want["params"] = {**dag_params, **common.get("params", {})}
         want["inlets"] = task.get("inputs", [])
         want["outlets"] = task.get("outputs", [])
-        expected[tid] = {"class": CLASS_PATHS[kind] if class_path else kind, "upstream": set(), "attrs": want}
+        expected[tid] = {"class": class_name, "upstream": set(), "attrs": want}
+    add_references(draw, tasks, ids, kinds)
+    for tid, task in tasks.items():  # references added to arguments the oracle already holds
+        want = expected[tid]["attrs"]
+        if kinds[tid] == "taskflow":
+            want["op_kwargs"] = task.get("args", {})
+            continue
+        for name in ("bash_command", "env", "op_kwargs"):
+            if name in task:
+                want[name] = task[name]
     edges = []
     for down_index in range(1, len(ids)):  # only forward edges: no cycles by construction
         ups = draw(st.lists(st.sampled_from(ids[:down_index]), max_size=2, unique=True))
@@ -315,6 +394,8 @@ def pipelines(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
         spec["edges"] = edges
     roles(draw, spec, ids, expected)
     view = expected_airflow_view(spec)  # Airflow ids, groups, edges after group expansion, labels
+    for want in expected.values():  # a reference as Airflow holds it: an XComArg of the Airflow task id
+        want["attrs"] = {k: in_airflow_ids(v, view["ids"]) for k, v in want["attrs"].items()}
     expected = {
         view["ids"][tid]: want
         | {

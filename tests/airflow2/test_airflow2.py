@@ -14,7 +14,7 @@ from dagfactory.load.document import load_file
 from dagfactory.operators import CATALOG
 from dagfactory.targets import AIRFLOW_2
 from tests.airflow.harness import airflow_env, dagrun_state, run_isolated
-from tests.airflow.test_generated_dags import expected_airflow_view
+from tests.airflow.test_generated_dags import FLAVOUR_CLASSES, expected_airflow_view
 from tests.conftest import FIXTURES
 
 from .conftest import compile_for_2
@@ -152,3 +152,34 @@ def test_branching_runs_in_airflow_2(af2_python: Path, af2_home: Path, tmp_path:
     assert "loading the new rows" not in output
     assert "Following branch {'full_load'}" in output
     assert "Skipping tasks [('incremental', -1)]" in output
+
+
+def test_taskflow_tasks_and_references_on_airflow_2(af2_dagbag: dict[str, Any]) -> None:
+    """Every TaskFlow flavour is its decorator's operator on Airflow 2 too, and each reference
+    is an edge Airflow set (no spec edge names most of them)."""
+    doc, _ = load_file(FIXTURES / "valid" / "taskflow_flavours.yaml")
+    assert doc is not None
+    view = expected_airflow_view(doc.data)
+    dag = af2_dagbag["dags"]["taskflow_flavours"]
+    assert {(up, t) for t, task in dag["tasks"].items() for up in task["upstream"]} == view["edges"]
+    assert ("stage.early", "late") in view["edges"]  # by a reference alone
+    for task_id, body in doc.data["tasks"].items():
+        if "task" in body:
+            got = dag["tasks"][view["ids"][task_id]]["operator_class"]
+            assert got.endswith("." + FLAVOUR_CLASSES[body["task"]]), (task_id, got)
+    assert {t: dag["tasks"][t]["task_group"] for t in view["groups"]} == view["groups"]
+
+
+@pytest.mark.slow
+def test_taskflow_values_reach_the_downstream_tasks_in_airflow_2(
+    af2_python: Path, af2_home: Path, tmp_path: Path
+) -> None:
+    proc = dags_test_2(af2_python, af2_home, tmp_path, "taskflow_xcom", "2024-04-02")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    output = proc.stdout + proc.stderr
+    assert dagrun_state(output) == "success", output[-3000:]
+    succeeded = re.findall(r"Marking task as SUCCESS\. dag_id=taskflow_xcom, task_id=([\w.]+),", output)
+    assert succeeded == ["extract", "summarize", "report"]
+    # summarize's result, built from two keys of extract's, in the bash task's environment
+    assert "Done. Returned value was: shop: 3 orders, 65 EUR" in output
+    assert "report: shop: 3 orders, 65 EUR" in output
