@@ -1,4 +1,5 @@
-"""A progress line for long runs on a terminal: ``checking 4,100/10,000 specs, 820/s, 7s left``.
+"""A progress line for long runs on a terminal: ``checking 4,100/10,000 specs, 820/s, 7s left``
+(the rate and time left once half a second has passed).
 
 One line on stderr, redrawn in place with ``\\r`` at most every :data:`EVERY` seconds and
 cleared when the run ends, so nothing of it stays on the screen or in a log. Shown only
@@ -13,6 +14,7 @@ import time
 from typing import TextIO
 
 EVERY = 0.1  # seconds between redraws
+SETTLE = 0.5  # seconds before a rate and a time left are shown
 
 
 def wanted(fmt: str, quiet: bool, stream: TextIO | None = None) -> bool:
@@ -48,10 +50,11 @@ class Progress:
         if self.drawn and now - self.drawn < EVERY and self.count < self.total:
             return
         self.drawn = now
-        elapsed = max(now - self.started, 1e-6)
-        rate = self.count / elapsed
-        left = (self.total - self.count) / rate if rate else 0.0
-        line = f"{self.stage} {self.count:,}/{self.total:,} specs, {rate:,.0f}/s, {_duration(left)} left"
+        line = f"{self.stage} {self.count:,}/{self.total:,} specs"
+        elapsed = now - self.started
+        if elapsed >= SETTLE:  # a rate from the first instants would be noise
+            rate = self.count / elapsed
+            line += f", {rate:,.0f}/s, {_duration((self.total - self.count) / rate)} left"
         self._write("\r" + line.ljust(self.width))
         self.width = len(line)
 
