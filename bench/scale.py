@@ -58,7 +58,7 @@ def _measures(
     cache is shared, and each variant's round starts by removing it)."""
     specs = touched.parent
     out = folder / f"out{tag}"
-    cache = folder / ".dagfactory_cache"  # in the cwd: there is no config file
+    cache = folder / ".dagfactory_cache"  # beside the folder's dagfactory.toml
     original = touched.read_text()
     compile_cmd = [ctx.dagfactory, "compile", *jobs[0], "--specs-dir", str(specs), "--out", str(out), str(specs)]
     validate_cmd = [ctx.dagfactory, "validate", *jobs[1], "--specs-dir", str(specs), str(specs)]
@@ -92,7 +92,7 @@ def scale_section(ctx: Context) -> Section:
         variants["_jobs1"] = (["--jobs", "1"], ["--jobs", "1"] if has_jobs(ctx, "validate") else [])
     measures: dict[str, Measure] = {}
     for count in (small, large):
-        folder = ctx.fresh(f"scale/{count}")
+        folder = ctx.project(f"scale/{count}")
         touched = gen.write_specs(folder / "specs", count, ctx.sizes.repo_tasks)[count // 2]
         for tag, jobs in variants.items():
             measures.update(_measures(ctx, folder, count, touched, jobs, tag))

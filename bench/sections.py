@@ -72,6 +72,14 @@ class Context:
         path.mkdir(parents=True)
         return path
 
+    def project(self, name: str) -> Path:
+        """A fresh folder that is a dagfactory project of its own (a ``dagfactory.toml``): the
+        commands run in it find that file, not the checkout's pyproject.toml above ``bench/.work``,
+        so its settings and its ``.dagfactory_cache/`` are the folder's."""
+        path = self.fresh(name)
+        (path / "dagfactory.toml").write_text('specs = "specs"\n')
+        return path
+
 
 def airflow_env(dags_folder: Path, home: Path, *, bytecode: bool = True) -> dict[str, str]:
     """An isolated Airflow config: DagBag parsing needs config, no database.
@@ -213,7 +221,7 @@ def validate_section(ctx: Context) -> Section:
 
 def compile_section(ctx: Context) -> Section:
     small_n, large_n, tasks = ctx.sizes.compile_small, ctx.sizes.compile_large, ctx.sizes.tasks_per_spec
-    folder = ctx.fresh("compile")
+    folder = ctx.project("compile")
     small, large = folder / "specs_small", folder / "specs_large"
     gen.write_specs(small, small_n, tasks)
     touched = gen.write_specs(large, large_n, tasks)[large_n // 2]
@@ -228,7 +236,7 @@ def compile_section(ctx: Context) -> Section:
         touched.write_text(original if text != original else original.replace("Benchmark pipeline", "Edited pipeline"))
 
     def cold(out: Path) -> Callable[[], None]:
-        # a first compile: no output and no incremental-compile cache (it lives in the cwd)
+        # a first compile: no output and no incremental-compile cache (in the project: the cwd)
         return lambda: (shutil.rmtree(out, True), shutil.rmtree(folder / ".dagfactory_cache", True))
 
     # One round: full compile into an empty folder, then a no-op (output current), then one edit.

@@ -183,6 +183,14 @@ class SpecCache:
             "diagnostics": [d.to_json() for d in diagnostics],
         }
 
+    def keep_only(self, displays: set[str]) -> None:
+        """Forget the specs not in ``displays`` (deleted or renamed: a run over the whole specs
+        folder knows them all), so the cache does not grow with the repository's history."""
+        gone = [display for display in self.entries if display not in displays]
+        for display in gone:
+            del self.entries[display]
+        self.dirty = self.dirty or bool(gone)
+
     def remember_checked(self, results: Iterable[SpecResult]) -> None:
         """Keep what was found in each spec checked afresh (``validate``: nothing is rendered), when
         the spec has no error of its own; then save."""

@@ -85,6 +85,8 @@ def compile_command(
     cache = None if no_cache or check_only else _cache(config)
     progress = Progress(len(specs), wanted(fmt, quiet))
     project = check_project(specs, config, cache, done=progress.step)
+    if cache is not None and not paths:  # the whole specs folder: every other entry is a spec that is gone
+        cache.keep_only({spec.display for spec in specs})
     progress.begin("rendering")
     compiled = emit_project(project, config, cache, done=progress.step)
     progress.clear()

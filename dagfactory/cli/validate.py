@@ -48,6 +48,8 @@ def validate_command(
     project = check_project(specs, config, cache, done=progress.step)
     progress.clear()
     if cache is not None:
+        if not paths:  # the whole specs folder: every other entry is a spec that is gone
+            cache.keep_only({spec.display for spec in specs})
         cache.remember_checked(project.results)
     diagnostics = project.diagnostics
     report(diagnostics, fmt)

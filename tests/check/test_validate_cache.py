@@ -224,3 +224,20 @@ def _forge(repo: Path, home: Path, spec: Path) -> str:
         else:
             os.environ["XDG_CACHE_HOME"] = old
     return (repo / CACHE_DIR / CACHE_FILE).read_text()
+
+
+def test_a_run_over_the_whole_folder_forgets_deleted_specs_a_run_over_some_keeps_them(repo: Path):
+    def entries() -> set[str]:
+        return set(json.loads((repo / CACHE_DIR / CACHE_FILE).read_text())["entries"])
+
+    assert "specs/d.yaml" in entries()
+    (repo / "specs" / "d.yaml").unlink()
+    assert validate(repo, "specs/w.yaml")[2] == 0
+    assert "specs/d.yaml" in entries()  # a run over some specs knows nothing of the others
+    assert validate(repo)[2] == 0
+    assert "specs/d.yaml" not in entries()
+    assert len(entries()) == 4
+    (repo / "specs" / "w.yaml").unlink()
+    assert run_cli("compile", cwd=repo).returncode == 0
+    assert "specs/w.yaml" not in entries()
+    assert len(entries()) == 3
