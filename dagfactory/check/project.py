@@ -64,15 +64,23 @@ class CheckedProject:
         return not has_errors(self.diagnostics)
 
 
-def check_project(specs: list[SpecFile], config: Config = Config(), restore: Restorer | None = None) -> CheckedProject:
+def check_project(
+    specs: list[SpecFile],
+    config: Config = Config(),
+    restore: Restorer | None = None,
+    done: Callable[[SpecResult], None] | None = None,
+) -> CheckedProject:
     """Check every spec alone, then all of them together. A spec whose inputs are unchanged since
     ``restore`` saw them is not checked alone again (its own findings are restored); the
-    project-wide rules always run afresh, since other specs may have changed."""
+    project-wide rules always run afresh, since other specs may have changed. ``done`` is called
+    with each spec's result as soon as it is checked alone (a progress display)."""
     defaults = SharedDefaults(config.specs, config.include_roots)
     results = []
     for spec in specs:
         with collector_paused():
             results.append(check_spec(spec, config, restore, defaults))
+        if done is not None:
+            done(results[-1])
     _check_unique(results)
     _check_module_names(results)
     _check_pools(results)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from dagfactory.cli.options import Exit, plural, project_root, report, settings, spec_files, spec_options, summary
+from dagfactory.cli.progress import Progress, wanted
 from dagfactory.diagnostics import Diagnostic, has_errors, printable
 from dagfactory.load.config import Config
 
@@ -71,7 +72,8 @@ def compile_command(
       dagfactory compile --out /opt/airflow/dags
       dagfactory compile --check               # in CI
     """
-    from dagfactory.emit import compile_specs, writer
+    from dagfactory.check.project import check_project
+    from dagfactory.emit import emit_project, writer
 
     started = time.perf_counter()
     overrides = {"out": out_dir, "warnings_as_errors": warnings_as_errors, "airflow": airflow}
@@ -80,7 +82,14 @@ def compile_command(
     specs = spec_files(paths, config, may_be_gone=out.is_dir())
     # --check is CI's verdict: it compares the files on disk with a fresh render of every spec,
     # never with the cache's word (a cache can be edited as easily as the files it vouches for).
-    compiled = compile_specs(specs, config, None if no_cache or check_only else _cache(config))
+    cache = None if no_cache or check_only else _cache(config)
+    progress = Progress(len(specs), wanted(fmt, quiet))
+    project = check_project(specs, config, cache, done=progress.step)
+    if cache is not None and not paths:  # the whole specs folder: every other entry is a spec that is gone
+        cache.keep_only({spec.display for spec in specs})
+    progress.begin("rendering")
+    compiled = emit_project(project, config, cache, done=progress.step)
+    progress.clear()
     diagnostics = [d for c in compiled for d in c.diagnostics]
     if has_errors(diagnostics):
         report(diagnostics, fmt)
@@ -141,9 +150,9 @@ def _check_verdict(plan: Plan, out: Path, quiet: bool) -> None:
 
 
 def _cache(config: Config) -> CompileCache:
-    from dagfactory.emit.cache import CompileCache
+    from dagfactory.emit.cache import CompileCache, cache_settings
 
-    return CompileCache(project_root(config), repr(config))
+    return CompileCache(project_root(config), cache_settings(config))
 
 
 def _output_lock(out: Path, check_only: bool) -> contextlib.AbstractContextManager[None]:
