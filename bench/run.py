@@ -4,6 +4,7 @@ Usage (with the project venv's Python, so `dagfactory` is the one under test):
     python bench/run.py            # full run: >= 5 timed runs after a warm-up; writes bench/results.md
     python bench/run.py --quick    # one run, tiny sizes, peers included (installs them if needed)
     python bench/run.py --smoke    # one run, tiny sizes, no peers and no installs (the test suite runs this)
+    python bench/run.py --only examples --output bench/results-examples.md   # one section, written alone
 
 Peers (astronomer dag-factory with Airflow 3.3.2, check-jsonschema) are installed into
 venvs under bench/.work/ on first use and reused after.
@@ -24,6 +25,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # run as a script: the sibling modules are plain modules
 
+import examples  # noqa: E402
 import hostile  # noqa: E402
 import peers  # noqa: E402
 import sections  # noqa: E402
@@ -111,6 +113,7 @@ SECTIONS = {
     "parse": sections.parse_section,
     "scale": sections.scale_section,
     "hostile": hostile.hostile_section,
+    "examples": examples.examples_section,
 }
 NEEDS_PEERS = {"validate", "parse"}  # the sections that time dag-factory or check-jsonschema
 

@@ -37,11 +37,12 @@ class Sizes:
     scale_tasks: int
     hostile_tasks: int  # the big spec of many tasks (section 5); its pair has a tenth
     hostile_bytes: int  # the big spec of long text (section 5); its pair has a tenth
+    example_copies: int  # copies of each issue-16 example per DagBag (section 6)
 
 
-FULL = Sizes(100, 1000, 20, 200, 10, 2000, 15_000, 960_000)
-QUICK = Sizes(5, 20, 20, 10, 10, 100, 1_500, 96_000)
-SMOKE = Sizes(3, 6, 4, 3, 4, 30, 300, 20_000)
+FULL = Sizes(100, 1000, 20, 200, 10, 2000, 15_000, 960_000, 100)
+QUICK = Sizes(5, 20, 20, 10, 10, 100, 1_500, 96_000, 10)
+SMOKE = Sizes(3, 6, 4, 3, 4, 30, 300, 20_000, 2)
 
 
 @dataclass(frozen=True)
