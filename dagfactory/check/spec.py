@@ -321,6 +321,8 @@ def _unknown_key(doc: Document, path: JsonPath, key: str, allowed: list[str]) ->
             "short_circuit has no branches to name: when its callable returns a falsy value it skips "
             "its downstream tasks; use branch_python to choose between tasks"
         )
+    elif key == "branches" and isinstance(operator, str) and hint is None:
+        hint = "only a branch_python task names its branches: make it one, or remove `branches:`"
     return doc.diagnostic(
         (*path, key),
         "DF101",

@@ -234,3 +234,12 @@ def test_teardown_without_setups_says_what_to_write() -> None:
     assert found.hint is not None
     assert "teardown: {setups: [create]}" in found.hint
     assert "remove `teardown:`" in found.hint
+
+
+def test_branches_on_another_operator_says_which_operator_takes_them() -> None:
+    head = "description: x\nowner: o\nbusiness_owner: {name: n}\nschedule: null\nstart_date: 2024-01-01\n"
+    doc, _ = load_text(head + "tasks:\n  b: {operator: bash, bash_command: x, branches: [a]}\n", "s.yaml")
+    assert doc is not None
+    [found] = check_document(doc)
+    assert (found.code, found.line, found.column) == ("DF101", 7, 40)
+    assert found.hint == "only a branch_python task names its branches: make it one, or remove `branches:`"
