@@ -6,6 +6,7 @@ Usage (with the project venv's Python, so `dagfactory` is the one under test):
     python bench/run.py --smoke    # one run, tiny sizes, no peers and no installs (the test suite runs this)
     python bench/run.py --only scale --runs 1 --output bench/results-scale.md
                                    # repositories of 1,000 and 10,000 specs (only when named: long)
+    python bench/run.py --only examples --output bench/results-examples.md   # one section, written alone
 
 Peers (astronomer dag-factory with Airflow 3.3.2, check-jsonschema) are installed into
 venvs under bench/.work/ on first use and reused after.
@@ -26,6 +27,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # run as a script: the sibling modules are plain modules
 
+import examples  # noqa: E402
 import hostile  # noqa: E402
 import peers  # noqa: E402
 import scale  # noqa: E402
@@ -116,6 +118,7 @@ SECTIONS = {
     "bigspec": sections.bigspec_section,
     "hostile": hostile.hostile_section,
     "scale": scale.scale_section,
+    "examples": examples.examples_section,
 }
 ON_DEMAND = {"scale"}  # minutes at full size: run only when --only names it
 NEEDS_PEERS = {"validate", "parse"}  # the sections that time dag-factory or check-jsonschema

@@ -40,14 +40,15 @@ class Sizes:
     bigspec_tasks: int
     hostile_tasks: int  # the big spec of many tasks (section 5); its pair has a tenth
     hostile_bytes: int  # the big spec of long text (section 5); its pair has a tenth
-    repo_small: int  # section 6: a repository of this many specs ...
+    repo_small: int  # the scale section: a repository of this many specs ...
     repo_large: int  # ... and one of this many (ten times as many in a full run)
     repo_tasks: int  # tasks per spec in both
+    example_copies: int  # copies of each issue-16 example per DagBag (the examples section)
 
 
-FULL = Sizes(100, 1000, 20, 200, 10, 2000, 15_000, 960_000, 1000, 10_000, 20)
-QUICK = Sizes(5, 20, 20, 10, 10, 100, 1_500, 96_000, 20, 200, 20)
-SMOKE = Sizes(3, 6, 4, 3, 4, 30, 300, 20_000, 3, 12, 4)
+FULL = Sizes(100, 1000, 20, 200, 10, 2000, 15_000, 960_000, 1000, 10_000, 20, 100)
+QUICK = Sizes(5, 20, 20, 10, 10, 100, 1_500, 96_000, 20, 200, 20, 10)
+SMOKE = Sizes(3, 6, 4, 3, 4, 30, 300, 20_000, 3, 12, 4, 2)
 
 
 @dataclass(frozen=True)

@@ -144,7 +144,14 @@ def check_target(doc: Document, tgt: Target) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     schedule = data.get("schedule")
     if isinstance(schedule, str) and schedule in tgt.missing_schedule_presets:
-        out.append(doc.diagnostic(("schedule",), "DF104", f"schedule {schedule!r} does not exist on {tgt.label}"))
+        out.append(
+            doc.diagnostic(
+                ("schedule",),
+                "DF104",
+                f"schedule {schedule!r} does not exist on {tgt.label}",
+                hint="use a cron string or another preset, or compile for another Airflow major",
+            )
+        )
     if isinstance(data.get("default_args"), dict):
         _check_trigger_rule(doc, ("default_args",), data["default_args"], tgt, out)
     groups = data.get("groups")
@@ -180,7 +187,14 @@ def _check_task(doc: Document, task_id: str, task: dict[str, Any], tgt: Target, 
         except ValueError as exc:
             out.append(doc.diagnostic((*path, "sla"), "DF203", str(exc), hint="e.g. 30m, 1h30m, PT2H or 3600"))
     elif tgt.sla and "sla" in task:
-        out.append(doc.diagnostic((*path, "sla"), "DF103", f"task {task_id!r} (sla) must be a duration"))
+        out.append(
+            doc.diagnostic(
+                (*path, "sla"),
+                "DF103",
+                f"task {task_id!r} (sla) must be a duration",
+                hint="write a duration like 30m, 1h30m, PT2H or 3600",
+            )
+        )
 
 
 def _check_trigger_rule(

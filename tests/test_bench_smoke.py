@@ -7,6 +7,7 @@ with numbers that parse. No timing is asserted: a slow machine is not a failure.
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
@@ -60,6 +61,20 @@ MEASUREMENT_IDS += [
     for command in ("validate", "compile")
 ]
 RATIO_IDS += [f"hostile.{name}.{command}" for name in HOSTILE_PAIRS for command in ("validate", "compile")]
+
+
+def bench_examples() -> list[str]:
+    """bench/examples.py's EXAMPLES, read without importing the benchmark's modules."""
+    tree = ast.parse((ROOT / "bench" / "examples.py").read_text(encoding="utf-8"))
+    [value] = [n.value for n in tree.body if isinstance(n, ast.Assign) and ast.unparse(n.targets[0]) == "EXAMPLES"]
+    return list(ast.literal_eval(value))
+
+
+EXAMPLES = bench_examples()
+MEASUREMENT_IDS += [
+    f"examples.{name}.{way}{cold}" for name in EXAMPLES for way in ("ours", "hand") for cold in ("", "_cold")
+]
+RATIO_IDS += [f"examples.{name}.ours_vs_hand{cold}" for name in EXAMPLES for cold in ("", "_cold")]
 GOAL_IDS = ["validate.ours_time", "compile.large_time"]
 PEER_IDS = ["validate.dag_factory_lint", "validate.check_jsonschema", "validate.ours_lean", "parse.dag_factory"]
 
@@ -109,7 +124,8 @@ def test_every_ratio_row_has_parsable_ratios(smoke_output: str) -> None:
 
 def test_goal_rows_say_whether_met(smoke_output: str) -> None:
     table = rows(smoke_output)
-    for row_id in GOAL_IDS + [f"hostile.{name}.compile" for name in HOSTILE_PAIRS]:
+    examples = [f"examples.{name}.ours_vs_hand" for name in EXAMPLES]
+    for row_id in GOAL_IDS + [f"hostile.{name}.compile" for name in HOSTILE_PAIRS] + examples:
         assert table[row_id][-1] in {"yes", "**no**"}, row_id
 
 
@@ -117,6 +133,16 @@ def test_smoke_measures_no_peer_and_says_so(smoke_output: str) -> None:
     table = rows(smoke_output)
     assert not [row_id for row_id in PEER_IDS if row_id in table]
     assert "peers: not measured" in smoke_output
+
+
+def test_the_examples_section_covers_the_shipped_examples_of_issue_16(smoke_output: str) -> None:
+    """Every example named is a shipped spec with a hand-written twin, and the section says it
+    compared their DAGs before timing them (it raises when they differ)."""
+    assert {"grouped_pipeline", "setup_teardown", "branching"} <= set(EXAMPLES)
+    for name in EXAMPLES:
+        assert (ROOT / "specs" / f"{name}.yaml").is_file(), name
+        assert (ROOT / "bench" / "hand_written" / f"{name}.py").is_file(), name
+    assert "compared equal" in smoke_output
 
 
 def test_importtime_breakdown_shows_validate_never_imports_airflow_or_jinja2(smoke_output: str) -> None:

@@ -9,7 +9,8 @@ that is not directly downstream is DF308. Without ``branches`` nothing here appl
 The trap (DF306, a warning): a task whose upstream tasks come from two different branches
 of the same branch task, with a trigger rule that skips it when one upstream is skipped
 (``all_success``, Airflow's default, or ``none_skipped``): whichever branch is chosen,
-the other is skipped, and so is the join.
+the other is skipped, and so is the join. A teardown is never warned about: Airflow runs it
+under ``all_done_setup_success`` whatever the default_args say (and refuses a rule of its own).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ BRANCHING_OPERATORS = ("branch_python",)
 # Trigger rules under which a task is skipped as soon as one of its upstream tasks is skipped.
 SKIPPED_BY_A_SKIP = ("all_success", "none_skipped")
 JOIN_RULE = "none_failed_min_one_success"
+TEARDOWN_RULE = "all_done_setup_success"
 
 
 def branches_of(data: dict[str, Any]) -> dict[str, list[str]]:
@@ -127,8 +129,12 @@ def _joins(
 
 
 def _trigger_rule(data: dict[str, Any], task_id: str) -> tuple[str, str | None]:
-    """The task's trigger rule and where it is set: "task", "group", "dag", or None (Airflow's default)."""
+    """The task's trigger rule and where it is set: "task", "group", "dag", "teardown" (Airflow
+    gives every teardown all_done_setup_success, which a skipped upstream task does not skip), or
+    None (Airflow's default)."""
     task = _mapping(data.get("tasks")).get(task_id)
+    if isinstance(task, dict) and "teardown" in task:
+        return TEARDOWN_RULE, "teardown"
     if isinstance(task, dict) and isinstance(task.get("trigger_rule"), str):
         return task["trigger_rule"], "task"
     tree = group_tree(data)

@@ -177,7 +177,8 @@ def _check_task(doc: Document, task_id: str, task: dict[str, Any], out: list[Dia
         path = ("tasks", task_id, key)
         if is_class_path and key not in kinds and (keyword.iskeyword(key) or key == "__debug__"):
             what = "a Python keyword" if key != "__debug__" else "a name Python never assigns"
-            out.append(doc.diagnostic(path, "DF105", f"argument name {key!r} is {what}", key=True))
+            hint = "the operator cannot take it as a keyword argument: remove it, or check the class's signature"
+            out.append(doc.diagnostic(path, "DF105", f"argument name {key!r} is {what}", key=True, hint=hint))
         if is_class_path and key in RENDERED_ARGS:
             message = f"task {task_id!r}: `{key}` is set by the compiler; it cannot be given as an argument"
             out.append(doc.diagnostic(path, "DF206", message, key=True, hint=RENDERED_ARGS[key]))

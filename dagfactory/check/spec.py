@@ -15,12 +15,10 @@ from typing import TYPE_CHECKING, Any
 from dagfactory.check.quickcheck import Predicate, compile_schema
 from dagfactory.check.schema import (
     CLASS_PATH_PATTERN,
-    INT32_MAX,
-    INT32_MIN,
-    PATTERN_HINTS,
     XCOM_PROPERTIES,
     build_schema,
 )
+from dagfactory.check.schema_hints import missing_key_hint, schema_hint, unknown_key_hint
 from dagfactory.check.semantics import check_semantics
 from dagfactory.diagnostics import Diagnostic, closest, did_you_mean
 from dagfactory.load.document import Document, JsonPath
@@ -263,13 +261,13 @@ def _schema_error(doc: Document, path: JsonPath, error: jsonschema.ValidationErr
             "DF102",
             f"{_where(path)} is missing {what} {missing!r}",
             key=True,
-            hint=_describe(schema.get("properties", {}).get(missing)),
+            hint=missing_key_hint(path, missing, schema),
         )
     elif kind == "type":
         wanted = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
         words = " or ".join(_SCHEMA_TYPE_WORDS[t] for t in wanted)
         found = _JSON_TYPES.get(type(instance), "value")
-        hint = "YAML 1.2: booleans are only true and false" if "boolean" in wanted and found == "string" else None
+        hint = schema_hint(path, kind, schema, instance)
         if isinstance(instance, dict) and "xcom" in instance:
             hint = (
                 "another task's result ({xcom: ...}) may stand only in an operator's templated arguments "
@@ -292,7 +290,7 @@ def _schema_error(doc: Document, path: JsonPath, error: jsonschema.ValidationErr
             path,
             "DF104",
             f"{_where(path)}: {_short(instance)} is not one of {', '.join(choices)}",
-            hint=did_you_mean(str(instance), choices),
+            hint=did_you_mean(str(instance), choices) or schema_hint(path, kind, schema, instance),
         )
     elif kind == "pattern" and "propertyNames" in error.schema_path and isinstance(instance, str):
         what = "task id" if path == ("tasks",) else "group id" if path == ("groups",) else "name"
@@ -301,11 +299,14 @@ def _schema_error(doc: Document, path: JsonPath, error: jsonschema.ValidationErr
             "DF105",
             f"{_where(path)}: {what} {_short(instance)} is not valid",
             key=True,
-            hint=PATTERN_HINTS.get(schema["pattern"]),
+            hint=schema_hint(path, kind, schema, instance),
         )
     elif kind == "pattern":
         yield doc.diagnostic(
-            path, "DF105", f"{_where(path)}: {_short(instance)} is not valid", hint=PATTERN_HINTS.get(schema["pattern"])
+            path,
+            "DF105",
+            f"{_where(path)}: {_short(instance)} is not valid",
+            hint=schema_hint(path, kind, schema, instance),
         )
     elif kind == "not" and path[-1:] == ("sla",):
         yield doc.diagnostic(
@@ -325,15 +326,13 @@ def _schema_error(doc: Document, path: JsonPath, error: jsonschema.ValidationErr
         "maxLength",
         "uniqueItems",
     ):
-        yield doc.diagnostic(path, "DF106", f"{_where(path)}: {error.message}", hint=_limit_hint(kind, schema))
+        yield doc.diagnostic(
+            path, "DF106", f"{_where(path)}: {error.message}", hint=schema_hint(path, kind, schema, instance)
+        )
     else:
-        yield doc.diagnostic(path, "DF105", f"{_where(path)}: {error.message}")
-
-
-def _limit_hint(kind: str, schema: Mapping[str, Any]) -> str | None:
-    if kind in ("maximum", "minimum") and schema.get(kind) in (INT32_MAX, INT32_MIN):
-        return "Airflow stores this number in a 32-bit database column"
-    return None
+        yield doc.diagnostic(
+            path, "DF105", f"{_where(path)}: {error.message}", hint=schema_hint(path, kind, schema, instance)
+        )
 
 
 def _unknown_key(doc: Document, path: JsonPath, key: str, allowed: list[str]) -> Diagnostic:
@@ -357,19 +356,17 @@ def _unknown_key(doc: Document, path: JsonPath, key: str, allowed: list[str]) ->
             "short_circuit has no branches to name: when its callable returns a falsy value it skips "
             "its downstream tasks; use branch_python to choose between tasks"
         )
+    elif key == "branches" and isinstance(operator, str) and hint is None:
+        hint = "only a branch_python task names its branches: make it one, or remove `branches:`"
     return doc.diagnostic(
         (*path, key),
         "DF101",
         f"{_where(path)}: unknown {what}",
         key=True,
-        hint=hint or (f"allowed: {', '.join(a for a in allowed if a != 'sla')}" if len(allowed) <= 12 else None),
+        hint=hint
+        or (f"allowed: {', '.join(a for a in allowed if a != 'sla')}" if len(allowed) <= 12 else None)
+        or unknown_key_hint(path, operator),
     )
-
-
-def _describe(schema: Any) -> str | None:
-    if isinstance(schema, dict) and schema.get("description"):
-        return str(schema["description"])
-    return None
 
 
 def _short(value: Any) -> str:

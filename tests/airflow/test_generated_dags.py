@@ -288,33 +288,68 @@ def test_grouped_pipeline_runs_in_airflow_in_group_order(airflow_home: Path):
         assert ran[up][2] <= ran[down][1], f"{down} started before {up} ended"
 
 
-@pytest.mark.slow
-def test_setup_teardown_runs_the_teardown_after_a_failed_task(airflow_home: Path):
-    """The shipped setup/teardown example: work fails (exit 1), cleanup (the teardown of
-    create) still runs and succeeds after it, and the run fails because work did."""
+def setup_teardown_run(airflow_home: Path, date: str) -> dict[str, tuple[str, Any, Any]]:
+    """The task instances of the setup_teardown run of logical ``date``: task -> (state, start, end);
+    the run's own state under "run" (the session's DB holds every test's runs)."""
     import sqlite3
     from datetime import datetime
 
-    proc = run_dags_test(airflow_home, REPO / "generated_dags", "setup_teardown", "2024-04-02")
-    assert dagrun_state(proc.stdout) == "failed", proc.stdout[-3000:] + proc.stderr[-3000:]
     with sqlite3.connect(airflow_home / "airflow.db") as db:
         rows = db.execute(
-            "SELECT task_id, state, start_date, end_date FROM task_instance WHERE dag_id = 'setup_teardown'"
+            "SELECT ti.task_id, ti.state, ti.start_date, ti.end_date FROM task_instance ti JOIN dag_run r "
+            "ON ti.dag_id = r.dag_id AND ti.run_id = r.run_id "
+            "WHERE r.dag_id = 'setup_teardown' AND date(r.logical_date) = ?",
+            (date,),
         ).fetchall()
-        [run_state] = db.execute("SELECT state FROM dag_run WHERE dag_id = 'setup_teardown'").fetchone()
-    assert run_state == "failed"
-    ran = {
+        [run_state] = db.execute(
+            "SELECT state FROM dag_run WHERE dag_id = 'setup_teardown' AND date(logical_date) = ?", (date,)
+        ).fetchone()
+    ran: dict[str, tuple[str, Any, Any]] = {
         task_id: (state, datetime.fromisoformat(start), datetime.fromisoformat(end))
         for task_id, state, start, end in rows
     }
+    ran["run"] = (run_state, None, None)
+    return ran
+
+
+@pytest.mark.slow
+def test_setup_teardown_runs_the_teardown_after_a_failed_task(airflow_home: Path):
+    """The shipped setup/teardown example triggered with {"fail_work": true}: work fails (exit 1),
+    cleanup (the teardown of create) still runs and succeeds after it, and the run fails because
+    work did."""
+    proc = run_dags_test(
+        airflow_home, REPO / "generated_dags", "setup_teardown", "2024-04-02", conf={"fail_work": True}
+    )
+    assert dagrun_state(proc.stdout) == "failed", proc.stdout[-3000:] + proc.stderr[-3000:]
+    ran = setup_teardown_run(airflow_home, "2024-04-02")
     assert {t: state for t, (state, _, _) in ran.items()} == {
         "create": "success",
         "work": "failed",
         "cleanup": "success",
+        "run": "failed",
     }
     assert ran["create"][2] <= ran["work"][1]
     assert ran["work"][2] <= ran["cleanup"][1], "the teardown started before the failed task ended"
+    assert "failing on purpose: fail_work is on" in proc.stdout
     assert "dropping scratch table" in proc.stdout
+
+
+@pytest.mark.slow
+def test_setup_teardown_succeeds_with_the_default_params(airflow_home: Path):
+    """Without conf (what the scheduler runs daily), fail_work is false: every task succeeds."""
+    proc = run_dags_test(airflow_home, REPO / "generated_dags", "setup_teardown", "2024-04-03")
+    assert_dags_test_ok(proc)
+    assert dagrun_state(proc.stdout) == "success"
+    ran = setup_teardown_run(airflow_home, "2024-04-03")
+    assert {t: state for t, (state, _, _) in ran.items()} == {
+        "create": "success",
+        "work": "success",
+        "cleanup": "success",
+        "run": "success",
+    }
+    assert ran["work"][2] <= ran["cleanup"][1]
+    assert "working on scratch table" in proc.stdout
+    assert "failing on purpose" not in proc.stdout
 
 
 def test_branching_runs_the_chosen_path_skips_the_other_and_joins(airflow_home: Path):

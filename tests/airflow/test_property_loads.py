@@ -4,16 +4,22 @@ Hypothesis (fixed seed) draws specs that use what the format offers: hostile-but
 (builtins, keywords, ``dag``, ``DOC_MD``, the file's own import names), catalog and class-path
 operators with generated argument values, callbacks and callables imported from a helper
 package whose functions are named like builtins and imports, edges, default_args, params and
-lineage, setup and teardown tasks, task groups (nested, prefixed or not, with default_args and hostile tooltips) named
-as edge endpoints, labelled edges, TaskFlow tasks (python, bash, short_circuit; trap-named functions, generated
-args, multiple_outputs) and references to earlier tasks' results ({xcom: trap id, key: hostile text}, nested in
-lists and mappings) in TaskFlow args, bash commands and env, and python op_kwargs: Airflow must hold the
-XComArg (its task and key) and the edge it implies. Each spec comes with what Airflow must hold for it (the
+lineage, setup and teardown tasks, branch_python tasks whose ``branches:`` are direct downstream
+tasks (with trigger rules on the tasks where branches join; see property_branches.py), task groups
+(nested, prefixed or not, with default_args and hostile tooltips) named as edge endpoints, labelled
+edges, TaskFlow tasks (python, bash, short_circuit; trap-named functions, generated args,
+multiple_outputs) and references to earlier tasks' results ({xcom: trap id, key: hostile text},
+nested in lists and mappings) in TaskFlow args, bash commands and env, and python op_kwargs: Airflow
+must hold the XComArg (its task and key) and the edge it implies. Each spec comes with what Airflow
+must hold for it (the
 oracle is the strategy itself and an independent reading of groups, not the compiler). A batch
 is validated and compiled in-process, then ONE Airflow subprocess fills a DagBag with the whole
 batch and dumps every task; the test asserts no import error, the same tasks (group-prefixed ids,
 their groups), operator classes, edges, edge labels and argument values. A spec the compiler refuses must
-be refused with located diagnostics only. ``dagfactory check`` runs on a sample.
+be refused with located diagnostics only; the DF306 warnings a spec gets must be exactly those the
+oracle expects, at their line. Mutations must be refused at their field (every fifth spec; and a
+branch that is not downstream, DF308) or warned about at it (a join under all_success, DF306).
+``dagfactory check`` runs on a sample.
 
 Size: DAGFACTORY_HYPOTHESIS_EXAMPLES // 5 specs on Airflow 3 (default 250 -> 50; CI's 1500 -> 300),
 in batches of BATCH; one batch on Airflow 2.
@@ -39,11 +45,15 @@ from dagfactory.diagnostics import has_errors
 from dagfactory.emit import compile_specs
 from dagfactory.load.config import Config
 from dagfactory.load.discover import SpecFile
+from dagfactory.load.document import load_file
+from dagfactory.targets import AIRFLOW_2
 from tests.conftest import property_settings
 from tests.test_hardening_injection import dump_spec, hostile_text, nonempty_text
 from tests.test_hardening_injection import task_id as plain_task_id
 
 from .harness import airflow_env, load_dagbag, run_isolated, scratch_home
+from .property_branches import branching
+from .property_branches import mutate as mutate_branching
 from .test_generated_dags import expected_airflow_view, in_airflow_ids
 
 pytestmark = pytest.mark.airflow
@@ -86,8 +96,11 @@ FLAVOURS = {
 }
 # Airflow 2 ships the catalog's core operators in apache-airflow itself.
 CATALOG_CLASSES = {
-    "3": CLASS_PATHS | {f"taskflow_{f}": f"airflow.providers.standard.decorators.{c}" for f, c in FLAVOURS.items()},
+    "3": CLASS_PATHS
+    | {"branch_python": "airflow.providers.standard.operators.python.BranchPythonOperator"}
+    | {f"taskflow_{f}": f"airflow.providers.standard.decorators.{c}" for f, c in FLAVOURS.items()},
     "2": {k: f"airflow.operators.{k}.{path.rsplit('.', 1)[1]}" for k, path in CLASS_PATHS.items()}
+    | {"branch_python": ".".join(AIRFLOW_2.operator_path("branch_python", "", ""))}
     | {f"taskflow_{f}": f"airflow.decorators.{c}" for f, c in FLAVOURS.items()},
 }
 
@@ -393,6 +406,7 @@ def pipelines(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
     if edges:
         spec["edges"] = edges
     roles(draw, spec, ids, expected)
+    warned, joins = branching(draw, spec, expected, function_ref)
     view = expected_airflow_view(spec)  # Airflow ids, groups, edges after group expansion, labels
     for want in expected.values():  # a reference as Airflow holds it: an XComArg of the Airflow task id
         want["attrs"] = {k: in_airflow_ids(v, view["ids"]) for k, v in want["attrs"].items()}
@@ -411,7 +425,14 @@ def pipelines(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
         "tags": sorted(spec["tags"]),
         "timezone": spec["timezone"],
     }
-    return spec, {"tasks": expected, "dag": dag, "labels": view["labels"], "refused": None}
+    return spec, {
+        "tasks": expected,
+        "dag": dag,
+        "labels": view["labels"],
+        "refused": None,
+        "warned": warned,  # DF306 warnings the spec must get: {join task: (path, at its key)}
+        "joins": joins,
+    }
 
 
 def roles(draw: st.DrawFn, spec: dict[str, Any], ids: list[str], expected: dict[str, Any]) -> None:
@@ -464,6 +485,8 @@ def draw_specs(count: int) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         code, field, task = MUTATIONS[number % len(MUTATIONS)]
         spec["tasks"][f"mutant_{field}"] = task
         expected["refused"] = (code, field)
+    for number, (spec, expected) in enumerate(drawn[2::5]):  # branching mutations, on other specs
+        mutate_branching(spec, expected, number, f"{HELPERS}.a:ok")
     return drawn
 
 
@@ -490,13 +513,25 @@ def compile_batch(root: Path, batch: list[tuple[dict[str, Any], dict[str, Any]]]
         path.write_text(dump_spec(spec), encoding="utf-8")
         [result] = compile_specs([SpecFile(path, path.name, PurePosixPath(path.name))], Config(airflow=airflow))
         errors = [d for d in result.diagnostics if d.is_error]
+        doc = load_file(path)[0]
+        assert doc is not None
+
+        def at(where: tuple[Any, ...], key: bool = False, doc: Any = doc) -> tuple[int, int]:
+            _, position = doc.locate(where, key=key)
+            return position.line, position.column
+
         if expected["refused"]:  # refused, for the reason mutated in, with located diagnostics
             code, field = expected["refused"]
             assert result.text is None, errors
             assert all(d.line >= 1 and d.column >= 1 for d in errors), errors
-            assert [d for d in errors if d.code == code and field in d.message], (path, errors)
+            if "refused_at" in expected:  # at the very item of the field
+                assert [d for d in errors if d.code == code and (d.line, d.column) == at(expected["refused_at"])]
+            else:
+                assert [d for d in errors if d.code == code and field in d.message], (path, errors)
             continue
         assert not has_errors(result.diagnostics), (path, errors)
+        warnings = sorted((d.line, d.column, d.severity) for d in result.diagnostics if d.code == "DF306")
+        assert warnings == sorted((*at(*w), "warning") for w in expected["warned"].values()), (path, warnings)
         assert result.text is not None
         (dags / f"p{index}.py").write_text(result.text, encoding="utf-8")
         for task in expected["tasks"].values():  # a catalog name: the class the target ships it as
@@ -558,22 +593,34 @@ def assert_faithful(bag: dict[str, Any], compiled: dict[str, Any], root: Path, c
                 assert same(actual, value), f"{where} task {tid!r}: {name} is {actual!r}, the spec says {value!r}"
 
 
-def batches() -> list[list[tuple[dict[str, Any], dict[str, Any]]]]:
-    drawn = draw_specs(SPECS)
-    return [drawn[i : i + BATCH] for i in range(0, len(drawn), BATCH)]
+def branch_stats(drawn: list[tuple[dict[str, Any], dict[str, Any]]]) -> dict[str, int]:
+    """How many specs exercise each part of branching (the drawn ones, and the two mutations)."""
+    drawn_branches = [
+        e for s, e in drawn if any("branches" in t and not tid.startswith("mutant.") for tid, t in s["tasks"].items())
+    ]
+    return {
+        "specs with branches": len(drawn_branches),
+        "specs with joins": sum(1 for e in drawn_branches if e["joins"]),
+        "joins under all_success (DF306)": sum(1 for _, e in drawn if "mutant.join" in e["warned"]),
+        "branches not downstream (DF308)": sum(1 for _, e in drawn if e.get("refused_at")),
+    }
 
 
 def test_every_valid_spec_loads_in_airflow_3_as_written(tmp_path: Path) -> None:
     started = time.monotonic()
     tried = accepted = 0
-    for number, batch in enumerate(batches()):
+    drawn = draw_specs(SPECS)
+    for number, batch in enumerate(drawn[i : i + BATCH] for i in range(0, len(drawn), BATCH)):
         root = tmp_path / f"batch{number}"
         compiled = compile_batch(root, batch, "3")
         tried, accepted = tried + len(batch), accepted + len(compiled)
         bag = load_dagbag(root / "dags", scratch_home(), attrs=attrs_file(root, compiled))
         assert_faithful(bag, compiled, root, check_dag=True)
     print(f"\n[property] Airflow 3: {tried} specs, {accepted} compiled and loaded, {time.monotonic() - started:.1f}s")
-    assert accepted == tried - tried // 5  # all but the mutated fifth
+    print(f"[property] branching: {branch_stats(drawn)}")
+    assert accepted == tried - sum(1 for _, e in drawn if e["refused"])  # all but the refused mutations
+    stats = branch_stats(drawn)
+    assert min(stats.values()) > 0, stats
 
 
 def test_dagfactory_check_passes_a_sample(tmp_path: Path) -> None:
@@ -606,7 +653,10 @@ def test_every_valid_spec_loads_in_airflow_2_as_written(tmp_path: Path) -> None:
     bag = json.loads(proc.stdout)
     assert_faithful(bag, compiled, tmp_path, check_dag=False)
     print(f"\n[property] Airflow 2: {len(batch)} specs, {len(compiled)} loaded, {time.monotonic() - started:.1f}s")
-    assert len(compiled) == len(batch) - len(batch) // 5
+    print(f"[property] branching: {branch_stats(batch)}")
+    assert len(compiled) == len(batch) - sum(1 for _, e in batch if e["refused"])
+    stats = branch_stats(batch)
+    assert min(stats.values()) > 0, stats
 
 
 def test_check_locates_class_paths_that_are_no_operator_class(tmp_path: Path) -> None:

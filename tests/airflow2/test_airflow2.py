@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -62,13 +63,15 @@ def test_dataset_schedule_and_lineage(af2_dagbag: dict[str, Any]) -> None:
 
 
 def dags_test_2(
-    af2_python: Path, af2_home: Path, folder: Path, dag_id: str, date: str
+    af2_python: Path, af2_home: Path, folder: Path, dag_id: str, date: str, conf: dict[str, Any] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """`airflow dags test DAG_ID DATE` on Airflow 2, the shipped specs compiled for target 2 into ``folder``."""
+    """`airflow dags test DAG_ID DATE [--conf JSON]` on Airflow 2, the shipped specs compiled for
+    target 2 into ``folder``."""
     compile_for_2(REPO / "specs", folder)
     shutil.copytree(REPO / "generated_dags" / "example_callables", folder / "example_callables")
     env = airflow_env(af2_home, folder) | {"PYTHONPATH": str(folder)}
-    return run_isolated([str(af2_python.with_name("airflow")), "dags", "test", dag_id, date], env, 300)
+    extra = ["--conf", json.dumps(conf)] if conf is not None else []
+    return run_isolated([str(af2_python.with_name("airflow")), "dags", "test", dag_id, date, *extra], env, 300)
 
 
 @pytest.mark.slow
@@ -120,12 +123,26 @@ def test_setup_and_teardown_on_airflow_2(af2_dagbag: dict[str, Any]) -> None:
 
 @pytest.mark.slow
 def test_setup_teardown_runs_its_teardown_on_airflow_2(af2_python: Path, af2_home: Path, tmp_path: Path) -> None:
-    proc = dags_test_2(af2_python, af2_home, tmp_path, "setup_teardown", "2024-04-02")
+    conf = {"fail_work": True}  # the example's work task fails only when triggered so
+    proc = dags_test_2(af2_python, af2_home, tmp_path, "setup_teardown", "2024-04-02", conf)
     output = proc.stdout + proc.stderr
     assert dagrun_state(output) == "failed", output[-3000:]  # work failed; the teardown does not fail the run
     ended = re.findall(r"Marking task as (SUCCESS|FAILED)\. dag_id=setup_teardown, task_id=(\w+),", output)
     assert ended == [("SUCCESS", "create"), ("FAILED", "work"), ("SUCCESS", "cleanup")]
+    assert "failing on purpose: fail_work is on" in output
     assert "dropping scratch table" in output
+
+
+@pytest.mark.slow
+def test_setup_teardown_succeeds_by_default_on_airflow_2(af2_python: Path, af2_home: Path, tmp_path: Path) -> None:
+    proc = dags_test_2(af2_python, af2_home, tmp_path, "setup_teardown", "2024-04-03")  # no conf: fail_work false
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    output = proc.stdout + proc.stderr
+    assert dagrun_state(output) == "success", output[-3000:]
+    ended = re.findall(r"Marking task as (SUCCESS|FAILED)\. dag_id=setup_teardown, task_id=(\w+),", output)
+    assert ended == [("SUCCESS", "create"), ("SUCCESS", "work"), ("SUCCESS", "cleanup")]
+    assert "working on scratch table" in output
+    assert "failing on purpose" not in output
 
 
 def test_branching_on_airflow_2(af2_dagbag: dict[str, Any]) -> None:
