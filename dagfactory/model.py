@@ -7,6 +7,7 @@ into values here, once.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
@@ -19,7 +20,7 @@ from dagfactory.check.project import SpecResult
 from dagfactory.load.files import FileScope, scope_of
 from dagfactory.load.references import embed_files
 from dagfactory.operators import CATALOG, task_arg_kinds
-from dagfactory.operators.base import COMMON_ARGS, Operator
+from dagfactory.operators.base import COMMON_ARGS, Operator, class_path_arg_kind
 from dagfactory.values import Duration, parse_date, parse_duration, parse_import_path
 
 
@@ -83,10 +84,18 @@ class Task:
     teardown_setups: tuple[str, ...] = ()  # a teardown's setups (spec task ids); () when not a teardown
     on_failure_fail_dagrun: bool | None = None  # a teardown's, when the spec sets it
     branches: tuple[str, ...] = ()  # a branch task's `branches:` (spec task ids), documented, never passed
+    # Dynamic task mapping: `expand:` as (keyword, values) in spec order, or `expand_kwargs:` as
+    # argument sets; `args` are then the partial arguments, the same for every map index.
+    expand: tuple[tuple[str, tuple[Any, ...]], ...] = ()
+    expand_kwargs: tuple[tuple[tuple[str, Any], ...], ...] | None = None
 
     @property
     def airflow_task_id(self) -> str:
         return self.airflow_id or self.task_id
+
+    @property
+    def is_mapped(self) -> bool:
+        return bool(self.expand) or self.expand_kwargs is not None
 
 
 @dataclass(frozen=True)
@@ -215,10 +224,17 @@ def _task(task_id: str, data: dict[str, Any], base: FileScope, tree: GroupTree) 
     else:
         module, _, class_name = name.rpartition(".")
     skip = {"operator", "inputs", "outputs", "doc_md", "group", "setup", "teardown", "branches"}
+    skip |= {"expand", "expand_kwargs"}
     pairs = [(k, v) for k, v in data.items() if k not in skip]
-    if operator:
-        pairs = [_catalog_arg(operator, k, v, base) for k, v in pairs]
-    args = tuple((k, convert(kinds.get(k), v)) for k, v in pairs)
+    args = _arguments(pairs, operator, kinds, base)
+    expand = tuple(
+        (_keyword(operator, k), tuple(v for _, v in _arguments([(k, item) for item in values], operator, kinds, base)))
+        for k, values in (data.get("expand") or {}).items()
+    )
+    kwargs = data.get("expand_kwargs")
+    expand_kwargs = None
+    if kwargs is not None:
+        expand_kwargs = tuple(_arguments(list(item.items()), operator, kinds, base) for item in kwargs)
     return Task(
         task_id,
         operator,
@@ -234,7 +250,25 @@ def _task(task_id: str, data: dict[str, Any], base: FileScope, tree: GroupTree) 
         tuple((data.get("teardown") or {}).get("setups") or ()),
         (data.get("teardown") or {}).get("on_failure_fail_dagrun"),
         tuple(data.get("branches") or ()),
+        expand,
+        expand_kwargs,
     )
+
+
+def _keyword(operator: Operator | None, name: str) -> str:
+    """The keyword the generated call passes a spec argument as (a catalog argument may be renamed)."""
+    arg = operator.arg(name) if operator is not None else None
+    return arg.keyword if arg is not None else name
+
+
+def _arguments(
+    pairs: list[tuple[str, Any]], operator: Operator | None, kinds: Mapping[str, str], base: FileScope
+) -> tuple[tuple[str, Any], ...]:
+    """(keyword, converted value) of each argument: .sql files embedded, old names renamed; for a
+    class path, a free argument is read by its name (callbacks, callables)."""
+    if operator:
+        pairs = [_catalog_arg(operator, k, v, base) for k, v in pairs]
+    return tuple((k, convert(kinds.get(k) or (None if operator else class_path_arg_kind(k)), v)) for k, v in pairs)
 
 
 def build_pipeline(

@@ -108,10 +108,72 @@ def _task_base_properties() -> dict[str, Any]:
     return props
 
 
+EXPAND_DESCRIPTION = (
+    "Dynamic task mapping: argument name -> a non-empty list of values; one task instance (map index) "
+    "per value, the cross product for several arguments. Every other argument is the same for all."
+)
+EXPAND_KWARGS_DESCRIPTION = (
+    "Dynamic task mapping: a non-empty list of argument sets (mappings), one task instance per set. Not with `expand`."
+)
+
+
+def _mapping_properties(op: Operator) -> dict[str, Any]:
+    """``expand`` and ``expand_kwargs`` of a catalog operator: only its own arguments are mapped
+    (Airflow sets the common ones once for a mapped task; see check/mapping.py)."""
+    lists = {
+        arg.name: {
+            "type": "array",
+            "minItems": 1,
+            "items": _kind_schema(arg),
+            "description": f"Mapped: one value per map index. {arg.description}",
+        }
+        for arg in op.args
+    }
+    return {
+        "expand": {
+            "type": "object",
+            "minProperties": 1,
+            "properties": lists,
+            "additionalProperties": False,
+            "description": EXPAND_DESCRIPTION,
+        },
+        "expand_kwargs": {
+            "type": "array",
+            "minItems": 1,
+            "items": {"type": "object", "properties": _args_properties(op.args), "additionalProperties": False},
+            "description": EXPAND_KWARGS_DESCRIPTION,
+        },
+    }
+
+
+def _class_path_mapping_properties() -> dict[str, Any]:
+    return {
+        "expand": {
+            "type": "object",
+            "minProperties": 1,
+            "propertyNames": {"pattern": PYTHON_NAME_PATTERN},
+            "additionalProperties": {"type": "array", "minItems": 1, "description": "One value per map index."},
+            "description": EXPAND_DESCRIPTION,
+        },
+        "expand_kwargs": {
+            "type": "array",
+            "minItems": 1,
+            "items": {"type": "object", "propertyNames": {"pattern": PYTHON_NAME_PATTERN}},
+            "description": EXPAND_KWARGS_DESCRIPTION,
+        },
+    }
+
+
+# A mapped task may give a required argument in `expand` or `expand_kwargs` instead
+# (check/mapping.py checks it there): the schema requires it only of a task that is not mapped.
+_MAPPED = {"anyOf": [{"required": ["expand"]}, {"required": ["expand_kwargs"]}]}
+
+
 def _operator_def(op: Operator) -> dict[str, Any]:
     props = {"operator": {"const": op.name, "description": f"{op.class_name}: {op.description}"}}
     props |= _task_base_properties()
     props |= _args_properties(op.args)
+    props |= _mapping_properties(op)
     if op.name == "branch_python":
         branches: dict[str, Any] = {
             "type": "array",
@@ -122,18 +184,24 @@ def _operator_def(op: Operator) -> dict[str, Any]:
             "checked and documented, not passed to Airflow.",
         }
         props["branches"] = branches
-    return {
+    definition: dict[str, Any] = {
         "type": "object",
         "description": f"{op.class_name} ({op.provider}): {op.description}",
         "properties": props,
-        "required": ["operator", *[a.name for a in op.args if a.required]],
+        "required": ["operator"],
         "additionalProperties": False,
     }
+    required = [a.name for a in op.args if a.required]
+    if required:
+        definition["if"] = _MAPPED
+        definition["else"] = {"required": required}
+    return definition
 
 
 def _class_path_def() -> dict[str, Any]:
     props = {"operator": {"type": "string", "description": "Full import path of the operator class."}}
     props |= _task_base_properties()
+    props |= _class_path_mapping_properties()
     return {
         "type": "object",
         "description": "Any operator by its full class path; other keys are passed as keyword arguments.",

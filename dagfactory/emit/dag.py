@@ -207,7 +207,15 @@ class _Renderer:
             parts.append(("inlets=", self.value(inlets)))
         if outlets:
             parts.append(("outlets=", self.value(outlets)))
-        return call_block(cls, parts, depth)
+        if not task.is_mapped:
+            return call_block(cls, parts, depth)
+        # Dynamic task mapping: Op.partial(every argument but the mapped ones).expand(...)
+        partial = call_block(f"{cls}.partial", parts, depth)
+        if task.expand_kwargs is not None:
+            sets = [{k: self.value(v) for k, v in item} for item in task.expand_kwargs]
+            return PyCode(partial + call_block(".expand_kwargs", [("", sets)], depth))
+        mapped = [(identifier(k) + "=", self.value(list(values))) for k, values in task.expand]
+        return PyCode(partial + call_block(".expand", mapped, depth))
 
     def group(self, group: Group, depth: int) -> PyCode:
         """The ``TaskGroup(...)`` call of ``group`` (its imports recorded)."""

@@ -42,6 +42,19 @@ def _branches_note(branches: tuple[str, ...], shown: dict[str, str]) -> str:
     return ", branches to: " + ", ".join(f"`{markdown_cell(shown[b])}`" for b in branches)
 
 
+def _mapped_note(task: Task) -> str:
+    """What a mapped task is mapped over: ", mapped over `bash_command` (3 values)" (several
+    arguments: their cross product, `a` x `b` (2 x 3 values)), ", mapped over 2 argument sets"; "" for other tasks."""
+    if task.expand_kwargs is not None:
+        count = len(task.expand_kwargs)
+        return f", mapped over {count} argument set{'s' if count != 1 else ''}"
+    if not task.expand:
+        return ""
+    names = " x ".join(f"`{markdown_cell(k)}`" for k, _ in task.expand)
+    sizes = " x ".join(str(len(values)) for _, values in task.expand)
+    return f", mapped over {names} ({sizes} value{'s' if sizes != '1' else ''})"
+
+
 def render_doc(p: Pipeline) -> str:
     upstream: dict[str, list[str]] = {t.task_id: [] for t in p.tasks}
     shown = {t.task_id: t.airflow_task_id for t in p.tasks}  # group-prefixed, as the Airflow UI names them
@@ -57,7 +70,7 @@ def render_doc(p: Pipeline) -> str:
     tasks = [
         {
             "task_id": shown[t.task_id],
-            "operator": f"`{t.class_name}`" + _role(t, shown) + _branches_note(t.branches, shown),
+            "operator": f"`{t.class_name}`" + _role(t, shown) + _branches_note(t.branches, shown) + _mapped_note(t),
             "upstream": ", ".join(upstream[t.task_id]) or "-",
         }
         for t in tasks_in_order(p)

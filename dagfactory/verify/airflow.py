@@ -50,11 +50,33 @@ def _manifest(results: list[Compiled], folder: Path) -> dict[str, Any]:
                 "airflow_id": t.airflow_task_id,  # group-prefixed: what the DagBag holds
                 "module": t.module,
                 "class_name": t.class_name,
-                "args": [k for k, _ in t.args],
+                "args": [k for k, _ in t.args] + [k for k in _mapped_keywords(t) if k not in dict(t.args)],
             }
             for t in result.pipeline.tasks
         ]
     return {"folder": str(folder), "files": files}
+
+
+def _mapped_keywords(task: Task) -> list[str]:
+    """The keywords a mapped task's map indexes pass: its ``expand`` arguments, or every argument
+    some literal ``expand_kwargs`` item sets."""
+    keys = [k for k, _ in task.expand]
+    keys += [k for item in task.expand_kwargs or () for k, _ in item]
+    return list(dict.fromkeys(keys))
+
+
+def _argument_path(task: Task, keyword: str) -> tuple[str | int, ...]:
+    """Where the spec writes the argument the generated code passes as ``keyword``: plain, in
+    ``expand``, or in the first ``expand_kwargs`` item that sets it."""
+    key = _spec_key(task, keyword)
+    if keyword in dict(task.args):
+        return ("tasks", task.task_id, key)
+    if keyword in dict(task.expand):
+        return ("tasks", task.task_id, "expand", key)
+    for index, item in enumerate(task.expand_kwargs or ()):
+        if keyword in dict(item):
+            return ("tasks", task.task_id, "expand_kwargs", index, key)
+    return ("tasks", task.task_id, key)
 
 
 def deep_check(results: list[Compiled], import_paths: list[Path]) -> list[Diagnostic]:
@@ -120,7 +142,7 @@ def _file_diagnostics(result: Compiled, tasks: dict[str, Any], import_error: str
             key = _spec_key(task, keyword)
             out.append(
                 doc.diagnostic(
-                    ("tasks", task_id, key),
+                    _argument_path(task, keyword),
                     "DF501",
                     f"{where} does not accept the argument {key!r}",
                     key=True,

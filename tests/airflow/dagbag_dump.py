@@ -149,7 +149,8 @@ def params_detail(params: Any) -> dict[str, JSON]:
 
 
 def task_info(task: Any) -> dict[str, JSON]:
-    cls = type(task)
+    mapped = type(task).__name__ == "MappedOperator"
+    cls = task.operator_class if mapped else type(task)  # a mapped task: the class it maps
     info: dict[str, JSON] = {
         "operator_class": f"{cls.__module__}.{cls.__qualname__}",
         "downstream": sorted(task.downstream_task_ids),
@@ -171,6 +172,14 @@ def task_info(task: Any) -> dict[str, JSON]:
     info["outlets"] = safe(lambda: list(task.outlets or []))
     info["template_fields"] = safe(lambda: list(task.template_fields))
     info["templated"] = {f: safe(lambda f=f: getattr(task, f, None)) for f in task.template_fields}
+    info["is_mapped"] = mapped
+    if mapped:  # Op.partial(...).expand(...): what each map index gets, and what all share
+        info["expand_kind"] = type(task.expand_input).__name__  # DictOfListsExpandInput | ListOfDictsExpandInput
+        info["expand"] = safe(lambda: task.expand_input.value)
+        info["partial_kwargs"] = safe(lambda: task.partial_kwargs)
+        info["templated"] = {f: safe(lambda f=f: task.partial_kwargs.get(f)) for f in task.template_fields}
+        info["map_index_template"] = safe(lambda: task.partial_kwargs.get("map_index_template"))
+        info["max_active_tis_per_dagrun"] = safe(lambda: task.max_active_tis_per_dagrun)
     fn = getattr(task, "python_callable", None)
     if fn is not None:
         info["python_callable"] = callable_ref(fn)

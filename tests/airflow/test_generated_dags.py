@@ -139,10 +139,41 @@ def assert_dag_matches_spec(dag: dict[str, Any], spec: dict[str, Any]) -> None:
         for field in task["template_fields"]:
             if field in task_spec:
                 assert task["templated"][field] == task_spec[field], f"{task_id}.{field}"
+        assert_mapping_matches(task, task_spec, task_id)
         if "branches" in task_spec:  # documented, never passed: Airflow follows direct downstream tasks
             assert task["operator_class"].endswith(".BranchPythonOperator")
             assert {view["ids"][b] for b in task_spec["branches"]} <= set(task["downstream"])
             assert "branches" not in task
+
+
+def mapped_value(value: Any) -> Any:
+    """A literal mapped value as Airflow holds it: a duration (written like 30s or 1h30m) in seconds."""
+    if isinstance(value, str) and value and value[0].isdigit():
+        try:
+            return parse_duration(value).total_seconds()
+        except ValueError:
+            return value
+    return value
+
+
+def assert_mapping_matches(task: dict[str, Any], task_spec: dict[str, Any], task_id: str) -> None:
+    """A task with `expand`/`expand_kwargs` is a MappedOperator holding those values (and no other
+    task is); map_index_template and max_active_tis_per_dagrun reach it."""
+    mapped = "expand" in task_spec or "expand_kwargs" in task_spec
+    assert task["is_mapped"] is mapped, task_id
+    if not mapped:
+        return
+    if "expand_kwargs" in task_spec:
+        assert task["expand_kind"] == "ListOfDictsExpandInput"
+        assert task["expand"] == [{k: mapped_value(v) for k, v in item.items()} for item in task_spec["expand_kwargs"]]
+    else:
+        assert task["expand_kind"] == "DictOfListsExpandInput"
+        assert task["expand"] == {k: [mapped_value(v) for v in vs] for k, vs in task_spec["expand"].items()}
+    assert task["map_index_template"] == task_spec.get("map_index_template")
+    assert task["max_active_tis_per_dagrun"] == task_spec.get("max_active_tis_per_dagrun")
+    for name in ("env", "cwd", "retries"):  # partial arguments: the same for every map index
+        if name in task_spec:
+            assert task["partial_kwargs"][name] == task_spec[name], (task_id, name)
 
 
 def compiled_folder(specs: list[Path], root: Path, out: Path) -> Path:

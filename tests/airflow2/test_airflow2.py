@@ -152,3 +152,29 @@ def test_branching_runs_in_airflow_2(af2_python: Path, af2_home: Path, tmp_path:
     assert "loading the new rows" not in output
     assert "Following branch {'full_load'}" in output
     assert "Skipping tasks [('incremental', -1)]" in output
+
+
+def test_mapped_tasks_on_airflow_2(af2_dagbag: dict[str, Any]) -> None:
+    """The mapping fixture on Airflow 2.11: each mapped task is a MappedOperator of its class with
+    the spec's mapped values and partial arguments, the others are plain operators."""
+    doc, _ = load_file(FIXTURES / "valid" / "mapped.yaml")
+    assert doc is not None
+    tasks = af2_dagbag["dags"]["mapped"]["tasks"]
+    assert {t for t, task in tasks.items() if task["is_mapped"]} == {
+        "greet",
+        "pairs",
+        "regions.sets",
+        "regions.wait",
+        "call",
+    }
+    assert tasks["greet"]["operator_class"] == "airflow.operators.bash.BashOperator"
+    assert tasks["greet"]["expand"] == {"bash_command": doc.data["tasks"]["greet"]["expand"]["bash_command"]}
+    assert tasks["greet"]["partial_kwargs"]["env"] == {"GREETING": "hello"}
+    assert tasks["greet"]["partial_kwargs"]["map_index_template"] == "{{ task.bash_command }}"
+    assert tasks["greet"]["partial_kwargs"]["max_active_tis_per_dagrun"] == 2
+    assert tasks["pairs"]["expand"]["env"] == [{"A": "1"}, {"A": "2"}, {"A": "3"}]
+    assert tasks["regions.sets"]["expand_kind"] == "ListOfDictsExpandInput"
+    assert tasks["regions.sets"]["expand"] == doc.data["tasks"]["sets"]["expand_kwargs"]
+    assert tasks["regions.wait"]["expand"] == {"delta": [30, 60]}
+    assert tasks["call"]["expand"] == {"op_args": [["north"], ["south"]]}
+    assert tasks["call"]["upstream"] == ["regions.sets", "regions.wait"]
