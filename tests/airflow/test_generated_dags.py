@@ -325,3 +325,29 @@ def test_branching_runs_the_chosen_path_skips_the_other_and_joins(airflow_home: 
     assert dict(rows) == {"choose": "success", "incremental": "success", "full_load": "skipped", "publish": "success"}
     assert "loading the new rows" in proc.stdout
     assert "loading everything" not in proc.stdout
+
+
+@pytest.mark.slow
+def test_mapped_tasks_run_one_instance_per_value(airflow_home: Path):
+    """The shipped mapping example: greet_regions is mapped over a literal list of 3 commands, so
+    Airflow runs map indexes 0, 1 and 2, each successfully, named by map_index_template; the
+    tasks around it are unmapped (map index -1)."""
+    import sqlite3
+
+    proc = run_dags_test(airflow_home, REPO / "generated_dags", "mapped_tasks", "2024-04-02")
+    assert_dags_test_ok(proc)
+    assert dagrun_state(proc.stdout) == "success"
+    with sqlite3.connect(airflow_home / "airflow.db") as db:
+        rows = db.execute(
+            "SELECT task_id, map_index, state, rendered_map_index FROM task_instance WHERE dag_id = 'mapped_tasks'"
+        ).fetchall()
+    mapped = sorted((i, state, name) for task_id, i, state, name in rows if task_id == "greet_regions")
+    assert mapped == [
+        (0, "success", 'echo "$GREETING north"'),
+        (1, "success", 'echo "$GREETING south"'),
+        (2, "success", 'echo "$GREETING east"'),
+    ]
+    others = sorted((task_id, i, state) for task_id, i, state, _ in rows if task_id != "greet_regions")
+    assert others == [("list_regions", -1, "success"), ("report", -1, "success")]
+    for region in ("north", "south", "east"):
+        assert f"hello {region}" in proc.stdout  # the partial env reached every map index

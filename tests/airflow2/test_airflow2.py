@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import sqlite3
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -178,3 +179,32 @@ def test_mapped_tasks_on_airflow_2(af2_dagbag: dict[str, Any]) -> None:
     assert tasks["regions.wait"]["expand"] == {"delta": [30, 60]}
     assert tasks["call"]["expand"] == {"op_args": [["north"], ["south"]]}
     assert tasks["call"]["upstream"] == ["regions.sets", "regions.wait"]
+
+
+@pytest.mark.slow
+def test_mapped_tasks_run_one_instance_per_value_on_airflow_2(af2_python: Path, af2_home: Path, tmp_path: Path) -> None:
+    """The shipped mapping example on Airflow 2.11: map indexes 0, 1 and 2 of greet_regions succeed
+    (one per value of its literal list), between the unmapped tasks."""
+    proc = dags_test_2(af2_python, af2_home, tmp_path, "mapped_tasks", "2024-04-02")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    output = proc.stdout + proc.stderr
+    assert dagrun_state(output) == "success", output[-3000:]
+    with sqlite3.connect(af2_home / "airflow.db") as db:
+        rows = db.execute(
+            "SELECT task_id, map_index, state, rendered_map_index FROM task_instance WHERE dag_id = 'mapped_tasks'"
+        ).fetchall()
+    assert sorted(rows) == [
+        ("greet_regions", 0, "success", 'echo "$GREETING north"'),
+        ("greet_regions", 1, "success", 'echo "$GREETING south"'),
+        ("greet_regions", 2, "success", 'echo "$GREETING east"'),
+        ("list_regions", -1, "success", None),
+        ("report", -1, "success", None),
+    ]
+    ended = re.findall(
+        r"Marking task as SUCCESS\. dag_id=mapped_tasks, task_id=(\w+), run_id=\S+, (map_index=\d)?", output
+    )
+    assert ended[0] == ("list_regions", "")
+    assert sorted(ended[1:4]) == [("greet_regions", f"map_index={i}") for i in range(3)]
+    assert ended[4:] == [("report", "")]  # after every map index
+    for region in ("north", "south", "east"):
+        assert f"hello {region}" in output
