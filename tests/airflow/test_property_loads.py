@@ -4,13 +4,17 @@ Hypothesis (fixed seed) draws specs that use what the format offers: hostile-but
 (builtins, keywords, ``dag``, ``DOC_MD``, the file's own import names), catalog and class-path
 operators with generated argument values, callbacks and callables imported from a helper
 package whose functions are named like builtins and imports, edges, default_args, params and
-lineage, setup and teardown tasks, task groups (nested, prefixed or not, with default_args and hostile tooltips) named
-as edge endpoints, and labelled edges. Each spec comes with what Airflow must hold for it (the
-oracle is the strategy itself and an independent reading of groups, not the compiler). A batch
-is validated and compiled in-process, then ONE Airflow subprocess fills a DagBag with the whole
-batch and dumps every task; the test asserts no import error, the same tasks (group-prefixed ids,
-their groups), operator classes, edges, edge labels and argument values. A spec the compiler refuses must
-be refused with located diagnostics only. ``dagfactory check`` runs on a sample.
+lineage, setup and teardown tasks, task groups (nested, prefixed or not, with default_args and
+hostile tooltips) named as edge endpoints, labelled edges, and mapped tasks (expand over 1-3
+values of one or two arguments, or expand_kwargs over 1-3 argument sets; the rest partial;
+map_index_template, max_active_tis_per_dagrun). Each spec comes with what Airflow must hold for
+it (the oracle is the strategy itself and an independent reading of groups, not the compiler).
+A batch is validated and compiled in-process, then ONE Airflow subprocess fills a DagBag with
+the whole batch and dumps every task; the test asserts no import error, the same tasks
+(group-prefixed ids, their groups), operator classes, edges, edge labels and argument values (of
+a mapped task: a MappedOperator holding the mapped values and the partial arguments). A spec the
+compiler refuses must be refused with located diagnostics only. ``dagfactory check`` runs on a
+sample.
 
 Size: DAGFACTORY_HYPOTHESIS_EXAMPLES // 5 specs on Airflow 3 (default 250 -> 50; CI's 1500 -> 300),
 in batches of BATCH; one batch on Airflow 2.
@@ -169,6 +173,54 @@ def operator_args(draw: st.DrawFn, kind: str, class_path: bool) -> tuple[dict[st
     return args, want
 
 
+# The arguments of each catalog kind a task may be mapped over (EmptyOperator has none).
+MAPPABLE = {"bash": ("bash_command", "env"), "python": ("python_callable", "op_kwargs", "op_args")}
+
+
+def mapped_value(draw: st.DrawFn, name: str) -> Any:
+    """One value of a mapped argument, drawn like the plain argument."""
+    if name == "bash_command":
+        return draw(nonempty_text.filter(lambda t: not t.strip().endswith((".sh", ".bash"))))
+    if name == "env":
+        return draw(st.dictionaries(name_key, hostile_text, max_size=3))
+    if name == "python_callable":
+        return draw(function_ref)
+    if name == "op_kwargs":
+        return draw(st.dictionaries(name_key, json_value, max_size=3))
+    return draw(st.lists(json_value, max_size=3))  # op_args
+
+
+@st.composite
+def mapping(draw: st.DrawFn, kind: str, task: dict[str, Any], want: dict[str, Any]) -> dict[str, Any] | None:
+    """Maybe map ``task`` (in place): some of its operator's arguments move into ``expand`` (1-3
+    values each) or the task gets ``expand_kwargs`` (1-3 argument sets); the others stay partial.
+    Returns what Airflow's MappedOperator must hold, or None for a task left unmapped."""
+    names = MAPPABLE.get(kind)
+    if not names or draw(st.integers(0, 3)) > 0:
+        return None
+    partial = {k: want.pop(k) for k in names if k in want}  # checked in partial_kwargs, not as attributes
+    if draw(randoms).random() < 0.5:  # not st.booleans(): Hypothesis favours False, and both must be reached
+        chosen = draw(st.lists(st.sampled_from(names), min_size=1, max_size=2, unique=True))
+        expand = {k: [mapped_value(draw, k) for _ in range(draw(st.integers(1, 3)))] for k in chosen}
+        task["expand"], kind_name, value = expand, "DictOfListsExpandInput", expand
+    else:
+        chosen = [names[0]]  # each set gives the required argument (bash_command, python_callable)
+        sets = []
+        for _ in range(draw(st.integers(1, 3))):
+            keys = [names[0], *draw(st.lists(st.sampled_from(names[1:]), max_size=2, unique=True))]
+            sets.append({k: mapped_value(draw, k) for k in keys})
+        chosen = sorted({k for item in sets for k in item})
+        task["expand_kwargs"], kind_name, value = sets, "ListOfDictsExpandInput", sets
+    for name in chosen:
+        task.pop(name, None)
+        partial.pop(name, None)
+    if draw(st.booleans()):
+        task["map_index_template"] = partial["map_index_template"] = draw(nonempty_text)
+    if draw(st.booleans()):
+        task["max_active_tis_per_dagrun"] = partial["max_active_tis_per_dagrun"] = draw(st.integers(1, 5))
+    return {"kind": kind_name, "expand": value, "partial": partial}
+
+
 # Mutations that make a spec invalid in the ways that once compiled to broken or unfaithful
 # files: (code, field, task); the spec must be refused with that code, naming that field.
 BAD_PATHS = ["dfprop.class:ok", "dfprop.a:ｏk", "dfprop.ａ:ok", "dfprop.a:ﬁ", "dfprop.a", "dfprop.a:ok-x", "a..b:ok"]
@@ -180,6 +232,10 @@ MUTATIONS = [
         for bad in ({"on_execute_callback": 5}, {"on_execute_callback": {"x": 1}}, {"on_execute_callback": ["x:y", 3]})
     ],
     *[("DF205", "on_failure_callback", {"operator": "empty", "on_failure_callback": path}) for path in BAD_PATHS],
+    ("DF311", "task_id", {"operator": "bash", "expand": {"bash_command": ["x"], "task_id": ["a", "b"]}}),
+    ("DF311", "retries", {"operator": CLASS_PATHS["bash"], "bash_command": "x", "expand": {"retries": [1, 2]}}),
+    ("DF311", "bash_command", {"operator": "bash", "bash_command": "x", "expand": {"bash_command": ["y"]}}),
+    ("DF312", "env", {"operator": "bash", "bash_command": "x", "expand": {"env": []}}),
 ]
 
 
@@ -261,10 +317,16 @@ def pipelines(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
             task["outputs"] = draw(st.lists(asset_uri, min_size=1, max_size=2, unique=True))
         tasks[tid] = task
         want = {"owner": owner, **default_want, **specific_want, **common_want}
+        mapped = draw(mapping(kind, task, want))
         want["params"] = {**dag_params, **common.get("params", {})}
         want["inlets"] = task.get("inputs", [])
         want["outlets"] = task.get("outputs", [])
-        expected[tid] = {"class": CLASS_PATHS[kind] if class_path else kind, "upstream": set(), "attrs": want}
+        expected[tid] = {
+            "class": CLASS_PATHS[kind] if class_path else kind,
+            "upstream": set(),
+            "attrs": want,
+            "mapped": mapped,
+        }
     edges = []
     for down_index in range(1, len(ids)):  # only forward edges: no cycles by construction
         ups = draw(st.lists(st.sampled_from(ids[:down_index]), max_size=2, unique=True))
@@ -440,6 +502,16 @@ def normal(name: str, value: Any) -> Any:
     return value
 
 
+def normal_mapped(value: Any) -> Any:
+    """A mapped or partial value as the dump shows it: a callable is `module:qualname`, which is
+    the import path the spec wrote for our helpers."""
+    if isinstance(value, list):
+        return [normal_mapped(v) for v in value]
+    if isinstance(value, dict):
+        return {k: normal_mapped(v) for k, v in value.items()}
+    return value
+
+
 def same(a: Any, b: Any) -> bool:
     """Equal as JSON values: True is not 1, 1 == 1.0 (a float seconds value), NaN is NaN."""
     if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
@@ -471,6 +543,14 @@ def assert_faithful(bag: dict[str, Any], compiled: dict[str, Any], root: Path, c
             assert got["operator_class"] == want["class"], (where, tid)
             assert set(got["upstream"]) == want["upstream"], (where, tid)
             assert got["task_group"] == want["group"], (where, tid)
+            mapped = want.get("mapped")
+            assert got["is_mapped"] is (mapped is not None), (where, tid)
+            if mapped is not None:  # a MappedOperator holding the spec's mapped and partial values
+                assert got["expand_kind"] == mapped["kind"], (where, tid)
+                assert same(normal_mapped(got["expand"]), mapped["expand"]), (where, tid, got["expand"])
+                for name, value in mapped["partial"].items():
+                    actual = normal_mapped(got["partial_kwargs"].get(name))
+                    assert same(actual, value), f"{where} task {tid!r}: partial {name} is {actual!r}, not {value!r}"
             attrs = dag["spec_attrs"][tid]
             for name, value in want["attrs"].items():
                 actual = normal(name, attrs[name])
@@ -484,15 +564,25 @@ def batches() -> list[list[tuple[dict[str, Any], dict[str, Any]]]]:
 
 def test_every_valid_spec_loads_in_airflow_3_as_written(tmp_path: Path) -> None:
     started = time.monotonic()
-    tried = accepted = 0
+    tried = accepted = mapped = 0
+    kinds: dict[str, int] = {}
     for number, batch in enumerate(batches()):
         root = tmp_path / f"batch{number}"
         compiled = compile_batch(root, batch, "3")
         tried, accepted = tried + len(batch), accepted + len(compiled)
+        for expected in compiled.values():
+            for task in expected["tasks"].values():
+                if task.get("mapped"):
+                    mapped += 1
+                    kinds[task["mapped"]["kind"]] = kinds.get(task["mapped"]["kind"], 0) + 1
         bag = load_dagbag(root / "dags", scratch_home(), attrs=attrs_file(root, compiled))
         assert_faithful(bag, compiled, root, check_dag=True)
-    print(f"\n[property] Airflow 3: {tried} specs, {accepted} compiled and loaded, {time.monotonic() - started:.1f}s")
+    print(
+        f"\n[property] Airflow 3: {tried} specs, {accepted} compiled and loaded, {mapped} mapped tasks "
+        f"({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))}), {time.monotonic() - started:.1f}s"
+    )
     assert accepted == tried - tried // 5  # all but the mutated fifth
+    assert set(kinds) == {"DictOfListsExpandInput", "ListOfDictsExpandInput"}  # both ways of mapping were loaded
 
 
 def test_dagfactory_check_passes_a_sample(tmp_path: Path) -> None:
