@@ -30,6 +30,11 @@ class Target:
     asset_takes_name: bool  # Dataset(uri) has no name: on 2 the name stays in the docs
     group_import: tuple[str, str]  # TaskGroup
     label_import: tuple[str, str]  # Label (an edge modifier)
+    task_import: tuple[str, str]  # TaskFlow's `task` decorator
+    # the distribution that registers the TaskFlow decorators (None: apache-airflow itself)
+    taskflow_distribution: str | None
+    # TaskFlow flavour -> distributions its decorator needs on this target (to parse the DAG)
+    flavour_distributions: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # catalog operator name -> (module, class) where the target ships it elsewhere
     operator_paths: dict[str, tuple[str, str]] = field(default_factory=dict)
     # distributions the catalog names that are part of apache-airflow itself on this target
@@ -68,6 +73,8 @@ AIRFLOW_3 = Target(
     asset_takes_name=True,
     group_import=("airflow.sdk", "TaskGroup"),
     label_import=("airflow.sdk", "Label"),
+    task_import=("airflow.sdk", "task"),
+    taskflow_distribution=STANDARD,
     deprecated_task_args=_EMAIL_ARGS,
 )
 
@@ -85,6 +92,9 @@ AIRFLOW_2 = Target(
     asset_takes_name=False,
     group_import=("airflow.utils.task_group", "TaskGroup"),
     label_import=("airflow.utils.edgemodifier", "Label"),
+    task_import=("airflow.decorators", "task"),
+    taskflow_distribution=None,
+    flavour_distributions={"virtualenv": ("virtualenv",)},  # 2's @task.virtualenv checks for it when parsed
     operator_paths={
         "bash": (f"{_CORE2}.bash", "BashOperator"),
         "python": (f"{_CORE2}.python", "PythonOperator"),

@@ -20,6 +20,7 @@ from dagfactory.check.graph import TaskGraph
 from dagfactory.check.groups import group_tree
 from dagfactory.diagnostics import Diagnostic, did_you_mean
 from dagfactory.load.document import Document
+from dagfactory.operators.taskflow import BRANCHING_FLAVOURS, flavour_of
 
 BRANCHING_OPERATORS = ("branch_python",)
 # Trigger rules under which a task is skipped as soon as one of its upstream tasks is skipped.
@@ -31,7 +32,7 @@ def branches_of(data: dict[str, Any]) -> dict[str, list[str]]:
     """Each branch task's ``branches`` (task ids), for the tasks that list them, in spec order."""
     out: dict[str, list[str]] = {}
     for tid, task in _mapping(data.get("tasks")).items():
-        if isinstance(task, dict) and task.get("operator") in BRANCHING_OPERATORS:
+        if isinstance(task, dict) and (task.get("operator") in BRANCHING_OPERATORS or _branch_flavour(task)):
             names = task.get("branches")
             if isinstance(names, list):
                 out[tid] = [n for n in names if isinstance(n, str)]
@@ -140,6 +141,12 @@ def _trigger_rule(data: dict[str, Any], task_id: str) -> tuple[str, str | None]:
     if isinstance(rule, str):
         return rule, "dag"
     return "all_success", None
+
+
+def _branch_flavour(task: dict[str, Any]) -> bool:
+    """A TaskFlow branch task (``task: branch``), which takes ``branches:`` as branch_python does."""
+    flavour = flavour_of(task)
+    return flavour is not None and flavour.name in BRANCHING_FLAVOURS and "operator" not in task
 
 
 def _mapping(value: Any) -> dict[str, Any]:

@@ -13,8 +13,12 @@ What Airflow maps is the operator's own arguments. The rules, each at the key it
   the catalog operator does not have (with a did-you-mean); an argument given both mapped and
   plain (Airflow: "unmappable or already specified"); ``expand`` with ``expand_kwargs``;
   ``map_index_template`` on a task that is not mapped.
-* DF312, nothing to map over: an empty list or mapping (Airflow would create no map index and
-  skip the task).
+* DF312, nothing Airflow can map over: an empty list or mapping (Airflow would create no map
+  index and skip the task), one key of another task's result (Airflow maps over return values only).
+
+A mapped value may be another task's result, ``{xcom: task_id}`` (an ``expand`` argument's whole
+value, or ``expand_kwargs`` itself): check/references.py finds it, checks it and makes it an edge.
+A TaskFlow task maps its function's keyword arguments; its ``args`` are the partial ones.
 * DF102: a catalog operator's required argument, given neither plain nor mapped (in every
   item of a literal ``expand_kwargs``).
 """
@@ -25,6 +29,7 @@ import keyword
 from collections.abc import Iterator
 from typing import Any
 
+from dagfactory.check.references import KEY, XCOM, is_reference
 from dagfactory.diagnostics import Diagnostic, closest, did_you_mean
 from dagfactory.load.document import Document, JsonPath
 from dagfactory.operators import CATALOG
@@ -39,6 +44,11 @@ ONCE_ARGS = frozenset({a.name for a in COMMON_ARGS + TASK_ONLY_ARGS} | {"sla"})
 
 def is_mapped(task: dict[str, Any]) -> bool:
     return any(key in task for key in MAPPING_KEYS)
+
+
+def is_taskflow(task: dict[str, Any]) -> bool:
+    """A TaskFlow task (``task:`` without ``operator:``): it maps its function's keyword arguments."""
+    return "task" in task and "operator" not in task
 
 
 def mapped_values(task_id: str, task: dict[str, Any]) -> Iterator[tuple[JsonPath, str, Any]]:
@@ -71,6 +81,17 @@ def key_problem(doc: Document, path: JsonPath, key: str) -> Diagnostic | None:
     def problem(message: str, hint: str, code: str = "DF311") -> Diagnostic:
         return doc.diagnostic((*path, key), code, f"task {task_id!r}: {message}", key=True, hint=hint)
 
+    if keyword.iskeyword(key) or key == "__debug__":
+        return problem(f"argument name {key!r} cannot be passed in Python", "rename the argument", code="DF105")
+    if is_taskflow(task):  # the function's keyword arguments: any name, but not both mapped and in `args`
+        args = task.get("args")
+        if isinstance(args, dict) and key in args:
+            return problem(
+                f"`{key}` is given both mapped ({where}) and in `args`",
+                f"keep one: remove `{key}` from `args` to map it, or from {where} to give every map index one value",
+            )
+        return None
+
     if key == "task_id":
         return problem(
             "`task_id` cannot be mapped",
@@ -93,8 +114,6 @@ def key_problem(doc: Document, path: JsonPath, key: str) -> Diagnostic | None:
             f"operator {operator!r} has no argument {key!r} to map",
             did_you_mean(key, names) or f"arguments of {operator}: {', '.join(names)}",
         )
-    if entry is None and keyword.iskeyword(key):
-        return problem(f"argument name {key!r} is a Python keyword", "no operator takes it", code="DF105")
     if key in task:
         return problem(
             f"`{key}` is given both mapped ({where}) and as a plain argument",
@@ -156,8 +175,9 @@ def _check_task(doc: Document, task_id: str, task: dict[str, Any]) -> list[Diagn
                 "`expand_kwargs` maps over a list of argument sets",
             )
         )
+    out.extend(_results(doc, task_id, expand, kwargs))
     sets: list[tuple[JsonPath, dict[str, Any]]] = []
-    if isinstance(expand, dict):
+    if isinstance(expand, dict) and not is_reference(expand):  # a reference there: references.py says so
         sets.append(((*path, "expand"), expand))
     if isinstance(kwargs, list):
         sets += [((*path, "expand_kwargs", i), item) for i, item in enumerate(kwargs) if isinstance(item, dict)]
@@ -169,6 +189,28 @@ def _check_task(doc: Document, task_id: str, task: dict[str, Any]) -> list[Diagn
     literal = isinstance(expand, (dict, type(None))) and isinstance(kwargs, (list, type(None)))
     out.extend(_required(doc, task_id, task, sets, literal=literal))
     return out
+
+
+def _results(doc: Document, task_id: str, expand: Any, kwargs: Any) -> list[Diagnostic]:
+    """DF312 for a task mapped over one key of another task's result: Airflow maps over a task's
+    return value only ("cannot map over XCom with custom key")."""
+    found: list[tuple[JsonPath, dict[str, Any]]] = []
+    if isinstance(expand, dict) and not is_reference(expand):
+        found += [(("tasks", task_id, "expand", k), v) for k, v in expand.items() if is_reference(v)]
+    if is_reference(kwargs):
+        found.append((("tasks", task_id, "expand_kwargs"), kwargs))
+    return [
+        doc.diagnostic(
+            (*where, KEY),
+            "DF312",
+            f"task {task_id!r} is mapped over key {ref[KEY]!r} of {ref[XCOM]!r}'s result: "
+            "Airflow maps only over a task's return value",
+            key=True,
+            hint=f"map over {{xcom: {ref[XCOM]}}}: make {ref[XCOM]!r} return the list itself",
+        )
+        for where, ref in found
+        if KEY in ref
+    ]
 
 
 def _required(

@@ -12,6 +12,7 @@ from dagfactory.check.cron import CronNotPortable, check_cron, preset_alias
 from dagfactory.check.groups import check_groups
 from dagfactory.check.mapping import check_mapping, mapped_values
 from dagfactory.check.moments import latest_utc, local_time_problem, timezone_problem
+from dagfactory.check.references import check_references
 from dagfactory.check.schema import DATE_PATTERN, DURATION_PATTERN, PATTERN_HINTS, SCHEDULE_PRESETS
 from dagfactory.check.secrets import find_secrets
 from dagfactory.check.teardown import check_setup_teardown
@@ -45,6 +46,7 @@ def check_semantics(doc: Document) -> list[Diagnostic]:
         for task_id, task in tasks.items():
             if isinstance(task, dict):
                 _check_task(doc, task_id, task, out)
+    out.extend(check_references(doc))
     out.extend(find_secrets(doc))
     return out
 
@@ -175,17 +177,31 @@ def _check_task(doc: Document, task_id: str, task: dict[str, Any], out: list[Dia
     is_class_path = isinstance(operator, str) and operator not in CATALOG
     for key, value in task.items():
         path = ("tasks", task_id, key)
-        if is_class_path and key not in kinds and keyword.iskeyword(key):
-            out.append(doc.diagnostic(path, "DF105", f"argument name {key!r} is a Python keyword", key=True))
+        if is_class_path and key not in kinds and (keyword.iskeyword(key) or key == "__debug__"):
+            what = "a Python keyword" if key != "__debug__" else "a name Python never assigns"
+            out.append(doc.diagnostic(path, "DF105", f"argument name {key!r} is {what}", key=True))
         if is_class_path and key in RENDERED_ARGS:
             message = f"task {task_id!r}: `{key}` is set by the compiler; it cannot be given as an argument"
             out.append(doc.diagnostic(path, "DF206", message, key=True, hint=RENDERED_ARGS[key]))
         _check_typed(doc, path, value, kinds.get(key), out)
         _check_deprecated(doc, path, key, out)
-    for where, key, value in mapped_values(task_id, task):  # each value of a mapped argument
+    taskflow = "task" in task and "operator" not in task  # its mapped values are function arguments: untyped
+    for where, key, value in () if taskflow else mapped_values(task_id, task):  # each value of a mapped argument
         _check_typed(doc, where, value, kinds.get(key) or (class_path_arg_kind(key) if is_class_path else None), out)
     if isinstance(operator, str) and operator in CATALOG:
         out.extend(check_task_args(doc, task_id, task, CATALOG[operator]))
+    args = task.get("args") if "task" in task and "operator" not in task else None
+    for key in args if isinstance(args, dict) else ():
+        if isinstance(key, str) and (keyword.iskeyword(key) or key == "__debug__"):
+            out.append(
+                doc.diagnostic(
+                    ("tasks", task_id, "args", key),
+                    "DF105",
+                    f"task {task_id!r}: {key!r} cannot be a keyword argument's name in Python",
+                    key=True,
+                    hint="rename the function's parameter",
+                )
+            )
 
 
 def _check_typed(doc: Document, path: JsonPath, value: Any, kind: str | None, out: list[Diagnostic]) -> None:

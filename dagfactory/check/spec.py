@@ -14,11 +14,20 @@ from typing import TYPE_CHECKING, Any
 
 from dagfactory.check.mapping import empty_problem, key_problem
 from dagfactory.check.quickcheck import Predicate, compile_schema
-from dagfactory.check.schema import CLASS_PATH_PATTERN, INT32_MAX, INT32_MIN, PATTERN_HINTS, build_schema
+from dagfactory.check.references import is_reference
+from dagfactory.check.schema import (
+    CLASS_PATH_PATTERN,
+    INT32_MAX,
+    INT32_MIN,
+    PATTERN_HINTS,
+    XCOM_PROPERTIES,
+    build_schema,
+)
 from dagfactory.check.semantics import check_semantics
 from dagfactory.diagnostics import Diagnostic, closest, did_you_mean
 from dagfactory.load.document import Document, JsonPath
 from dagfactory.operators import CATALOG
+from dagfactory.operators.taskflow import FLAVOURS
 from dagfactory.targets import DEFAULT as DEFAULT_TARGET
 from dagfactory.targets import Target, allows_schema_error, check_target
 
@@ -64,7 +73,7 @@ def _schemas() -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
         name[len("operator_") :]: _inline_refs(definition, defs)
         for name, definition in defs.items()
         if name.startswith("operator_")
-    }
+    } | {name: _inline_refs(definition, defs) for name, definition in defs.items() if name.startswith("taskflow_")}
     return spec_schema, per_operator
 
 
@@ -86,8 +95,11 @@ def _quick(operator_key: str | None) -> Predicate:
 
 
 def _operator_key(task: Any) -> str | None:
-    """Which operator definition checks ``task``: a catalog name, ``class_path``, or None
-    when the operator is missing or unknown (the spec schema reports that)."""
+    """Which operator definition checks ``task``: a catalog name, ``class_path``, ``taskflow_FLAVOUR``,
+    or None when the operator (or flavour) is missing or unknown (the spec schema reports that)."""
+    if isinstance(task, dict) and "task" in task:
+        flavour = task["task"]
+        return f"taskflow_{flavour}" if isinstance(flavour, str) and flavour in FLAVOURS else None
     operator = task.get("operator") if isinstance(task, dict) else None
     if not isinstance(operator, str):
         return None
@@ -226,11 +238,29 @@ def _where(path: JsonPath) -> str:
 def _schema_error(doc: Document, path: JsonPath, error: jsonschema.ValidationError) -> Iterator[Diagnostic]:
     kind, schema = _keyword(error), _subschema(error)
     instance: Any = error.instance  # the JSON value the keyword refused
+    if schema.get("properties") == XCOM_PROPERTIES and isinstance(instance, dict) and "xcom" not in instance:
+        # A mapping where a templated argument takes a value or a reference: a type error, unless
+        # one of its keys is a misspelt `xcom` (then reported as that, by the unknown-key branch).
+        if kind == "required":
+            wanted = [t for t in schema["type"] if t != "object"]
+            words = " or ".join(_SCHEMA_TYPE_WORDS[t] for t in wanted)
+            yield doc.diagnostic(
+                path,
+                "DF103",
+                f"{_where(path)} must be {words}, not mapping {_short(instance)}",
+                hint="a mapping here is a reference to another task's result: {xcom: task_id, key: name}",
+            )
+            return
+        if not any(True for _ in _suggested_keys(error)):
+            return
     if kind in ("additionalProperties", "unevaluatedProperties") and _mapped_arguments(path):
+        if is_reference(instance):  # `expand: {xcom: ...}`: a misplaced reference (DF309, check/references.py)
+            return
         for key in sorted(set(instance) - set(schema.get("properties", {}))):
             unmappable = key_problem(doc, path, key)
             yield unmappable or _unknown_key(doc, path, key, sorted(schema.get("properties", {})))
-    elif kind in ("additionalProperties", "unevaluatedProperties"):
+        return
+    if kind in ("additionalProperties", "unevaluatedProperties"):
         allowed = sorted(schema.get("properties", {}))
         for key in sorted(set(instance) - set(allowed)):
             yield _unknown_key(doc, path, key, allowed)
@@ -251,6 +281,11 @@ def _schema_error(doc: Document, path: JsonPath, error: jsonschema.ValidationErr
         words = " or ".join(_SCHEMA_TYPE_WORDS[t] for t in wanted)
         found = _JSON_TYPES.get(type(instance), "value")
         hint = "YAML 1.2: booleans are only true and false" if "boolean" in wanted and found == "string" else None
+        if isinstance(instance, dict) and "xcom" in instance:
+            hint = (
+                "another task's result ({xcom: ...}) may stand only in an operator's templated arguments "
+                "and a TaskFlow task's `args:`"
+            )
         yield doc.diagnostic(
             path, "DF103", f"{_where(path)} must be {words}, not {found} {_short(instance)}", hint=hint
         )
@@ -308,7 +343,7 @@ def _schema_error(doc: Document, path: JsonPath, error: jsonschema.ValidationErr
 
 def _mapped_arguments(path: JsonPath) -> bool:
     """Whether ``path`` holds mapped arguments: a task's ``expand``, or an ``expand_kwargs`` item."""
-    return len(path) >= 3 and path[0] == "tasks" and (path[2:] == ("expand",) or path[2] == "expand_kwargs")
+    return len(path) >= 3 and path[0] == "tasks" and (path[2:] == ("expand",) or path[2::2] == ("expand_kwargs",))
 
 
 def _mapped_values(path: JsonPath) -> bool:
@@ -334,12 +369,19 @@ def _limit_hint(kind: str, schema: Mapping[str, Any]) -> str | None:
 
 
 def _unknown_key(doc: Document, path: JsonPath, key: str, allowed: list[str]) -> Diagnostic:
-    operator = None
+    operator = flavour = None
     if len(path) == 2 and path[0] == "tasks":
         task = _get(doc.data, path)
         operator = task.get("operator") if isinstance(task, dict) else None
+        flavour = task.get("task") if isinstance(task, dict) else None
     what = f"argument {key!r} for operator {operator!r}" if operator else f"key {key!r}"
+    if isinstance(flavour, str) and not operator:
+        what = f"argument {key!r} for a TaskFlow task ({flavour})"
+    elif isinstance(flavour, str) and key in ("operator", "task"):
+        what = f"key {key!r}: the task has both `operator:` and `task:`"
     hint = did_you_mean(key, _allowed_keys({"properties": dict.fromkeys(allowed)}))
+    if key in ("operator", "task") and isinstance(flavour, str) and operator is not None:
+        hint = "a task has either `operator:` (an operator class) or `task:` and `callable:` (a TaskFlow task)"
     if key == "schedule_interval":
         hint = "Airflow 3 removed schedule_interval; use `schedule:`"
     if key == "branches" and operator == "short_circuit":

@@ -165,6 +165,11 @@ def literal(value: Any, indent: int = 0, used: int = 0, suffix: int = 1) -> PyCo
 _FLAT = -LINE_WIDTH * 100
 
 
+def inline(value: Any) -> PyCode:
+    """``value`` as Python source on one line, whatever its width."""
+    return literal(value, 0, 0, _FLAT)
+
+
 def _fits(used: int, text: str, suffix: int) -> bool:
     return suffix == _FLAT or ("\n" not in text and used + text_width(text) + suffix <= LINE_WIDTH)
 

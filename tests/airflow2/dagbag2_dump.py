@@ -29,7 +29,7 @@ def dag_info(dag: object) -> dict[str, object]:
         serialization = traceback.format_exc()
     tasks = {}
     for task in dag.tasks:
-        mapped = type(task).__name__ == "MappedOperator"
+        mapped = any(c.__name__ == "MappedOperator" for c in type(task).__mro__)  # TaskFlow: a subclass
         cls = task.operator_class if mapped else type(task)  # a mapped task: the class it maps
         sla = getattr(task, "sla", None)
         tasks[task.task_id] = {
@@ -48,8 +48,8 @@ def dag_info(dag: object) -> dict[str, object]:
         if mapped:  # Op.partial(...).expand(...): what each map index gets, and what all share
             from dagbag_dump import jsonable
 
-            tasks[task.task_id]["expand_kind"] = type(task.expand_input).__name__
-            tasks[task.task_id]["expand"] = jsonable(task.expand_input.value)
+            tasks[task.task_id]["expand_kind"] = type(getattr(task, task._expand_input_attr)).__name__
+            tasks[task.task_id]["expand"] = jsonable(getattr(task, task._expand_input_attr).value)
             tasks[task.task_id]["partial_kwargs"] = jsonable(task.partial_kwargs)
     labels = {
         f"{up} >> {down}": info["label"]

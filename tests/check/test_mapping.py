@@ -117,7 +117,7 @@ def test_class_path_operators_map_free_arguments_but_not_the_common_ones():
     assert [(d.code, d.line, d.column, d.message) for d in found] == [
         ("DF311", 9, 32, "task 'a': `retries` cannot be mapped: Airflow sets it once for the whole mapped task"),
         ("DF311", 9, 46, "task 'a': `dag` cannot be mapped: the compiler sets it"),
-        ("DF105", 9, 56, "task 'a': argument name 'class' is a Python keyword"),
+        ("DF105", 9, 56, "task 'a': argument name 'class' cannot be passed in Python"),
         ("DF311", 10, 5, "task 'a' has both `expand` and `expand_kwargs`"),
         ("DF311", 10, 22, "task 'a': `task_id` cannot be mapped"),
     ]
@@ -201,3 +201,77 @@ def test_secrets_and_files_in_mapped_values(tmp_path: Path):
         "this value looks like a URI with a password",
         "an item of 'db_password' looks like a secret",
     ]
+
+
+REFERENCES = """tasks:
+  make: {operator: python, python_callable: pkg.mod:f}
+  rows: {task: python, callable: pkg.mod:g, multiple_outputs: true}
+  each:
+    operator: bash
+    expand: {bash_command: %s}
+"""
+
+
+def test_mapping_over_another_tasks_result():
+    assert check(REFERENCES % "{xcom: make}") == []
+    assert check(REFERENCES % "{xcom: rows}") == []
+    (found,) = check(REFERENCES % "{xcom: rows, key: lines}")
+    assert (found.code, found.line, found.column) == ("DF312", 11, 41)
+    assert (
+        found.message
+        == "task 'each' is mapped over key 'lines' of 'rows''s result: Airflow maps only over a task's return value"
+    )
+    assert found.hint == "map over {xcom: rows}: make 'rows' return the list itself"
+    (found,) = check(REFERENCES % "{xcom: mak}")
+    assert (found.code, found.hint) == ("DF302", "did you mean 'make'?")
+    (found,) = check(REFERENCES % "{xcom: each}")
+    assert found.code == "DF303"
+
+
+def test_a_reference_is_mapped_over_whole_not_inside_a_list():
+    (found,) = check(REFERENCES % "[{xcom: make}, echo]")
+    assert (found.code, found.line, found.column) == ("DF309", 11, 29)
+    assert found.hint is not None
+    assert found.hint.startswith("map over a task's result as a whole")
+    (found,) = check(REFERENCES.replace("expand: {bash_command: %s}", "expand_kwargs: [{bash_command: {xcom: make}}]"))
+    assert found.code == "DF309"
+    (found,) = check(REFERENCES.replace("expand: {bash_command: %s}", "bash_command: x\n    expand: {xcom: make}"))
+    assert (found.code, found.line) == ("DF309", 12)
+    assert check(REFERENCES.replace("expand: {bash_command: %s}", "expand_kwargs: {xcom: make}")) == []
+    (found,) = check(REFERENCES.replace("expand: {bash_command: %s}", "expand_kwargs: {xcom: make, key: k}"))
+    assert found.code == "DF312"
+
+
+def test_taskflow_tasks_map_their_functions_arguments():
+    body = """tasks:
+  make: {task: python, callable: pkg.mod:f}
+  each:
+    task: python
+    callable: pkg.mod:g
+    args: {fixed: 1, both: 2}
+    retries: 2
+    expand: {item: {xcom: make}, other: [1, 2], retries: [1], both: [3], class: [1]}
+"""
+    found = sorted((d.code, d.message.split(": ", 1)[1]) for d in check(body))
+    assert found == [
+        ("DF105", "argument name 'class' cannot be passed in Python"),
+        ("DF311", "`both` is given both mapped (expand) and in `args`"),
+    ]  # `retries` is a function argument here: the decorator's retries is a plain key
+    sets = "tasks:\n  make: {task: python, callable: pkg.mod:f}\n  each: {task: python, callable: pkg.mod:g, %s}\n"
+    assert check(sets % "expand_kwargs: {xcom: make}") == []
+    assert check(sets % "args: {a: 1}, expand_kwargs: [{b: 1}, {b: 2, c: 3}]") == []
+    assert [d.code for d in check(sets % "args: {a: 1}, expand_kwargs: [{a: 1}]")] == ["DF311"]
+
+
+def test_references_make_edges_and_cycles_through_mapping_are_found():
+    from dagfactory.check.graph import build_graph
+
+    doc, _ = load_text(HEAD + REFERENCES % "{xcom: make}", "s.yaml")
+    assert doc is not None
+    graph, problems = build_graph(doc)
+    assert problems == []
+    assert ("make", "each") in graph.edges  # implied by the reference: no edge written
+    doc, _ = load_text(HEAD + REFERENCES % "{xcom: make}" + "edges:\n  - each >> make\n", "s.yaml")
+    assert doc is not None
+    _, problems = build_graph(doc)
+    assert [d.code for d in problems] == ["DF304"]

@@ -142,10 +142,13 @@ def test_the_valid_fixture_compiles_to_mapped_calls_only():
     text = render_pipeline(build_pipeline(doc.data, graph, "m.yaml", "m", scope_of(doc)))
     calls = [n for n in ast.walk(ast.parse(text)) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)]
     mapped = sorted(c.func.attr for c in calls if c.func.attr in ("expand", "expand_kwargs"))
-    assert mapped == ["expand", "expand", "expand", "expand", "expand_kwargs"]
+    assert mapped == ["expand"] * 6 + ["expand_kwargs"] * 2
     partial = [c for c in calls if c.func.attr == "partial"]
-    assert len(partial) == 5
+    assert len(partial) == 6  # the classic operators; the TaskFlow ones here have no `args`
     assert all(kw.arg != "bash_command" for c in partial for kw in c.keywords)
+    assert "bash_command=commands.output," in text  # a classic operator's result
+    assert "partition=partitions," in text  # a TaskFlow task's call is its result
+    assert ")(load_partition).expand_kwargs(\n        sets,\n    )" in text
 
 
 def test_an_unmapped_task_renders_as_before():
@@ -155,3 +158,63 @@ def test_an_unmapped_task_renders_as_before():
     text = render_pipeline(build_pipeline(doc.data, graph, "s.yaml", "s", scope_of(doc)))
     assert ".partial(" not in text
     assert 'start = EmptyOperator(\n        task_id="start",\n    )' in text
+
+
+REFERENCES = """description: x
+owner: me
+business_owner: {name: A}
+schedule: "@daily"
+start_date: 2024-01-01
+groups:
+  g: {}
+tasks:
+  make: {operator: python, python_callable: pkg.mod:rows}
+  items: {task: python, callable: pkg.mod:items, group: g}
+  each:
+    task: python
+    callable: pkg.mod:load
+    args: {table: t}
+    retries: 2
+    expand: {item: {xcom: items}, mode: [a, b]}
+  sets:
+    operator: bash
+    expand_kwargs: {xcom: make}
+"""
+
+
+def test_mapping_over_results_renders_xcomargs_and_taskflow_partial():
+    doc, problems = load_text(REFERENCES, "s.yaml")
+    assert doc is not None, problems
+    graph, problems = build_graph(doc)
+    assert problems == []
+    p = build_pipeline(doc.data, graph, "s.yaml", "s", scope_of(doc))
+    text = render_pipeline(p)
+    assert (
+        """    each = task(
+        task_id="each",
+        retries=2,
+    )(load).partial(
+        table="t",
+    ).expand(
+        item=items_task,
+        mode=["a", "b"],
+    )
+"""
+        in text
+    )
+    assert (
+        """    sets = BashOperator.partial(
+        task_id="sets",
+    ).expand_kwargs(
+        make.output,
+    )
+"""
+        in text
+    )
+    assert render_pipeline(p, AIRFLOW_2).split("with DAG(")[1] == text.split("with DAG(")[1]
+    doc_text = render_doc(p)
+    assert (
+        "| `each` | `@task`, mapped over `item` x `mode` (the result of `g.items` x 2 values) | `g.items` (result) |"
+        in doc_text
+    )
+    assert "| `sets` | `BashOperator`, mapped over the argument sets `make` returns | `make` (result) |" in doc_text

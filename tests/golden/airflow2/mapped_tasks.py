@@ -3,14 +3,15 @@
 # Source: specs/mapped_tasks.yaml
 import pendulum
 from airflow import DAG
+from airflow.decorators import task
 from airflow.operators.bash import BashOperator
 from airflow.operators.python import PythonOperator
-from example_callables.mapping import list_partitions
+from example_callables.mapping import list_partitions, load_partition
 
 DOC_MD = """\
 # mapped_tasks
 
-Greet each region in its own task instance, then report
+Load and greet each region in its own task instance, then report
 
 | | |
 |---|---|
@@ -30,13 +31,14 @@ In dependency order: a task comes after every task it waits for.
 | Task | Operator | Upstream |
 |---|---|---|
 | `list_regions` | `PythonOperator` | - |
+| `load_region` | `@task`, mapped over `partition` (the result of `list_regions`) | `list_regions` (result) |
 | `greet_regions` | `BashOperator`, mapped over `bash_command` (3 values) | `list_regions` |
-| `report` | `BashOperator` | `greet_regions` |
+| `report` | `BashOperator` | `load_region`, `greet_regions` |
 """
 
 with DAG(
     dag_id="mapped_tasks",
-    description="Greet each region in its own task instance, then report",
+    description="Load and greet each region in its own task instance, then report",
     schedule="@daily",
     start_date=pendulum.datetime(2024, 4, 1, tz="UTC"),
     catchup=False,
@@ -47,6 +49,11 @@ with DAG(
     list_regions = PythonOperator(
         task_id="list_regions",
         python_callable=list_partitions,
+    )
+    load_region = task(
+        task_id="load_region",
+    )(load_partition).expand(
+        partition=list_regions.output,
     )
     greet_regions = BashOperator.partial(
         task_id="greet_regions",
@@ -62,7 +69,8 @@ with DAG(
     )
     report = BashOperator(
         task_id="report",
-        bash_command="echo all regions greeted",
+        bash_command="echo all regions loaded and greeted",
     )
 
-    list_regions >> greet_regions >> report
+    list_regions >> greet_regions
+    [load_region, greet_regions] >> report
