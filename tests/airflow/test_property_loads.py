@@ -7,7 +7,8 @@ package whose functions are named like builtins and imports, edges, default_args
 lineage, setup and teardown tasks, task groups (nested, prefixed or not, with default_args and
 hostile tooltips) named as edge endpoints, labelled edges, and mapped tasks (expand over 1-3
 values of one or two arguments, or expand_kwargs over 1-3 argument sets; the rest partial;
-map_index_template, max_active_tis_per_dagrun). Each spec comes with what Airflow must hold for
+map_index_template, max_active_tis_per_dagrun; some over an earlier task's result, {xcom: task},
+whose edge is implied). Each spec comes with what Airflow must hold for
 it (the oracle is the strategy itself and an independent reading of groups, not the compiler).
 A batch is validated and compiled in-process, then ONE Airflow subprocess fills a DagBag with
 the whole batch and dumps every task; the test asserts no import error, the same tasks
@@ -376,11 +377,21 @@ def pipelines(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
     if edges:
         spec["edges"] = edges
     roles(draw, spec, ids, expected)
+    sources = mapped_over_results(draw, spec, ids, expected)
     view = expected_airflow_view(spec)  # Airflow ids, groups, edges after group expansion, labels
+    for tid, source in sources.items():  # {xcom: source} as the dump shows it: the Airflow id
+        mapped = expected[tid]["mapped"]
+        mapped["expand"] = json.loads(
+            json.dumps(mapped["expand"]).replace(
+                json.dumps({"xcom": source}), json.dumps({"xcom": view["ids"][source]})
+            )
+        )
     expected = {
         view["ids"][tid]: want
         | {
-            "upstream": {u for u, d in view["edges"] if d == view["ids"][tid]},
+            # the spec's edges, and the one a reference implies
+            "upstream": {u for u, d in view["edges"] if d == view["ids"][tid]}
+            | ({view["ids"][sources[tid]]} if tid in sources else set()),
             "group": view["groups"][view["ids"][tid]],
         }
         for tid, want in expected.items()
@@ -393,6 +404,36 @@ def pipelines(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
         "timezone": spec["timezone"],
     }
     return spec, {"tasks": expected, "dag": dag, "labels": view["labels"], "refused": None}
+
+
+def mapped_over_results(
+    draw: st.DrawFn, spec: dict[str, Any], ids: list[str], expected: dict[str, Any]
+) -> dict[str, str]:
+    """Some mapped tasks map one argument (expand) or their argument sets (expand_kwargs) over an
+    earlier task's result, {xcom: source}: the reference implies the edge source >> task (earlier
+    in the order: no cycle). Sources are no empty operators (no result); a task right after a
+    setup this way gets all_success, as Airflow requires. Returns {task: source}."""
+    tasks = spec["tasks"]
+    rule = (spec.get("default_args") or {}).get("trigger_rule", "all_success")
+    found: dict[str, str] = {}
+    for index, tid in enumerate(ids):
+        mapped = expected[tid]["mapped"]
+        if mapped is None or draw(st.integers(0, 1)) > 0:
+            continue
+        earlier = [t for t in ids[:index] if "empty" not in tasks[t]["operator"]]
+        if not earlier:
+            continue
+        source = draw(st.sampled_from(earlier))
+        after_setup = tasks[source].get("setup") and "teardown" not in tasks[tid]
+        if after_setup and tasks[tid].get("trigger_rule", rule) != "all_success":  # no group sets one here
+            tasks[tid]["trigger_rule"] = expected[tid]["attrs"]["trigger_rule"] = "all_success"
+        if "expand" in tasks[tid]:
+            name = draw(st.sampled_from(sorted(tasks[tid]["expand"])))
+            tasks[tid]["expand"][name] = {"xcom": source}  # the same dict as mapped["expand"]
+        else:
+            tasks[tid]["expand_kwargs"] = mapped["expand"] = {"xcom": source}
+        found[tid] = source
+    return found
 
 
 def roles(draw: st.DrawFn, spec: dict[str, Any], ids: list[str], expected: dict[str, Any]) -> None:
@@ -564,7 +605,7 @@ def batches() -> list[list[tuple[dict[str, Any], dict[str, Any]]]]:
 
 def test_every_valid_spec_loads_in_airflow_3_as_written(tmp_path: Path) -> None:
     started = time.monotonic()
-    tried = accepted = mapped = 0
+    tried = accepted = mapped = results = 0
     kinds: dict[str, int] = {}
     for number, batch in enumerate(batches()):
         root = tmp_path / f"batch{number}"
@@ -575,14 +616,17 @@ def test_every_valid_spec_loads_in_airflow_3_as_written(tmp_path: Path) -> None:
                 if task.get("mapped"):
                     mapped += 1
                     kinds[task["mapped"]["kind"]] = kinds.get(task["mapped"]["kind"], 0) + 1
+                    results += "xcom" in json.dumps(task["mapped"]["expand"])
         bag = load_dagbag(root / "dags", scratch_home(), attrs=attrs_file(root, compiled))
         assert_faithful(bag, compiled, root, check_dag=True)
     print(
         f"\n[property] Airflow 3: {tried} specs, {accepted} compiled and loaded, {mapped} mapped tasks "
+        f"({results} over another task's result) "
         f"({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))}), {time.monotonic() - started:.1f}s"
     )
     assert accepted == tried - tried // 5  # all but the mutated fifth
     assert set(kinds) == {"DictOfListsExpandInput", "ListOfDictsExpandInput"}  # both ways of mapping were loaded
+    assert results > 0
 
 
 def test_dagfactory_check_passes_a_sample(tmp_path: Path) -> None:
