@@ -158,6 +158,8 @@ def check_references(doc: Document) -> list[Diagnostic]:
         where = (*path, XCOM)
         if source not in tasks:
             hint = did_you_mean(source, names) or "name a task under `tasks:`"
+            if isinstance(data.get("groups"), dict) and source in data["groups"]:
+                hint = f"{source!r} is a task group: a reference names the one task whose result it takes"
             out.append(doc.diagnostic(where, "DF302", f"task {tid!r}: reference to unknown task {source!r}", hint=hint))
         elif source == tid:
             out.append(

@@ -10,19 +10,19 @@ before anyone writes it.
 from __future__ import annotations
 
 import functools
-import heapq
 import io
 import itertools
 import tokenize
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from dagfactory.diagnostics import printable
 from dagfactory.emit.docs import render_doc
+from dagfactory.emit.order import Reenter, reference_order
 from dagfactory.emit.pycode import (
     INDENT,
     Call,
     PyCode,
+    Subscript,
     argument,
     block_string_literal,
     call_block,
@@ -130,20 +130,12 @@ class _Imports:
         return [g for g in (stdlib, plain + other) if g]
 
 
-def render_reference(ref: XCom, names: dict[str, PyCode], taskflow: bool) -> PyCode:
+def render_reference(ref: XCom, names: dict[str, PyCode], taskflow: bool) -> PyCode | Subscript:
     """The Python of a reference to task ``ref.source``'s result (an XComArg), given the task
     variables: a TaskFlow task's variable is its call's result, an XComArg itself (``extract``,
     ``extract["rows"]``); a classic operator's result is its ``.output`` (``load.output["rows"]``)."""
     base = names[ref.source] if taskflow else PyCode(f"{names[ref.source]}.output")
-    return base if ref.key is None else PyCode(f"{base}[{string_literal(ref.key)}]")
-
-
-@dataclass(frozen=True)
-class _Reenter:
-    """A group's block opened again (``with extract:``): a reference made a task outside it
-    come between two of its tasks."""
-
-    group_id: str
+    return base if ref.key is None else Subscript(base, ref.key)
 
 
 class _Renderer:
@@ -323,56 +315,13 @@ class _Renderer:
         place(None, 1)
         return out
 
-    def node(self, node: Task | Group | _Reenter, depth: int) -> PyCode:
+    def node(self, node: Task | Group | Reenter, depth: int) -> PyCode:
         if isinstance(node, Task):
             return self.task(node, depth)
         return self.group(node, depth) if isinstance(node, Group) else PyCode("")
 
-    def ordered(self, layout: list[tuple[int, Task | Group]]) -> list[tuple[int, Task | Group | _Reenter]]:
-        """``layout``, unless a task comes before a task whose result it takes (a reference): then
-        the tasks in an order that defines every referenced task first (the layout's order where
-        the references allow it), each group's block opened where its next task stands and opened
-        again (``with group:``) when a task outside it had to come between."""
-        tasks = [node for _, node in layout if isinstance(node, Task)]
-        position = {t.task_id: i for i, t in enumerate(tasks)}
-        needs = {t.task_id: {x.source for x in t.xcoms} - {t.task_id} for t in tasks}
-        if all(position[s] < position[t] for t, sources in needs.items() for s in sources):
-            return list(layout)
-        waiting = {tid: len(sources) for tid, sources in needs.items()}
-        users: dict[str, list[str]] = {}
-        for tid, sources in needs.items():
-            for source in sources:
-                users.setdefault(source, []).append(tid)
-        ready = [position[tid] for tid, n in waiting.items() if n == 0]
-        heapq.heapify(ready)
-        order: list[Task] = []
-        while ready:
-            task = tasks[heapq.heappop(ready)]
-            order.append(task)
-            for user in users.get(task.task_id, []):
-                waiting[user] -= 1
-                if waiting[user] == 0:
-                    heapq.heappush(ready, position[user])
-        groups = {g.group_id: g for g in self.p.groups}
-        out: list[tuple[int, Task | Group | _Reenter]] = []
-        open_: list[str] = []  # the groups whose blocks hold the current line, outermost first
-        entered: set[str] = set()
-        for task in order:
-            chain: list[str] = []
-            group = task.group
-            while group is not None:
-                chain.insert(0, group)
-                group = groups[group].parent
-            common = 0
-            while common < min(len(open_), len(chain)) and open_[common] == chain[common]:
-                common += 1
-            del open_[common:]
-            for gid in chain[common:]:
-                out.append((1 + len(open_), groups[gid] if gid not in entered else _Reenter(gid)))
-                entered.add(gid)
-                open_.append(gid)
-            out.append((1 + len(open_), task))
-        return out
+    def ordered(self, layout: list[tuple[int, Task | Group]]) -> list[tuple[int, Task | Group | Reenter]]:
+        return reference_order(layout, self.p.groups)
 
     def label(self, text: str) -> PyCode:
         """``Label("text")``: one line whatever its length (ruff never splits a string)."""
@@ -466,7 +415,7 @@ class _Renderer:
         for (depth, node), call in zip(layout, calls, strict=True):
             if isinstance(node, Task):
                 body.append(PyCode(f"{INDENT * depth}{names[node.task_id]} = {call}"))
-            elif isinstance(node, _Reenter):
+            elif isinstance(node, Reenter):
                 body.append(PyCode(f"{INDENT * depth}with {names[node.group_id]}:"))
             else:
                 body.append(PyCode(f"{INDENT * depth}with {call} as {names[node.group_id]}:"))

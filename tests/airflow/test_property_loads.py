@@ -5,17 +5,20 @@ Hypothesis (fixed seed) draws specs that use what the format offers: hostile-but
 operators with generated argument values, callbacks and callables imported from a helper
 package whose functions are named like builtins and imports, edges, default_args, params and
 lineage, setup and teardown tasks, task groups (nested, prefixed or not, with default_args and
-hostile tooltips) named as edge endpoints, labelled edges, and mapped tasks (expand over 1-3
-values of one or two arguments, or expand_kwargs over 1-3 argument sets; the rest partial;
-map_index_template, max_active_tis_per_dagrun; some over an earlier task's result, {xcom: task},
-whose edge is implied). Each spec comes with what Airflow must hold for
-it (the oracle is the strategy itself and an independent reading of groups, not the compiler).
-A batch is validated and compiled in-process, then ONE Airflow subprocess fills a DagBag with
-the whole batch and dumps every task; the test asserts no import error, the same tasks
-(group-prefixed ids, their groups), operator classes, edges, edge labels and argument values (of
-a mapped task: a MappedOperator holding the mapped values and the partial arguments). A spec the
-compiler refuses must be refused with located diagnostics only. ``dagfactory check`` runs on a
-sample.
+hostile tooltips) named as edge endpoints, labelled edges, TaskFlow tasks (python, bash,
+short_circuit; trap-named functions, generated args, multiple_outputs) and references to earlier
+tasks' results ({xcom: trap id, key: hostile text}, nested in lists and mappings) in TaskFlow args,
+bash commands and env, and python op_kwargs (Airflow must hold the XComArg, its task and key, and
+the edge it implies), and mapped tasks (expand over 1-3 values of one or two arguments, or
+expand_kwargs over 1-3 argument sets; the rest partial; map_index_template,
+max_active_tis_per_dagrun; some over an earlier task's result, {xcom: task}, whose edge is
+implied). Each spec comes with what Airflow must hold for it (the oracle is the strategy itself
+and an independent reading of groups, not the compiler). A batch is validated and compiled
+in-process, then ONE Airflow subprocess fills a DagBag with the whole batch and dumps every task;
+the test asserts no import error, the same tasks (group-prefixed ids, their groups), operator
+classes, edges, edge labels and argument values (of a mapped task: a MappedOperator holding the
+mapped values and the partial arguments). A spec the compiler refuses must be refused with
+located diagnostics only. ``dagfactory check`` runs on a sample.
 
 Size: DAGFACTORY_HYPOTHESIS_EXAMPLES // 5 specs on Airflow 3 (default 250 -> 50; CI's 1500 -> 300),
 in batches of BATCH; one batch on Airflow 2.
@@ -24,6 +27,7 @@ in batches of BATCH; one batch on Airflow 2.
 from __future__ import annotations
 
 import json
+import keyword
 import math
 import os
 import subprocess
@@ -45,7 +49,7 @@ from tests.test_hardening_injection import dump_spec, hostile_text, nonempty_tex
 from tests.test_hardening_injection import task_id as plain_task_id
 
 from .harness import airflow_env, load_dagbag, run_isolated, scratch_home
-from .test_generated_dags import expected_airflow_view
+from .test_generated_dags import expected_airflow_view, in_airflow_ids
 
 pytestmark = pytest.mark.airflow
 
@@ -79,18 +83,29 @@ CLASS_PATHS = {
     "python": "airflow.providers.standard.operators.python.PythonOperator",
     "empty": "airflow.providers.standard.operators.empty.EmptyOperator",
 }
+# TaskFlow flavours drawn, and the module of the decorators' operators on each target.
+FLAVOURS = {
+    "python": "python._PythonDecoratedOperator",
+    "bash": "bash._BashDecoratedOperator",
+    "short_circuit": "short_circuit._ShortCircuitDecoratedOperator",
+}
 # Airflow 2 ships the catalog's core operators in apache-airflow itself.
 CATALOG_CLASSES = {
-    "3": CLASS_PATHS,
-    "2": {k: f"airflow.operators.{k}.{path.rsplit('.', 1)[1]}" for k, path in CLASS_PATHS.items()},
+    "3": CLASS_PATHS | {f"taskflow_{f}": f"airflow.providers.standard.decorators.{c}" for f, c in FLAVOURS.items()},
+    "2": {k: f"airflow.operators.{k}.{path.rsplit('.', 1)[1]}" for k, path in CLASS_PATHS.items()}
+    | {f"taskflow_{f}": f"airflow.decorators.{c}" for f, c in FLAVOURS.items()},
 }
 
+# A mapping with an `xcom` key is a reference to another task's result: drawn on purpose only.
+plain_key = hostile_text.filter(lambda k: k != "xcom")
 json_value = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**63), 2**63) | st.floats() | hostile_text,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(hostile_text, inner, max_size=3),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(plain_key, inner, max_size=3),
     max_leaves=8,
 )
-name_key = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,12}", fullmatch=True)
+name_key = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,12}", fullmatch=True).filter(lambda k: k != "xcom")
+# The keyword arguments of a TaskFlow call: names Python can pass (not `class`, not `__debug__`).
+kwarg_name = name_key.filter(lambda k: not keyword.iskeyword(k) and k != "__debug__")
 # Picked with a Hypothesis-seeded Random, not sampled_from: Hypothesis favours a list's first
 # elements, and these must all be reached.
 ALL_REFS = [f"{HELPERS}.{module}:{function}" for module in HELPER_MODULES for function in FUNCTIONS]
@@ -222,6 +237,51 @@ def mapping(draw: st.DrawFn, kind: str, task: dict[str, Any], want: dict[str, An
     return {"kind": kind_name, "expand": value, "partial": partial}
 
 
+@st.composite
+def taskflow_task(draw: st.DrawFn) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """(flavour, the TaskFlow-specific keys of one task, what Airflow must hold)."""
+    flavour = draw(randoms).choice(sorted(FLAVOURS))  # each flavour as often (sampled_from favours the first)
+    body: dict[str, Any] = {"task": flavour, "callable": draw(function_ref)}
+    if draw(st.booleans()):
+        body["args"] = draw(st.dictionaries(kwarg_name, json_value, max_size=3))
+    want: dict[str, Any] = {"python_callable": body["callable"], "op_kwargs": body.setdefault("args", {})}
+    if flavour == "python" and draw(st.booleans()):
+        body["multiple_outputs"] = want["multiple_outputs"] = draw(st.booleans())
+    if not body["args"] and draw(st.booleans()):
+        del body["args"]  # no args: called without arguments
+    return flavour, body, want
+
+
+def reference(draw: st.DrawFn, sources: list[str]) -> Any:
+    """{xcom: source} or {xcom: source, key: hostile text}, maybe nested in a list or mapping."""
+    ref: dict[str, Any] = {"xcom": draw(st.sampled_from(sources))}
+    if draw(st.booleans()):
+        ref["key"] = draw(nonempty_text)
+    shape = draw(st.integers(0, 2))
+    return ref if shape == 0 else [ref, draw(json_value)] if shape == 1 else {draw(hostile_text): ref}
+
+
+def add_references(draw: st.DrawFn, tasks: dict[str, Any], ids: list[str], kinds: dict[str, str]) -> None:
+    """Some tasks take earlier tasks' results (forward only: no cycle by construction) where
+    Airflow resolves them: a TaskFlow task's args, a bash task's env or command, a python
+    task's op_kwargs. An empty task has no result and is never named."""
+    for index, tid in enumerate(ids):
+        sources = [s for s in ids[:index] if kinds[s] != "empty"]
+        if not sources or draw(st.integers(0, 2)) > 0:
+            continue
+        task, kind = tasks[tid], kinds[tid]
+        if "expand" in task or "expand_kwargs" in task:
+            continue  # mapped: its arguments moved into expand (mapped_over_results gives it references)
+        if kind == "taskflow":
+            task.setdefault("args", {})[draw(kwarg_name)] = reference(draw, sources)
+        elif kind == "bash" and draw(st.booleans()):
+            task["bash_command"] = {"xcom": draw(st.sampled_from(sources))}
+        elif kind == "bash":
+            task.setdefault("env", {})[draw(name_key)] = reference(draw, sources)
+        elif kind == "python":
+            task.setdefault("op_kwargs", {})[draw(name_key)] = reference(draw, sources)
+
+
 # Mutations that make a spec invalid in the ways that once compiled to broken or unfaithful
 # files: (code, field, task); the spec must be refused with that code, naming that field.
 BAD_PATHS = ["dfprop.class:ok", "dfprop.a:ｏk", "dfprop.ａ:ok", "dfprop.a:ﬁ", "dfprop.a", "dfprop.a:ok-x", "a..b:ok"]
@@ -237,6 +297,11 @@ MUTATIONS = [
     ("DF311", "retries", {"operator": CLASS_PATHS["bash"], "bash_command": "x", "expand": {"retries": [1, 2]}}),
     ("DF311", "bash_command", {"operator": "bash", "bash_command": "x", "expand": {"bash_command": ["y"]}}),
     ("DF312", "env", {"operator": "bash", "bash_command": "x", "expand": {"env": []}}),
+    # references: to no task, where Airflow would not resolve one, malformed; a name Python cannot pass
+    ("DF302", "nowhere", {"task": "python", "callable": "dfprop.a:ok", "args": {"a": [{"xcom": "nowhere"}]}}),
+    ("DF309", "params", {"operator": "bash", "bash_command": "x", "params": {"p": {"xcom": "nowhere"}}}),
+    ("DF309", "kee", {"task": "python", "callable": "dfprop.a:ok", "args": {"a": {"xcom": "x", "kee": "k"}}}),
+    ("DF105", "class", {"task": "python", "callable": "dfprop.a:ok", "args": {"class": 1}}),
 ]
 
 
@@ -306,12 +371,19 @@ def pipelines(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
     owner = draw(nonempty_text)
     tasks: dict[str, Any] = {}
     expected: dict[str, Any] = {}
+    kinds: dict[str, str] = {}
     for tid in ids:
-        kind = draw(st.sampled_from(sorted(CLASS_PATHS)))
+        kind = kinds[tid] = draw(st.sampled_from([*sorted(CLASS_PATHS), "taskflow"]))
         class_path = draw(st.booleans())
-        specific, specific_want = draw(operator_args(kind, class_path))
         common, common_want = draw(common_args())
-        task = {"operator": CLASS_PATHS[kind] if class_path else kind, **specific, **common}
+        if kind == "taskflow":
+            flavour, specific, specific_want = draw(taskflow_task())
+            task = {**specific, **common}
+            class_name = f"taskflow_{flavour}"
+        else:
+            specific, specific_want = draw(operator_args(kind, class_path))
+            task = {"operator": CLASS_PATHS[kind] if class_path else kind, **specific, **common}
+            class_name = CLASS_PATHS[kind] if class_path else kind
         if draw(st.integers(0, 2)) == 0:
             task["inputs"] = draw(st.lists(asset_uri, min_size=1, max_size=2, unique=True))
         if draw(st.integers(0, 2)) == 0:
@@ -322,12 +394,18 @@ def pipelines(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
         want["params"] = {**dag_params, **common.get("params", {})}
         want["inlets"] = task.get("inputs", [])
         want["outlets"] = task.get("outputs", [])
-        expected[tid] = {
-            "class": CLASS_PATHS[kind] if class_path else kind,
-            "upstream": set(),
-            "attrs": want,
-            "mapped": mapped,
-        }
+        expected[tid] = {"class": class_name, "upstream": set(), "attrs": want, "mapped": mapped}
+    add_references(draw, tasks, ids, kinds)
+    for tid, task in tasks.items():  # references added to arguments the oracle already holds
+        want = expected[tid]["attrs"]
+        if expected[tid]["mapped"] is not None:
+            continue  # a mapped task takes no reference there (its own are drawn by mapped_over_results)
+        if kinds[tid] == "taskflow":
+            want["op_kwargs"] = task.get("args", {})
+            continue
+        for name in ("bash_command", "env", "op_kwargs"):
+            if name in task:
+                want[name] = task[name]
     edges = []
     for down_index in range(1, len(ids)):  # only forward edges: no cycles by construction
         ups = draw(st.lists(st.sampled_from(ids[:down_index]), max_size=2, unique=True))
@@ -386,6 +464,8 @@ def pipelines(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
                 json.dumps({"xcom": source}), json.dumps({"xcom": view["ids"][source]})
             )
         )
+    for want in expected.values():  # a reference as Airflow holds it: an XComArg of the Airflow task id
+        want["attrs"] = {k: in_airflow_ids(v, view["ids"]) for k, v in want["attrs"].items()}
     expected = {
         view["ids"][tid]: want
         | {
@@ -420,7 +500,7 @@ def mapped_over_results(
         mapped = expected[tid]["mapped"]
         if mapped is None or draw(st.integers(0, 1)) > 0:
             continue
-        earlier = [t for t in ids[:index] if "empty" not in tasks[t]["operator"]]
+        earlier = [t for t in ids[:index] if "empty" not in tasks[t].get("operator", "")]
         if not earlier:
             continue
         source = draw(st.sampled_from(earlier))

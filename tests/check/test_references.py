@@ -206,3 +206,15 @@ def test_the_secrets_lint_reads_taskflow_args_but_not_references():
 def test_a_class_path_argument_named_debug_is_refused_not_a_compiler_error():
     found = check("tasks:\n  t: {operator: my.pkg.Op, __debug__: 1}\n")
     assert codes(found) == [("DF105", 7, 28)]
+
+
+def test_a_reference_to_a_group_says_it_names_a_group():
+    body = """groups:
+  stage: {}
+tasks:
+  a: {operator: bash, bash_command: x, group: stage}
+  t: {task: python, callable: p.m:f, args: {x: {xcom: stage}}}
+"""
+    found = check(body)
+    assert codes(found) == [("DF302", 10, 55)]
+    assert "'stage' is a task group" in str(found[0].hint)

@@ -11,7 +11,7 @@ from dagfactory.emit import compile_specs
 from dagfactory.emit.dag import render_reference
 from dagfactory.emit.docs import render_doc
 from dagfactory.emit.lineage import task_graph_mermaid
-from dagfactory.emit.pycode import PyCode
+from dagfactory.emit.pycode import PyCode, literal
 from dagfactory.emit.requirements import pipeline_requirements
 from dagfactory.load.config import Config
 from dagfactory.load.discover import discover
@@ -121,10 +121,10 @@ def test_the_airflow_2_target_imports_task_from_airflow_decorators(tmp_path: Pat
 
 def test_a_reference_renders_as_an_xcomarg():
     names = {"a": PyCode("a"), "b": PyCode("b_task")}
-    assert render_reference(XCom("a"), names, taskflow=True) == "a"
-    assert render_reference(XCom("a", "rows"), names, taskflow=True) == 'a["rows"]'
-    assert render_reference(XCom("b"), names, taskflow=False) == "b_task.output"
-    assert render_reference(XCom("b", 'x"\n'), names, taskflow=False) == "b_task.output['x\"\\n']"
+    assert literal(render_reference(XCom("a"), names, taskflow=True)) == "a"
+    assert literal(render_reference(XCom("a", "rows"), names, taskflow=True)) == 'a["rows"]'
+    assert literal(render_reference(XCom("b"), names, taskflow=False)) == "b_task.output"
+    assert literal(render_reference(XCom("b", 'x"\n'), names, taskflow=False)) == "b_task.output['x\"\\n']"
 
 
 def test_a_long_taskflow_call_keeps_the_layout_ruff_format_keeps(tmp_path: Path):
