@@ -170,10 +170,16 @@ def _check_task(doc: Document, task_id: str, task: dict[str, Any], tgt: Target, 
     _check_trigger_rule(doc, path, task, tgt, out)
     operator = task.get("operator")
     missing = tgt.missing_args.get(operator, frozenset()) if isinstance(operator, str) else frozenset()
-    for key in sorted(missing & set(task)):
+    mapped: list[tuple[tuple[Any, ...], str]] = []  # (where, argument) of the arguments the task maps
+    if isinstance(task.get("expand"), dict):
+        mapped += [((*path, "expand"), key) for key in task["expand"]]
+    if isinstance(task.get("expand_kwargs"), list):
+        items = enumerate(task["expand_kwargs"])
+        mapped += [((*path, "expand_kwargs", i), key) for i, item in items if isinstance(item, dict) for key in item]
+    for where, key in sorted([(path, k) for k in missing & set(task)] + [m for m in mapped if m[1] in missing]):
         out.append(
             doc.diagnostic(
-                (*path, key),
+                (*where, key),
                 "DF101",
                 f"task {task_id!r}: operator {operator!r} has no argument {key!r} on {tgt.label}",
                 key=True,

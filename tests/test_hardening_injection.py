@@ -104,6 +104,19 @@ def hostile_specs(draw: st.DrawFn) -> dict[str, Any]:
         for tid in ids
     }
     tasks[ids[0]]["group"] = "hostile"  # not prefixed: a 250-character task id stays valid
+    for tid in ids:  # some tasks are mapped over hostile values: expand lists or expand_kwargs sets
+        task, how = tasks[tid], draw(st.sampled_from(["plain", "expand", "expand_kwargs"]))
+        if how == "expand":
+            task["expand"] = {"bash_command": [task.pop("bash_command"), *draw(st.lists(nonempty_text, max_size=2))]}
+            if draw(st.booleans()):
+                task["expand"]["env"] = draw(st.lists(st.dictionaries(identifier_key, hostile_text), min_size=1))
+        elif how == "expand_kwargs":
+            more = draw(st.lists(st.dictionaries(identifier_key, hostile_text, max_size=2), max_size=2))
+            task["expand_kwargs"] = [{"bash_command": task.pop("bash_command")}] + [
+                {"bash_command": draw(nonempty_text), "env": env} for env in more
+            ]
+        if how != "plain" and draw(st.booleans()):
+            task["map_index_template"] = draw(nonempty_text)
     # A TaskFlow task taking hostile values and one key (hostile text) of the first task's result.
     args = draw(st.dictionaries(identifier_key.filter(lambda k: not keyword.iskeyword(k)), hostile_text, max_size=2))
     args["ref"] = {"xcom": ids[0], "key": draw(nonempty_text)}
@@ -153,13 +166,23 @@ def exact_values(spec: dict[str, Any]) -> list[str]:
             values += [tid, *(v for k, v in task["args"].items() if k != "ref"), task["args"]["ref"]["key"]]
             values += [task["doc_md"]] if task["doc_md"] else []
             continue
-        values += [tid, task["bash_command"], *task["params"], *task["params"].values(), *task["inputs"]]
+        values += [tid, *task["params"], *task["params"].values(), *task["inputs"], *mapped_strings(task)]
         values += [task["outputs"][0]["uri"], task["outputs"][0]["name"]]
         if task["doc_md"]:
             values.append(task["doc_md"])
     values.append(spec["groups"]["hostile"]["tooltip"])
     values += [edge["label"] for edge in spec.get("edges", [])]
     return values
+
+
+def mapped_strings(task: dict[str, Any]) -> list[str]:
+    """A task's bash commands (plain, mapped or in argument sets), env names and values, and its
+    map_index_template."""
+    sets = task.get("expand_kwargs") or [{"bash_command": c} for c in task.get("expand", {}).get("bash_command", [])]
+    commands = [task["bash_command"]] if "bash_command" in task else [s["bash_command"] for s in sets]
+    envs = [s["env"] for s in sets if "env" in s] + task.get("expand", {}).get("env", [])
+    strings = commands + [text for env in envs for pair in env.items() for text in pair]
+    return strings + ([task["map_index_template"]] if "map_index_template" in task else [])
 
 
 def doc_values(spec: dict[str, Any]) -> list[str]:
@@ -296,7 +319,15 @@ def assert_same_in_airflow(spec: dict[str, Any], dag: dict[str, Any]) -> None:
             assert got["upstream"] == [task["args"]["ref"]["xcom"]]
             assert (got["doc_md"] or "", got["owner"]) == (task["doc_md"], spec["owner"])
             continue
-        assert got["templated"]["bash_command"] == task["bash_command"]
+        if "expand" in task:  # mapped: a MappedOperator holding the values
+            assert got["expand"] == task["expand"]
+        elif "expand_kwargs" in task:
+            assert got["expand"] == task["expand_kwargs"]
+        else:
+            assert got["templated"]["bash_command"] == task["bash_command"]
+        assert got["is_mapped"] is ("expand" in task or "expand_kwargs" in task)
+        if "map_index_template" in task:
+            assert got["map_index_template"] == task["map_index_template"]
         assert (got["doc_md"] or "") == task["doc_md"]
         assert got["owner"] == spec["owner"]
         assert got["params"] == {**spec["params"], **task["params"]}

@@ -36,9 +36,9 @@ _ID = re.compile(IDENTIFIER_PATTERN)
 _COMMON = frozenset(a.name for a in COMMON_ARGS + TASK_ONLY_ARGS)
 # Keys of a task that the compiler reads itself: never passed to Airflow, never searched.
 _STRUCTURE = frozenset({"operator", "task", "callable", "inputs", "outputs", "group", "setup", "teardown", "branches"})
-# Keys of a task that hold values passed to Airflow but are never references (the mapping
-# helper adds its own keys, e.g. `expand`, to :data:`EXTRA_REFERENCE_FIELDS`).
-EXTRA_REFERENCE_FIELDS: set[str] = set()
+# What a task is mapped over (check/mapping.py): `expand: {name: REFERENCE}` and `expand_kwargs:
+# REFERENCE`, on any task; a reference deeper in them (inside a literal list) is misplaced.
+MAPPING_FIELDS = frozenset({"expand", "expand_kwargs"})
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def find_references(value: Any, path: JsonPath) -> Iterator[tuple[JsonPath, dict
 def allows_references(task: dict[str, Any], key: str) -> bool | None:
     """Whether a reference may stand in ``task[key]``: True, False, or None when the key is not an
     argument passed to Airflow at all (``group``, ``teardown``, ...: never searched)."""
-    if key in EXTRA_REFERENCE_FIELDS:
+    if key in MAPPING_FIELDS:
         return True
     if key in _STRUCTURE:
         return None
@@ -111,7 +111,12 @@ def _written(data: Any) -> Iterator[tuple[str, str, bool, JsonPath, dict[str, An
             if allowed is None:
                 continue
             for path, ref in find_references(value, ("tasks", tid, key)):
-                # `args:` itself is the keyword arguments, never one value
+                # `args:` itself is the keyword arguments, never one value; a task is mapped over a
+                # reference as a whole (`expand: {name: ref}`, `expand_kwargs: ref`), not one inside a list
+                if key in MAPPING_FIELDS:
+                    place = len(path) == 4 if key == "expand" else len(path) == 3
+                    yield tid, key, allowed and place, path, ref
+                    continue
                 yield tid, key, allowed and path != ("tasks", tid, "args"), path, ref
 
 
@@ -173,6 +178,11 @@ def check_references(doc: Document) -> list[Diagnostic]:
 def _misplaced(doc: Document, tid: str, key: str, path: JsonPath, task: dict[str, Any]) -> Diagnostic:
     if path == ("tasks", tid, "args"):
         hint = "`args:` maps the function's keyword arguments to values: write args: {name: {xcom: task_id}}"
+    elif key in MAPPING_FIELDS:
+        hint = (
+            "map over a task's result as a whole, `expand: {name: {xcom: task_id}}` or "
+            "`expand_kwargs: {xcom: task_id}`; a literal list holds plain values"
+        )
     elif flavour_of(task) is not None and "operator" not in task:
         hint = "a TaskFlow task takes references in `args:` (the keyword arguments of its function)"
     elif key == "args":

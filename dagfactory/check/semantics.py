@@ -10,6 +10,7 @@ from typing import Any
 
 from dagfactory.check.cron import CronNotPortable, check_cron, preset_alias
 from dagfactory.check.groups import check_groups
+from dagfactory.check.mapping import check_mapping, mapped_values
 from dagfactory.check.moments import latest_utc, local_time_problem, timezone_problem
 from dagfactory.check.references import check_references
 from dagfactory.check.schema import DATE_PATTERN, DURATION_PATTERN, PATTERN_HINTS, SCHEDULE_PRESETS
@@ -18,9 +19,9 @@ from dagfactory.check.teardown import check_setup_teardown
 from dagfactory.diagnostics import Diagnostic, did_you_mean
 from dagfactory.load.document import Document, JsonPath
 from dagfactory.load.files import scope_of
-from dagfactory.load.references import read_referenced, references
+from dagfactory.load.references import file_references, read_referenced
 from dagfactory.operators import CATALOG, task_arg_kinds
-from dagfactory.operators.base import COMMON_ARGS, RENDERED_ARGS, Operator
+from dagfactory.operators.base import COMMON_ARGS, RENDERED_ARGS, Operator, class_path_arg_kind
 from dagfactory.targets import AIRFLOW_3
 from dagfactory.values import parse_date, parse_duration, parse_import_path
 
@@ -39,6 +40,7 @@ def check_semantics(doc: Document) -> list[Diagnostic]:
             _check_default_args(doc, ("groups", group_id, "default_args"), group.get("default_args"), out)
     out.extend(check_groups(doc))
     out.extend(check_setup_teardown(doc))
+    out.extend(check_mapping(doc))
     tasks = data.get("tasks")
     if isinstance(tasks, dict):
         for task_id, task in tasks.items():
@@ -184,6 +186,9 @@ def _check_task(doc: Document, task_id: str, task: dict[str, Any], out: list[Dia
             out.append(doc.diagnostic(path, "DF206", message, key=True, hint=RENDERED_ARGS[key]))
         _check_typed(doc, path, value, kinds.get(key), out)
         _check_deprecated(doc, path, key, out)
+    taskflow = "task" in task and "operator" not in task  # its mapped values are function arguments: untyped
+    for where, key, value in () if taskflow else mapped_values(task_id, task):  # each value of a mapped argument
+        _check_typed(doc, where, value, kinds.get(key) or (class_path_arg_kind(key) if is_class_path else None), out)
     if isinstance(operator, str) and operator in CATALOG:
         out.extend(check_task_args(doc, task_id, task, CATALOG[operator]))
     args = task.get("args") if "task" in task and "operator" not in task else None
@@ -233,22 +238,20 @@ def check_task_args(doc: Document, task_id: str, task: dict[str, Any], op: Opera
     """Unreadable referenced files, and an argument given under both its names."""
     out: list[Diagnostic] = []
     scope = scope_of(doc)
-    for arg in op.args:
-        if arg.name not in task:
-            continue
-        for index, name in references(arg, task[arg.name]):
-            try:
-                read_referenced(scope, name)
-            except ValueError as exc:
-                out.append(
-                    doc.diagnostic(
-                        ("tasks", task_id, arg.name, *index),
-                        "DF208",
-                        str(exc),
-                        hint=f"a string ending in {arg.file_suffix} names a regular file relative to the spec, "
-                        "inside the specs folder or a folder of `include_roots`; write the SQL itself otherwise",
-                    )
+    for path, arg, name in file_references(task_id, task, op):
+        try:
+            read_referenced(scope, name)
+        except ValueError as exc:
+            out.append(
+                doc.diagnostic(
+                    path,
+                    "DF208",
+                    str(exc),
+                    hint=f"a string ending in {arg.file_suffix} names a regular file relative to the spec, "
+                    "inside the specs folder or a folder of `include_roots`; write the SQL itself otherwise",
                 )
+            )
+    for arg in op.args:
         if arg.emit_as and arg.emit_as in task:
             out.append(
                 doc.diagnostic(

@@ -12,7 +12,9 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from dagfactory.check.mapping import empty_problem, key_problem
 from dagfactory.check.quickcheck import Predicate, compile_schema
+from dagfactory.check.references import is_reference
 from dagfactory.check.schema import (
     CLASS_PATH_PATTERN,
     XCOM_PROPERTIES,
@@ -249,10 +251,19 @@ def _schema_error(doc: Document, path: JsonPath, error: jsonschema.ValidationErr
             return
         if not any(True for _ in _suggested_keys(error)):
             return
+    if kind in ("additionalProperties", "unevaluatedProperties") and _mapped_arguments(path):
+        if is_reference(instance):  # `expand: {xcom: ...}`: a misplaced reference (DF309, check/references.py)
+            return
+        for key in sorted(set(instance) - set(schema.get("properties", {}))):
+            unmappable = key_problem(doc, path, key)
+            yield unmappable or _unknown_key(doc, path, key, sorted(schema.get("properties", {})))
+        return
     if kind in ("additionalProperties", "unevaluatedProperties"):
         allowed = sorted(schema.get("properties", {}))
         for key in sorted(set(instance) - set(allowed)):
             yield _unknown_key(doc, path, key, allowed)
+    elif kind in ("minItems", "minProperties") and _mapped_values(path) and not instance:
+        yield empty_problem(doc, path)
     elif kind == "required":
         missing = _missing_key(error)
         what = "required argument" if len(path) == 2 and path[0] == "tasks" else "required key"
@@ -261,7 +272,7 @@ def _schema_error(doc: Document, path: JsonPath, error: jsonschema.ValidationErr
             "DF102",
             f"{_where(path)} is missing {what} {missing!r}",
             key=True,
-            hint=missing_key_hint(path, missing, schema),
+            hint=_argument_description(doc, path, missing) or missing_key_hint(path, missing, schema),
         )
     elif kind == "type":
         wanted = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
@@ -333,6 +344,27 @@ def _schema_error(doc: Document, path: JsonPath, error: jsonschema.ValidationErr
         yield doc.diagnostic(
             path, "DF105", f"{_where(path)}: {error.message}", hint=schema_hint(path, kind, schema, instance)
         )
+
+
+def _mapped_arguments(path: JsonPath) -> bool:
+    """Whether ``path`` holds mapped arguments: a task's ``expand``, or an ``expand_kwargs`` item."""
+    return len(path) >= 3 and path[0] == "tasks" and (path[2:] == ("expand",) or path[2::2] == ("expand_kwargs",))
+
+
+def _mapped_values(path: JsonPath) -> bool:
+    """Whether ``path`` is what a task is mapped over: its ``expand``, a list in it, or ``expand_kwargs``."""
+    return len(path) >= 3 and path[0] == "tasks" and path[2] in ("expand", "expand_kwargs") and len(path) <= 4
+
+
+def _argument_description(doc: Document, path: JsonPath, name: str) -> str | None:
+    """A catalog argument's description, for the hint of its DF102 (the schema requires it in an ``else``)."""
+    if len(path) != 2 or path[0] != "tasks":
+        return None
+    task = _get(doc.data, path)
+    operator = task.get("operator") if isinstance(task, dict) else None
+    entry = CATALOG.get(operator) if isinstance(operator, str) else None
+    arg = entry.arg(name) if entry is not None else None
+    return arg.description if arg is not None else None
 
 
 def _unknown_key(doc: Document, path: JsonPath, key: str, allowed: list[str]) -> Diagnostic:

@@ -218,7 +218,21 @@ class _Renderer:
         if task.operator is not None:
             module, class_name = self.target.operator_path(task.operator.name, module, class_name)
         cls = self.imports.add(module, class_name)
-        return call_block(cls, self.task_arguments(task), depth)
+        if not task.is_mapped:
+            return call_block(cls, self.task_arguments(task), depth)
+        # Dynamic task mapping: Op.partial(every argument but the mapped ones).expand(...)
+        return PyCode(call_block(f"{cls}.partial", self.task_arguments(task), depth) + self.expansion(task, depth))
+
+    def expansion(self, task: Task, depth: int) -> str:
+        """``.expand(name=[...], other=upstream.output)`` or ``.expand_kwargs([...])``: what a mapped
+        task's map indexes take, one argument per line (what ``ruff format`` keeps)."""
+        if task.expand_kwargs is not None:
+            if isinstance(task.expand_kwargs, XCom):
+                return call_block(".expand_kwargs", [("", self.value(task.expand_kwargs))], depth)
+            sets = [{k: self.value(v) for k, v in item} for item in task.expand_kwargs]
+            return call_block(".expand_kwargs", [("", sets)], depth)
+        mapped = [(identifier(k) + "=", self.value(v if isinstance(v, XCom) else list(v))) for k, v in task.expand]
+        return call_block(".expand", mapped, depth)
 
     def task_arguments(self, task: Task) -> list[tuple[str, Any]]:
         """``task_id=``, the task's arguments, its docs and lineage: an operator's keyword arguments."""
@@ -245,6 +259,9 @@ class _Renderer:
         function = self.value(task.callable)
         parts = self.task_arguments(task)
         call = [(identifier(k) + "=", self.value(v)) for k, v in task.call_args]
+        if task.is_mapped:  # task(...)(function).partial(args).expand(...): `args` are the partial ones
+            partial = call_block(".partial", call, depth) if call else ""
+            return PyCode(call_block(decorator, parts, depth) + f"({function})" + partial + self.expansion(task, depth))
         head = f"{decorator}({', '.join(p + inline(v) for p, v in parts)})({function})"
         line = f"{head}({', '.join(p + inline(v) for p, v in call)})"
         used = len(INDENT * depth) + len(self.names.get(task.task_id, "")) + 3

@@ -120,8 +120,13 @@ def branching(
     for tid in list(tasks):
         below = sorted(d for u, d in edges if u == tid)
         task = tasks[tid]
-        if not below or {"setup", "teardown", "task"} & set(task) or _has_reference(task) or rnd.random() < 0.4:
-            continue  # TaskFlow tasks and tasks taking a result keep what they are: their edges come from it
+        if (
+            not below
+            or {"setup", "teardown", "task", "expand", "expand_kwargs"} & set(task)
+            or _has_reference(task)
+            or rnd.random() < 0.4
+        ):
+            continue  # TaskFlow, mapped and result-taking tasks keep what they are
         want = expected[tid]["attrs"]
         for key in OPERATOR_KEYS:
             task.pop(key, None), want.pop(key, None)

@@ -175,10 +175,50 @@ def assert_dag_matches_spec(dag: dict[str, Any], spec: dict[str, Any]) -> None:
             assert task["operator_class"].endswith("." + FLAVOUR_CLASSES[task_spec["task"]])
             assert task["python_callable"] == task_spec["callable"]
             assert task["templated"]["op_kwargs"] == in_airflow_ids(task_spec.get("args", {}), view["ids"])
+        assert_mapping_matches(task, task_spec, task_id, view["ids"])
         if "branches" in task_spec:  # documented, never passed: Airflow follows direct downstream tasks
             assert task["operator_class"].endswith((".BranchPythonOperator", "._BranchPythonDecoratedOperator"))
             assert {view["ids"][b] for b in task_spec["branches"]} <= set(task["downstream"])
             assert "branches" not in task
+
+
+def mapped_value(value: Any) -> Any:
+    """A literal mapped value as Airflow holds it: a duration (written like 30s or 1h30m) in seconds."""
+    if isinstance(value, str) and value and value[0].isdigit():
+        try:
+            return parse_duration(value).total_seconds()
+        except ValueError:
+            return value
+    return value
+
+
+def assert_mapping_matches(task: dict[str, Any], task_spec: dict[str, Any], task_id: str, ids: dict[str, str]) -> None:
+    """A task with `expand`/`expand_kwargs` is a MappedOperator holding those values (another task's
+    result as {xcom: its Airflow id}), and no other task is; map_index_template and
+    max_active_tis_per_dagrun reach it, and so do the partial arguments."""
+    mapped = "expand" in task_spec or "expand_kwargs" in task_spec
+    assert task["is_mapped"] is mapped, task_id
+    if not mapped:
+        return
+    if "expand_kwargs" in task_spec:
+        assert task["expand_kind"] == "ListOfDictsExpandInput"
+        sets = task_spec["expand_kwargs"]
+        want = (
+            in_airflow_ids(sets, ids) if "xcom" in sets else [{k: mapped_value(v) for k, v in s.items()} for s in sets]
+        )
+        assert task["expand"] == want, task_id
+    else:
+        assert task["expand_kind"] == "DictOfListsExpandInput"
+        want = {
+            k: in_airflow_ids(vs, ids) if isinstance(vs, dict) else [mapped_value(v) for v in vs]
+            for k, vs in task_spec["expand"].items()
+        }
+        assert task["expand"] == want, task_id
+    assert task["map_index_template"] == task_spec.get("map_index_template")
+    assert task["max_active_tis_per_dagrun"] == task_spec.get("max_active_tis_per_dagrun")
+    for name in ("env", "cwd", "retries"):  # partial arguments: the same for every map index
+        if name in task_spec:
+            assert task["partial_kwargs"][name] == task_spec[name], (task_id, name)
 
 
 def compiled_folder(specs: list[Path], root: Path, out: Path) -> Path:
@@ -365,6 +405,49 @@ def test_branching_runs_the_chosen_path_skips_the_other_and_joins(airflow_home: 
     assert dict(rows) == {"choose": "success", "incremental": "success", "full_load": "skipped", "publish": "success"}
     assert "loading the new rows" in proc.stdout
     assert "loading everything" not in proc.stdout
+
+
+@pytest.mark.slow
+def test_mapped_tasks_run_one_instance_per_value(airflow_home: Path):
+    """The shipped mapping example: load_region is mapped over list_regions' result (3 items, known
+    at run time only), so Airflow runs its map indexes 0, 1, 2, each with one item; greet_regions
+    over a literal list of 3 commands, each instance named by map_index_template; the tasks around
+    them are unmapped (map index -1). All from the metadata DB."""
+    import json
+    import sqlite3
+
+    proc = run_dags_test(airflow_home, REPO / "generated_dags", "mapped_tasks", "2024-04-02")
+    assert_dags_test_ok(proc)
+    assert dagrun_state(proc.stdout) == "success"
+    with sqlite3.connect(airflow_home / "airflow.db") as db:
+        rows = db.execute(
+            "SELECT task_id, map_index, state, rendered_map_index FROM task_instance WHERE dag_id = 'mapped_tasks'"
+        ).fetchall()
+        xcoms = db.execute(
+            "SELECT task_id, map_index, value FROM xcom WHERE dag_id = 'mapped_tasks' AND key = 'return_value'"
+        ).fetchall()
+    ran = {(task_id, i): (state, name) for task_id, i, state, name in rows}
+    assert sorted(ran) == [
+        ("greet_regions", 0),
+        ("greet_regions", 1),
+        ("greet_regions", 2),
+        ("list_regions", -1),
+        ("load_region", 0),
+        ("load_region", 1),
+        ("load_region", 2),
+        ("report", -1),
+    ]
+    assert {state for state, _ in ran.values()} == {"success"}
+    assert [ran[("greet_regions", i)][1] for i in range(3)] == [
+        f'echo "$GREETING {r}"' for r in ("north", "south", "east")
+    ]
+    results = {(task_id, i): json.loads(value) for task_id, i, value in xcoms}
+    assert results[("list_regions", -1)] == ["north", "south", "east"]
+    # each map index of load_region got one item of the upstream result, in order
+    assert [results[("load_region", i)] for i in range(3)] == ["north", "south", "east"]
+    for region in ("north", "south", "east"):
+        assert f"hello {region}" in proc.stdout  # the partial env reached every map index
+        assert f"loading partition {region}" in proc.stdout
 
 
 @pytest.mark.slow

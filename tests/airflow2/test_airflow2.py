@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sqlite3
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -169,6 +170,85 @@ def test_branching_runs_in_airflow_2(af2_python: Path, af2_home: Path, tmp_path:
     assert "loading the new rows" not in output
     assert "Following branch {'full_load'}" in output
     assert "Skipping tasks [('incremental', -1)]" in output
+
+
+def test_mapped_tasks_on_airflow_2(af2_dagbag: dict[str, Any]) -> None:
+    """The mapping fixture on Airflow 2.11: each mapped task is a MappedOperator of its class with
+    the spec's mapped values (another task's result as {xcom: id}, its edge implied) and partial
+    arguments; the others are plain operators."""
+    doc, _ = load_file(FIXTURES / "valid" / "mapped.yaml")
+    assert doc is not None
+    spec = doc.data["tasks"]
+    tasks = af2_dagbag["dags"]["mapped"]["tasks"]
+    assert {t for t, task in tasks.items() if task["is_mapped"]} == {
+        "greet",
+        "pairs",
+        "regions.bash_sets",
+        "regions.wait",
+        "call",
+        "run_each",
+        "regions.load_each",
+        "load_sets",
+    }
+    assert tasks["greet"]["operator_class"] == "airflow.operators.bash.BashOperator"
+    assert tasks["greet"]["expand"] == {"bash_command": spec["greet"]["expand"]["bash_command"]}
+    assert tasks["greet"]["partial_kwargs"]["env"] == {"GREETING": "hello"}
+    assert tasks["greet"]["partial_kwargs"]["map_index_template"] == "{{ task.bash_command }}"
+    assert tasks["greet"]["partial_kwargs"]["max_active_tis_per_dagrun"] == 2
+    assert tasks["pairs"]["expand"]["env"] == [{"A": "1"}, {"A": "2"}, {"A": "3"}]
+    assert tasks["regions.bash_sets"]["expand_kind"] == "ListOfDictsExpandInput"
+    assert tasks["regions.bash_sets"]["expand"] == spec["bash_sets"]["expand_kwargs"]
+    assert tasks["regions.wait"]["expand"] == {"delta": [30, 60]}
+    assert tasks["call"]["expand"] == {"op_args": [["north"], ["south"]]}
+    assert tasks["call"]["upstream"] == ["regions.bash_sets", "regions.load_each", "regions.wait"]
+    # over other tasks' results: the XComArg, and the edge it implies
+    assert tasks["run_each"]["expand"] == {"bash_command": {"xcom": "commands"}, "cwd": ["/tmp", "/"]}
+    assert tasks["run_each"]["upstream"] == ["commands"]
+    assert tasks["regions.load_each"]["operator_class"].endswith("._PythonDecoratedOperator")
+    assert tasks["regions.load_each"]["expand"] == {"partition": {"xcom": "partitions"}}
+    assert "partitions" in tasks["regions.load_each"]["upstream"]
+    assert tasks["load_sets"]["expand_kind"] == "ListOfDictsExpandInput"
+    assert tasks["load_sets"]["expand"] == {"xcom": "sets"}
+    assert tasks["load_sets"]["upstream"] == ["sets"]
+
+
+@pytest.mark.slow
+def test_mapped_tasks_run_one_instance_per_value_on_airflow_2(af2_python: Path, af2_home: Path, tmp_path: Path) -> None:
+    """The shipped mapping example on Airflow 2.11: map indexes 0, 1, 2 of load_region (one per
+    item list_regions returned) and of greet_regions (one per literal command) succeed, between
+    the unmapped tasks; each load_region instance returned its item."""
+    import json
+
+    proc = dags_test_2(af2_python, af2_home, tmp_path, "mapped_tasks", "2024-04-02")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    output = proc.stdout + proc.stderr
+    assert dagrun_state(output) == "success", output[-3000:]
+    with sqlite3.connect(af2_home / "airflow.db") as db:
+        rows = db.execute(
+            "SELECT task_id, map_index, state, rendered_map_index FROM task_instance WHERE dag_id = 'mapped_tasks'"
+        ).fetchall()
+        xcoms = db.execute(
+            "SELECT task_id, map_index, value FROM xcom WHERE dag_id = 'mapped_tasks' AND key = 'return_value'"
+        ).fetchall()
+    assert sorted(rows) == [
+        ("greet_regions", 0, "success", 'echo "$GREETING north"'),
+        ("greet_regions", 1, "success", 'echo "$GREETING south"'),
+        ("greet_regions", 2, "success", 'echo "$GREETING east"'),
+        ("list_regions", -1, "success", None),
+        ("load_region", 0, "success", None),
+        ("load_region", 1, "success", None),
+        ("load_region", 2, "success", None),
+        ("report", -1, "success", None),
+    ]
+    results = {(task_id, i): json.loads(value) for task_id, i, value in xcoms}
+    assert [results[("load_region", i)] for i in range(3)] == ["north", "south", "east"]
+    ended = re.findall(
+        r"Marking task as SUCCESS\. dag_id=mapped_tasks, task_id=(\w+), run_id=\S+, (map_index=\d)?", output
+    )
+    assert ended[0] == ("list_regions", "")
+    assert ended[-1] == ("report", "")  # after every map index
+    for region in ("north", "south", "east"):
+        assert f"hello {region}" in output
 
 
 def test_taskflow_tasks_and_references_on_airflow_2(af2_dagbag: dict[str, Any]) -> None:
