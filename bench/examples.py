@@ -24,7 +24,7 @@ from sections import ROOT, Context, airflow_env, compile_into, fill_measure
 from timing import CommandFailed, Measure, interleaved, last_json_line, pairwise, run_command
 
 # The examples, by name: specs/NAME.yaml and bench/hand_written/NAME.py.
-EXAMPLES = ["grouped_pipeline", "setup_teardown", "branching", "taskflow_xcom"]
+EXAMPLES = ["grouped_pipeline", "setup_teardown", "branching", "taskflow_xcom", "mapped_tasks"]
 HAND_WRITTEN = Path(__file__).resolve().parent / "hand_written"
 CALLABLES = ROOT / "generated_dags" / "example_callables"  # the examples' shared callables
 GOAL = 1.10
