@@ -185,9 +185,11 @@ class RepoLineage:
     pipelines: list[PipelineLineage]
     writers: dict[str, list[PipelineLineage]] = field(default_factory=dict)
     readers: dict[str, list[PipelineLineage]] = field(default_factory=dict)
+    by_id: dict[str, PipelineLineage] = field(default_factory=dict)  # the first pipeline of each dag_id
 
     def __post_init__(self) -> None:
         for p in self.pipelines:
+            self.by_id.setdefault(p.dag_id, p)
             for uri in p.writes:
                 self.writers.setdefault(uri, []).append(p)
             for uri in {**p.reads, **p.triggers}:
@@ -202,7 +204,7 @@ class RepoLineage:
     def links(self, dag_id: str) -> Links:
         """For one pipeline: the other pipelines producing each asset it reads, and consuming
         each asset it writes (the keyword arguments of :class:`~dagfactory.model.Pipeline`)."""
-        mine = next((p for p in self.pipelines if p.dag_id == dag_id), None)
+        mine = self.by_id.get(dag_id)  # looked up, not searched: every spec asks once
         if mine is None:
             return {"producers": {}, "consumers": {}}
         reads = [*mine.reads, *mine.triggers]

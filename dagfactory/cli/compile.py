@@ -10,7 +10,18 @@ from typing import TYPE_CHECKING
 
 import click
 
-from dagfactory.cli.options import Exit, plural, project_root, report, settings, spec_files, spec_options, summary
+from dagfactory.cli.options import (
+    Exit,
+    jobs,
+    jobs_option,
+    plural,
+    project_root,
+    report,
+    settings,
+    spec_files,
+    spec_options,
+    summary,
+)
 from dagfactory.diagnostics import Diagnostic, has_errors, printable
 from dagfactory.load.config import Config
 
@@ -22,6 +33,7 @@ if TYPE_CHECKING:
 @click.command(name="compile")
 @click.option("--no-cache", is_flag=True, help="Recompile every spec, ignoring .dagfactory_cache/.")
 @spec_options
+@jobs_option
 @click.option(
     "--out",
     "out_dir",
@@ -57,6 +69,7 @@ def compile_command(
     verbose: bool,
     fail_on_change: bool,
     no_cache: bool,
+    jobs_given: int | None,
 ) -> None:
     """Validate specs and render each into an Airflow DAG file.
 
@@ -71,7 +84,7 @@ def compile_command(
       dagfactory compile --out /opt/airflow/dags
       dagfactory compile --check               # in CI
     """
-    from dagfactory.emit import compile_specs, writer
+    from dagfactory.emit import render_project, writer
 
     started = time.perf_counter()
     overrides = {"out": out_dir, "warnings_as_errors": warnings_as_errors, "airflow": airflow}
@@ -80,7 +93,8 @@ def compile_command(
     specs = spec_files(paths, config, may_be_gone=out.is_dir())
     # --check is CI's verdict: it compares the files on disk with a fresh render of every spec,
     # never with the cache's word (a cache can be edited as easily as the files it vouches for).
-    compiled = compile_specs(specs, config, None if no_cache or check_only else _cache(config))
+    cache = None if no_cache or check_only else _cache(config)
+    compiled = render_project(specs, config, cache, jobs=jobs(jobs_given))
     diagnostics = [d for c in compiled for d in c.diagnostics]
     if has_errors(diagnostics):
         report(diagnostics, fmt)

@@ -6,12 +6,23 @@ from pathlib import Path
 
 import click
 
-from dagfactory.cli.options import finish, plural, report, settings, spec_files, spec_options, summary
+from dagfactory.cli.options import (
+    finish,
+    jobs,
+    jobs_option,
+    plural,
+    report,
+    settings,
+    spec_files,
+    spec_options,
+    summary,
+)
 from dagfactory.diagnostics import printable
 
 
 @click.command(name="validate")
 @spec_options
+@jobs_option
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems (no summary line).")
 @click.option("-v", "--verbose", is_flag=True, help="Also name each spec that has no problem.")
 def validate_command(
@@ -23,6 +34,7 @@ def validate_command(
     airflow: str | None,
     quiet: bool,
     verbose: bool,
+    jobs_given: int | None,
 ) -> None:
     """Check specs and report every problem as path:line:col.
 
@@ -37,7 +49,7 @@ def validate_command(
 
     config = settings(config_path, fmt, specs=specs_dir, warnings_as_errors=warnings_as_errors, airflow=airflow)
     specs = spec_files(paths, config)
-    project = check_project(specs, config)
+    project = check_project(specs, config, jobs=jobs(jobs_given), slim=True)
     diagnostics = project.diagnostics
     report(diagnostics, fmt)
     if verbose and fmt == "text":
