@@ -9,13 +9,16 @@ after it may have started threads, and each imports only the modules it is told 
 preload: a pool working for ``validate`` never imports Jinja2 or Airflow.
 
 Answers come back in the order of the items, whatever order the workers finish in, so
-what a command prints and writes does not depend on ``jobs``.
+what a command prints and writes does not depend on ``jobs``; in this process, they are
+pickled and read back too, so they are the same fresh objects either way (and what was made
+on the way to them is released whole, not kept alive by a few values shared with them).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
@@ -50,8 +53,9 @@ def run_each(
     ``work`` must be a module-level function and items and answers picklable; ``preload``
     names the modules each worker should import up front (those ``work`` needs)."""
     workers = workers_for(len(items), jobs)
-    if workers == 1:
-        yield from map(work, items)
+    if workers == 1:  # through pickle all the same: fresh, compact objects, as a worker's would be
+        for item in items:
+            yield pickle.loads(pickle.dumps(work(item), protocol=pickle.HIGHEST_PROTOCOL))
         return
     chunk = max(1, min(MAX_CHUNK, len(items) // (workers * 4)))
     with ProcessPoolExecutor(max_workers=workers, mp_context=_context(preload)) as pool:

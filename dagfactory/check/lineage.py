@@ -11,6 +11,7 @@ stays fast; this module never imports Jinja2 or Airflow.
 from __future__ import annotations
 
 import heapq
+import json
 import re
 import urllib.parse
 from collections.abc import Iterator
@@ -72,6 +73,24 @@ def asset_mentions(data: dict[str, Any]) -> Iterator[tuple[str, JsonPath, Any]]:
 def _listed(role: str, path: JsonPath, values: Any) -> Iterator[tuple[str, JsonPath, Any]]:
     for index, value in enumerate(values if isinstance(values, list) else ()):
         yield role, (*path, index), value
+
+
+def context_part(doc: Document) -> str:
+    """What this spec contributes to the docs of *other* specs (its path, dag_id and lineage), as
+    JSON: :func:`dagfactory.emit.cache.context_fingerprint` hashes the project's parts, and a slim
+    check result keeps its part instead of the tasks it was made from."""
+    data = doc.data if isinstance(doc.data, dict) else {}
+    tasks = data.get("tasks")
+    if not isinstance(tasks, dict):
+        tasks = {}
+    part = [
+        doc.path,
+        data.get("dag_id"),
+        data.get("lineage"),
+        data.get("schedule") if isinstance(data.get("schedule"), dict) else None,
+        [[t.get("inputs"), t.get("outputs")] for t in tasks.values() if isinstance(t, dict)],
+    ]
+    return json.dumps(part, sort_keys=True, default=str)
 
 
 def check_asset_uris(doc: Document) -> list[Diagnostic]:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +34,7 @@ from typing import Any, Protocol
 from dagfactory.check.branching import check_branches
 from dagfactory.check.graph import TaskGraph, build_graph
 from dagfactory.check.jobs import run_each
-from dagfactory.check.lineage import RepoLineage, check_asset_uris, check_repo, pipeline_lineage
+from dagfactory.check.lineage import RepoLineage, check_asset_uris, check_repo, context_part, pipeline_lineage
 from dagfactory.check.policy import policy_diagnostics, promote_warnings
 from dagfactory.check.pools import check_pools
 from dagfactory.check.shadowing import imported_packages, shadow_diagnostic, taken_names
@@ -69,6 +70,7 @@ class SpecResult:
     slim: bool = False
     imports: frozenset[str] | None = None
     kit: bytes | None = None
+    context: str | None = None  # its part of the cache's context (see dagfactory.check.lineage.context_part)
 
     @property
     def ok(self) -> bool:
@@ -187,14 +189,15 @@ def slimmed(result: SpecResult, *, kit: bool = False) -> SpecResult:
     kept = _cross_spec_data(data) if isinstance(data, dict) else None
     nodes = _positions_under(kept, doc.nodes)
     small.document = Document(doc.path, kept, nodes, doc.base_dir, doc.inputs, doc.file_roots)
+    small.context = context_part(doc)
     if kit and result.ok:
-        small.kit = pickle.dumps((data, doc.references), protocol=pickle.HIGHEST_PROTOCOL)
+        small.kit = zlib.compress(pickle.dumps((data, doc.references), protocol=pickle.HIGHEST_PROTOCOL), 1)
     return small
 
 
 def _cross_spec_data(data: dict[str, Any]) -> dict[str, Any]:
-    """What the cross-spec rules and the cache's context read of a spec: its dag_id, lineage and
-    schedule, the pools it declares and uses, and each task's pool and assets (in spec order)."""
+    """What the cross-spec rules read of a spec: its dag_id, lineage and schedule, the pools it
+    declares and uses, and the pool and assets of each task that has any (in spec order)."""
     kept: dict[str, Any] = {key: data[key] for key in ("dag_id", "lineage", "schedule", "pools") if key in data}
     args = data.get("default_args")
     if isinstance(args, dict) and "pool" in args:
@@ -215,7 +218,7 @@ def _cross_spec_data(data: dict[str, Any]) -> dict[str, Any]:
         kept["tasks"] = {
             task_id: {key: task[key] for key in ("pool", "inputs", "outputs") if key in task}
             for task_id, task in tasks.items()
-            if isinstance(task, dict)
+            if isinstance(task, dict) and ("pool" in task or "inputs" in task or "outputs" in task)
         }
     return kept
 

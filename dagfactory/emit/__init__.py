@@ -27,6 +27,7 @@ The texts and every finding are the same, byte for byte and in the same order, w
 from __future__ import annotations
 
 import pickle
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -158,7 +159,8 @@ def render_project(
     from dagfactory.emit.cache import context_fingerprint
     from dagfactory.emit.writer import Packed
 
-    context = context_fingerprint([r.document for r in project.results if r.document is not None])
+    documents = [(r.document, r.context) for r in project.results if r.document is not None]
+    context = context_fingerprint([doc for doc, _ in documents], [part for _, part in documents])
     todo: list[_RenderJob] = []
     for item in rendered:
         result, doc = item.checked, item.checked.document
@@ -171,7 +173,7 @@ def render_project(
                 item.text = Packed.of(current)
                 continue
         if result.kit is None:  # restored from the cache: its document is whole
-            result.kit = pickle.dumps((doc.data, {}), protocol=pickle.HIGHEST_PROTOCOL)
+            result.kit = zlib.compress(pickle.dumps((doc.data, {}), protocol=pickle.HIGHEST_PROTOCOL), 1)
         dag_id = doc.data.get("dag_id") or result.spec.relative.stem
         links = project.lineage.links(dag_id)
         todo.append(
@@ -208,7 +210,7 @@ def _remember(
     doc = result.document
     assert doc is not None
     assert result.kit is not None
-    data = doc.data if result.restored else pickle.loads(result.kit)[0]
+    data = doc.data if result.restored else pickle.loads(zlib.decompress(result.kit))[0]
     whole = Document(doc.path, data, {}, doc.base_dir, doc.inputs)
     cache.remember(whole, result.spec.path, result.own, refs, context, target, text.text)
 
@@ -220,7 +222,7 @@ def render_one(job: _RenderJob) -> tuple[Packed, list[Path] | None]:
     from dagfactory.emit.writer import Packed
     from dagfactory.targets import target
 
-    data, references = pickle.loads(job.kit)
+    data, references = pickle.loads(zlib.decompress(job.kit))
     doc = Document(job.spec.display, data, {}, job.base_dir, job.inputs, job.file_roots, references)
     with collector_paused():
         pipeline = replace(model_of(SpecResult(job.spec, document=doc)), **job.links)

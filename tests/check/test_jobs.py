@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from dagfactory.check import jobs
 from dagfactory.check.project import CHECK_MODULES, check_project
 from dagfactory.cli import main
+from dagfactory.emit.cache import context_fingerprint
 from dagfactory.load.config import Config
 from dagfactory.load.discover import discover
 
@@ -146,6 +147,11 @@ def test_slim_results_report_what_whole_ones_do(tmp_path: Path):
     kept = [r.document for r in slim.results if r.document is not None]
     assert all(r.graph is None and r.kit is None for r in slim.results)
     assert max(len(d.nodes) for d in kept) < 20  # positions of dag_id, lineage and pools only
+    # the cache's context (who reads and writes what) is the same from the parts slim results keep
+    whole_docs = [r.document for r in whole.results if r.document is not None]
+    parts = [r.context for r in slim.results if r.document is not None]
+    assert context_fingerprint(kept, parts) == context_fingerprint(whole_docs)
+    assert context_fingerprint(kept, parts) != context_fingerprint(kept)  # the slim data lacks task-less tasks
 
 
 def test_a_generated_repository_compiles_to_the_same_bytes_with_a_pool(tmp_path: Path):
