@@ -26,10 +26,10 @@ from typing import TypeVar
 T = TypeVar("T")
 R = TypeVar("R")
 
-# Starting a worker (a fork of the fork server, which has imported the checks once) costs
-# about what checking 30 specs does; below this many items per worker, one process is faster
-# (measured on the benchmark's specs of 20 tasks: see tests/check/test_jobs.py).
-MIN_PER_WORKER = 50
+# Starting the pool (a fork server importing the checks, then its workers) took 0.84 s on the
+# 2-core machine under load, where checking one of the benchmark's specs of 20 tasks alone
+# takes 3 to 8 ms (rendering it as much again): fewer than 100 specs per worker do not pay.
+MIN_PER_WORKER = 100
 MAX_CHUNK = 32  # items sent to a worker at once: enough to amortise the round trip, few enough to balance
 
 
