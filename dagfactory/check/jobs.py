@@ -19,6 +19,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import signal
 from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
@@ -58,8 +59,16 @@ def run_each(
             yield pickle.loads(pickle.dumps(work(item), protocol=pickle.HIGHEST_PROTOCOL))
         return
     chunk = max(1, min(MAX_CHUNK, len(items) // (workers * 4)))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_context(preload)) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context(preload), initializer=_worker_start)
+    try:
         yield from pool.map(work, items, chunksize=chunk)
+    finally:  # done, or stopped (an error, Ctrl-C): what was not started yet never is
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _worker_start() -> None:
+    """Ctrl-C is this process's to handle (it stops the pool): a worker never prints a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _context(preload: Sequence[str]) -> multiprocessing.context.BaseContext:

@@ -4,9 +4,12 @@ summaries only; and a pool working for ``validate`` never imports Jinja2 or Airf
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -204,3 +207,33 @@ print("ok")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=REPO)
     assert done.stdout == "ok\n", done.stderr
     assert CHECK_MODULES  # what validate's workers preload
+
+
+def test_ctrl_c_stops_the_workers_without_a_traceback(tmp_path: Path):
+    root = repository(tmp_path, 400, errors=False)
+    command = [str(Path(sys.executable).parent / "dagfactory"), "validate", "--jobs", "2"]
+    proc = subprocess.Popen(
+        command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None and not _workers_of(proc.pid):
+        time.sleep(0.01)
+    assert proc.poll() is None, "validate finished before its workers were seen"
+    time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does: every process of the terminal's group
+    _, err = proc.communicate(timeout=60)
+    assert "Traceback" not in err
+    assert (proc.returncode, err.strip()) == (1, "Aborted!")  # what click says for Ctrl-C, workers or not
+
+
+def _workers_of(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` or one of its children (the fork server's workers)."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    children = {p for p, parent in parents.items() if parent == pid}
+    return [p for p, parent in parents.items() if parent in children]
