@@ -21,7 +21,8 @@ document, model and text) for callers that look at them. ``compile`` uses
    (:class:`~dagfactory.emit.writer.Packed`); its kit is dropped as it does.
 
 The texts and every finding are the same, byte for byte and in the same order, whatever
-``jobs`` is; ``on_done`` is called here with each spec's result as it arrives, in spec order.
+``jobs`` is. ``on_done`` is called here with each spec's result as it arrives, in spec order:
+once when it is checked, and (when the project has no error) once more when it is rendered.
 """
 
 from __future__ import annotations
@@ -189,16 +190,18 @@ def render_project(
             )
         )
     answers = run_each(render_one, todo, jobs, EMIT_MODULES)
-    for item in rendered:
-        if item.text is None:
-            item.text, refs = next(answers)
-            if cache is not None and refs is not None:
-                _remember(
-                    cache, item.checked, refs, context, config.out / item.spec.output_relative.as_posix(), item.text
-                )
-        item.checked.kit = None  # rendered: what is left of the spec is its summary
-        if on_done is not None:
-            on_done(item.checked)
+    try:
+        for item in rendered:
+            if item.text is None:
+                item.text, refs = next(answers)
+                if cache is not None and refs is not None:
+                    target = config.out / item.spec.output_relative.as_posix()
+                    _remember(cache, item.checked, refs, context, target, item.text)
+            item.checked.kit = None  # rendered: what is left of the spec is its summary
+            if on_done is not None:
+                on_done(item.checked)
+    finally:
+        answers.close()  # stops the workers at once if anything went wrong here
     if cache is not None:
         cache.save()
     return rendered
