@@ -148,16 +148,29 @@ def _slim_results(
     _RUN = (token, defaults)  # checked in this process: the same shared defaults as the restored ones
     todo = [(spec, config, token, kits) for i, spec in enumerate(specs) if not restored or restored[i] is None]
     fresh = run_each(check_alone, todo, jobs, CHECK_MODULES)
+    folders: dict[object, object] = {}
     try:
         for i in range(len(specs)):
             earlier = restored[i] if restored else None
-            result = slimmed(earlier) if earlier is not None else next(fresh)
+            result = slimmed(earlier) if earlier is not None else _shared(next(fresh), specs[i], folders)
             if on_done is not None:
                 on_done(result)
             yield result
     finally:
         fresh.close()
         _RUN = None
+
+
+def _shared(result: SpecResult, spec: SpecFile, folders: dict[object, object]) -> SpecResult:
+    """``result`` (a copy that came through pickle) naming the one ``spec`` object and, for the
+    folders its document names, one object per folder: ten thousand specs share a few."""
+    result.spec = spec
+    doc = result.document
+    if doc is not None:
+        doc.base_dir = folders.setdefault(doc.base_dir, doc.base_dir)  # type: ignore[assignment]
+        doc.file_roots = folders.setdefault(doc.file_roots, doc.file_roots)  # type: ignore[assignment]
+        doc.inputs = folders.setdefault(doc.inputs, doc.inputs)  # type: ignore[assignment]
+    return result
 
 
 _RUN: tuple[str, SharedDefaults] | None = None  # this run's shared defaults, in a worker or here
