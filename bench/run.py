@@ -4,6 +4,9 @@ Usage (with the project venv's Python, so `dagfactory` is the one under test):
     python bench/run.py            # full run: >= 5 timed runs after a warm-up; writes bench/results.md
     python bench/run.py --quick    # one run, tiny sizes, peers included (installs them if needed)
     python bench/run.py --smoke    # one run, tiny sizes, no peers and no installs (the test suite runs this)
+    python bench/run.py --only scale --runs 1 --output bench/results-scale.md
+                                   # repositories of 1,000 and 10,000 specs (only when named: long)
+    python bench/run.py --only examples --output bench/results-examples.md   # one section, written alone
 
 Peers (astronomer dag-factory with Airflow 3.3.2, check-jsonschema) are installed into
 venvs under bench/.work/ on first use and reused after.
@@ -24,8 +27,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # run as a script: the sibling modules are plain modules
 
+import examples  # noqa: E402
 import hostile  # noqa: E402
 import peers  # noqa: E402
+import scale  # noqa: E402
 import sections  # noqa: E402
 from report import render  # noqa: E402
 
@@ -43,7 +48,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--only",
         choices=sorted(SECTIONS),
         action="append",
-        help="run only this section (repeatable); the table is then written only where --output says",
+        help="run only this section (repeatable); the table is then written only where --output says. "
+        f"Run only when named: {', '.join(sorted(ON_DEMAND))}",
     )
     return parser.parse_args(argv)
 
@@ -109,9 +115,12 @@ SECTIONS = {
     "validate": sections.validate_section,
     "compile": sections.compile_section,
     "parse": sections.parse_section,
-    "scale": sections.scale_section,
+    "bigspec": sections.bigspec_section,
     "hostile": hostile.hostile_section,
+    "scale": scale.scale_section,
+    "examples": examples.examples_section,
 }
+ON_DEMAND = {"scale"}  # minutes at full size: run only when --only names it
 NEEDS_PEERS = {"validate", "parse"}  # the sections that time dag-factory or check-jsonschema
 
 
@@ -121,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     tiny = args.quick or args.smoke
     sizes = sections.SMOKE if args.smoke else sections.QUICK if args.quick else sections.FULL
     runs = args.runs or (1 if tiny else 5)
-    chosen = args.only or list(SECTIONS)
+    chosen = args.only or [name for name in SECTIONS if name not in ON_DEMAND]
     peers_wanted = not args.smoke and bool(NEEDS_PEERS & set(chosen))
     ctx = sections.Context(args.work.resolve(), sizes, runs, 0 if tiny else 1, peers=peers_wanted)
     if ctx.peers:

@@ -51,6 +51,13 @@ CODES: dict[str, str] = {
     "DF307": "a setup or teardown task is invalid: a teardown names a task that is not a setup, a task is "
     "both, a teardown sets trigger_rule, or a setup's downstream task does not use all_success",
     "DF308": "a branch task's `branches` names a task that is not directly downstream of it",
+    "DF309": "a reference to another task's result ({xcom: task_id, key: name}) is misplaced or malformed: "
+    "outside a TaskFlow task's `args` or an operator's templated argument, with other keys, or naming a task "
+    "that has no result",
+    "DF311": "an argument cannot be mapped: not an argument of the operator, one Airflow sets once for a "
+    "mapped task, given both mapped and plain, or `expand` with `expand_kwargs`",
+    "DF312": "a task is mapped over nothing Airflow can map: an empty list or mapping, or an XCom other than "
+    "a task's return value",
     # Writing output
     "DF401": "an output file exists that dagfactory did not generate",
     "DF402": "two specs compile to the same output file or dag_id",

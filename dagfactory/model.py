@@ -7,6 +7,7 @@ into values here, once.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
@@ -16,10 +17,12 @@ from dagfactory.check.graph import TaskGraph, build_graph
 from dagfactory.check.groups import GroupTree, group_tree
 from dagfactory.check.lineage import RepoLineage
 from dagfactory.check.project import SpecResult
+from dagfactory.check.references import KEY, XCOM, allows_references, find_references, is_reference
 from dagfactory.load.files import FileScope, scope_of
 from dagfactory.load.references import embed_files
 from dagfactory.operators import CATALOG, task_arg_kinds
-from dagfactory.operators.base import COMMON_ARGS, Operator
+from dagfactory.operators.base import COMMON_ARGS, Operator, class_path_arg_kind
+from dagfactory.operators.taskflow import Flavour, flavour_of
 from dagfactory.values import Duration, parse_date, parse_duration, parse_import_path
 
 
@@ -31,6 +34,14 @@ class Callable:
     @property
     def path(self) -> str:
         return f"{self.module}:{self.attr}"
+
+
+@dataclass(frozen=True)
+class XCom:
+    """Another task's result (an XComArg in Airflow), or one key of it: ``{xcom: source, key: key}``."""
+
+    source: str  # the spec task id of the task whose result it is
+    key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,10 +94,45 @@ class Task:
     teardown_setups: tuple[str, ...] = ()  # a teardown's setups (spec task ids); () when not a teardown
     on_failure_fail_dagrun: bool | None = None  # a teardown's, when the spec sets it
     branches: tuple[str, ...] = ()  # a branch task's `branches:` (spec task ids), documented, never passed
+    flavour: Flavour | None = None  # a TaskFlow task's (`task:`); its `args` are then decorator arguments
+    callable: Callable | None = None  # a TaskFlow task's function
+    call_args: tuple[tuple[str, Any], ...] = ()  # a TaskFlow task's `args:`, passed when calling the function
+    # Dynamic task mapping: `expand:` as (keyword, values or another task's result) in spec order, or
+    # `expand_kwargs:` as argument sets or another task's result; `args` (and a TaskFlow task's
+    # `call_args`) are then the partial arguments, the same for every map index.
+    expand: tuple[tuple[str, tuple[Any, ...] | XCom], ...] = ()
+    expand_kwargs: tuple[tuple[tuple[str, Any], ...], ...] | XCom | None = None
 
     @property
     def airflow_task_id(self) -> str:
         return self.airflow_id or self.task_id
+
+    @property
+    def is_mapped(self) -> bool:
+        return bool(self.expand) or self.expand_kwargs is not None
+
+    @property
+    def mapped_over(self) -> tuple[XCom, ...]:
+        """The results of other tasks this task is mapped over, in spec order."""
+        found = [v for _, v in self.expand if isinstance(v, XCom)]
+        return tuple(found + ([self.expand_kwargs] if isinstance(self.expand_kwargs, XCom) else []))
+
+    @cached_property
+    def xcoms(self) -> tuple[XCom, ...]:
+        """Every reference to another task's result in this task's arguments, then the results it is
+        mapped over, in spec order."""
+        found: list[XCom] = []
+        todo: list[Any] = list(reversed(self.mapped_over))
+        todo += [v for _, v in reversed(self.call_args)] + [v for _, v in reversed(self.args)]
+        while todo:
+            value = todo.pop()
+            if isinstance(value, XCom):
+                found.append(value)
+            elif isinstance(value, dict):
+                todo.extend(reversed(list(value.values())))
+            elif isinstance(value, list):
+                todo.extend(reversed(value))
+        return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -132,6 +178,11 @@ class Pipeline:
     def group(self, group_id: str) -> Group:
         return self._group_of[group_id]
 
+    @cached_property
+    def reference_edges(self) -> frozenset[tuple[str, str]]:
+        """The (source, task) edges the references to another task's result make."""
+        return frozenset((x.source, t.task_id) for t in self.tasks for x in t.xcoms if x.source != t.task_id)
+
     @property
     def all_edges(self) -> tuple[tuple[str, str], ...]:
         """The DAG's edges in Airflow: the graph's, then each (setup, teardown) edge that
@@ -156,6 +207,17 @@ def convert(kind: str | None, value: Any) -> Any:
         items = value if isinstance(value, list) else [value]
         converted = [Callable(*parse_import_path(v)) for v in items]
         return converted if isinstance(value, list) else converted[0]
+    return value
+
+
+def with_xcoms(value: Any) -> Any:
+    """``value`` with every reference ``{xcom: ..., key: ...}`` in it (at any depth) made an :class:`XCom`."""
+    if is_reference(value):
+        return XCom(value[XCOM], value.get(KEY))
+    if isinstance(value, dict):
+        return {k: with_xcoms(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [with_xcoms(v) for v in value]
     return value
 
 
@@ -207,18 +269,23 @@ def _groups(data: dict[str, Any], tree: GroupTree) -> tuple[Group, ...]:
 
 
 def _task(task_id: str, data: dict[str, Any], base: FileScope, tree: GroupTree) -> Task:
-    name = data["operator"]
+    flavour = flavour_of(data)
+    name = data.get("operator") or ""
     operator = CATALOG.get(name)
     kinds = {**_SLA_KIND, **task_arg_kinds(data)}
-    if operator:
+    if flavour is not None:
+        module, class_name = "", flavour.shown
+    elif operator:
         module, class_name = operator.module, operator.class_name
     else:
         module, _, class_name = name.rpartition(".")
-    skip = {"operator", "inputs", "outputs", "doc_md", "group", "setup", "teardown", "branches"}
-    pairs = [(k, v) for k, v in data.items() if k not in skip]
+    skip = {"operator", "task", "callable", "args", "inputs", "outputs", "doc_md", "group", "setup", "teardown"}
+    pairs = [(k, v) for k, v in data.items() if k not in skip | {"branches", "expand", "expand_kwargs"}]
     if operator:
         pairs = [_catalog_arg(operator, k, v, base) for k, v in pairs]
-    args = tuple((k, convert(kinds.get(k), v)) for k, v in pairs)
+    args = tuple((k, _value(data, k, kinds.get(k), v)) for k, v in pairs)
+    call_args = tuple((k, with_xcoms(v)) for k, v in (data.get("args") or {}).items()) if flavour else ()
+    expand, expand_kwargs = _mapping(data, operator if flavour is None else None, flavour is not None, kinds, base)
     return Task(
         task_id,
         operator,
@@ -234,7 +301,62 @@ def _task(task_id: str, data: dict[str, Any], base: FileScope, tree: GroupTree) 
         tuple((data.get("teardown") or {}).get("setups") or ()),
         (data.get("teardown") or {}).get("on_failure_fail_dagrun"),
         tuple(data.get("branches") or ()),
+        flavour,
+        convert("callable", data.get("callable")),
+        call_args,
+        expand,
+        expand_kwargs,
     )
+
+
+def _mapping(
+    data: dict[str, Any], operator: Operator | None, taskflow: bool, kinds: Mapping[str, str], base: FileScope
+) -> tuple[tuple[tuple[str, tuple[Any, ...] | XCom], ...], tuple[tuple[tuple[str, Any], ...], ...] | XCom | None]:
+    """A task's ``expand`` and ``expand_kwargs``: each literal value converted like the argument it
+    is mapped into (a TaskFlow task's function arguments are passed as written), a reference made an
+    :class:`XCom`."""
+
+    def values(name: str, items: list[Any]) -> tuple[Any, ...]:
+        if taskflow:
+            return tuple(items)
+        return tuple(v for _, v in _arguments([(name, item) for item in items], operator, kinds, base))
+
+    expand = tuple(
+        (
+            name if taskflow else _keyword(operator, name),
+            with_xcoms(value) if is_reference(value) else values(name, value),
+        )
+        for name, value in (data.get("expand") or {}).items()
+    )
+    kwargs = data.get("expand_kwargs")
+    if kwargs is None or is_reference(kwargs):
+        return expand, None if kwargs is None else with_xcoms(kwargs)
+    if taskflow:
+        return expand, tuple(tuple(item.items()) for item in kwargs)
+    return expand, tuple(_arguments(list(item.items()), operator, kinds, base) for item in kwargs)
+
+
+def _keyword(operator: Operator | None, name: str) -> str:
+    """The keyword the generated call passes a spec argument as (a catalog argument may be renamed)."""
+    arg = operator.arg(name) if operator is not None else None
+    return arg.keyword if arg is not None else name
+
+
+def _arguments(
+    pairs: list[tuple[str, Any]], operator: Operator | None, kinds: Mapping[str, str], base: FileScope
+) -> tuple[tuple[str, Any], ...]:
+    """(keyword, converted value) of each mapped argument: .sql files embedded, old names renamed;
+    for a class path, a free argument is read by its name (callbacks, callables)."""
+    if operator:
+        pairs = [_catalog_arg(operator, k, v, base) for k, v in pairs]
+    return tuple((k, convert(kinds.get(k) or (None if operator else class_path_arg_kind(k)), v)) for k, v in pairs)
+
+
+def _value(task: dict[str, Any], name: str, kind: str | None, value: Any) -> Any:
+    """A task argument's value for the renderer: references made :class:`XCom` where allowed."""
+    if allows_references(task, name) and next(find_references(value, ()), None) is not None:
+        return with_xcoms(value)
+    return convert(kind, value)
 
 
 def build_pipeline(

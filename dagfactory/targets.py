@@ -30,6 +30,11 @@ class Target:
     asset_takes_name: bool  # Dataset(uri) has no name: on 2 the name stays in the docs
     group_import: tuple[str, str]  # TaskGroup
     label_import: tuple[str, str]  # Label (an edge modifier)
+    task_import: tuple[str, str]  # TaskFlow's `task` decorator
+    # the distribution that registers the TaskFlow decorators (None: apache-airflow itself)
+    taskflow_distribution: str | None
+    # TaskFlow flavour -> distributions its decorator needs on this target (to parse the DAG)
+    flavour_distributions: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # catalog operator name -> (module, class) where the target ships it elsewhere
     operator_paths: dict[str, tuple[str, str]] = field(default_factory=dict)
     # distributions the catalog names that are part of apache-airflow itself on this target
@@ -68,6 +73,8 @@ AIRFLOW_3 = Target(
     asset_takes_name=True,
     group_import=("airflow.sdk", "TaskGroup"),
     label_import=("airflow.sdk", "Label"),
+    task_import=("airflow.sdk", "task"),
+    taskflow_distribution=STANDARD,
     deprecated_task_args=_EMAIL_ARGS,
 )
 
@@ -85,6 +92,9 @@ AIRFLOW_2 = Target(
     asset_takes_name=False,
     group_import=("airflow.utils.task_group", "TaskGroup"),
     label_import=("airflow.utils.edgemodifier", "Label"),
+    task_import=("airflow.decorators", "task"),
+    taskflow_distribution=None,
+    flavour_distributions={"virtualenv": ("virtualenv",)},  # 2's @task.virtualenv checks for it when parsed
     operator_paths={
         "bash": (f"{_CORE2}.bash", "BashOperator"),
         "python": (f"{_CORE2}.python", "PythonOperator"),
@@ -134,7 +144,14 @@ def check_target(doc: Document, tgt: Target) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     schedule = data.get("schedule")
     if isinstance(schedule, str) and schedule in tgt.missing_schedule_presets:
-        out.append(doc.diagnostic(("schedule",), "DF104", f"schedule {schedule!r} does not exist on {tgt.label}"))
+        out.append(
+            doc.diagnostic(
+                ("schedule",),
+                "DF104",
+                f"schedule {schedule!r} does not exist on {tgt.label}",
+                hint="use a cron string or another preset, or compile for another Airflow major",
+            )
+        )
     if isinstance(data.get("default_args"), dict):
         _check_trigger_rule(doc, ("default_args",), data["default_args"], tgt, out)
     groups = data.get("groups")
@@ -153,10 +170,16 @@ def _check_task(doc: Document, task_id: str, task: dict[str, Any], tgt: Target, 
     _check_trigger_rule(doc, path, task, tgt, out)
     operator = task.get("operator")
     missing = tgt.missing_args.get(operator, frozenset()) if isinstance(operator, str) else frozenset()
-    for key in sorted(missing & set(task)):
+    mapped: list[tuple[tuple[Any, ...], str]] = []  # (where, argument) of the arguments the task maps
+    if isinstance(task.get("expand"), dict):
+        mapped += [((*path, "expand"), key) for key in task["expand"]]
+    if isinstance(task.get("expand_kwargs"), list):
+        items = enumerate(task["expand_kwargs"])
+        mapped += [((*path, "expand_kwargs", i), key) for i, item in items if isinstance(item, dict) for key in item]
+    for where, key in sorted([(path, k) for k in missing & set(task)] + [m for m in mapped if m[1] in missing]):
         out.append(
             doc.diagnostic(
-                (*path, key),
+                (*where, key),
                 "DF101",
                 f"task {task_id!r}: operator {operator!r} has no argument {key!r} on {tgt.label}",
                 key=True,
@@ -170,7 +193,14 @@ def _check_task(doc: Document, task_id: str, task: dict[str, Any], tgt: Target, 
         except ValueError as exc:
             out.append(doc.diagnostic((*path, "sla"), "DF203", str(exc), hint="e.g. 30m, 1h30m, PT2H or 3600"))
     elif tgt.sla and "sla" in task:
-        out.append(doc.diagnostic((*path, "sla"), "DF103", f"task {task_id!r} (sla) must be a duration"))
+        out.append(
+            doc.diagnostic(
+                (*path, "sla"),
+                "DF103",
+                f"task {task_id!r} (sla) must be a duration",
+                hint="write a duration like 30m, 1h30m, PT2H or 3600",
+            )
+        )
 
 
 def _check_trigger_rule(

@@ -8,7 +8,7 @@ from airflow.sdk import DAG
 DOC_MD = """\
 # setup_teardown
 
-A setup, a failing task and the teardown that cleans up after it
+A setup, a task that can be made to fail, and the teardown that cleans up after it
 
 | | |
 |---|---|
@@ -34,12 +34,13 @@ In dependency order: a task comes after every task it waits for.
 
 with DAG(
     dag_id="setup_teardown",
-    description="A setup, a failing task and the teardown that cleans up after it",
+    description="A setup, a task that can be made to fail, and the teardown that cleans up after it",
     schedule="@daily",
     start_date=pendulum.datetime(2024, 4, 1, tz="UTC"),
     catchup=False,
     tags=["setup-teardown"],
     default_args={"owner": "data-eng", "retries": 0},
+    params={"fail_work": False},
     doc_md=DOC_MD,
 ) as dag:
     create = BashOperator(
@@ -48,8 +49,11 @@ with DAG(
     )
     work = BashOperator(
         task_id="work",
-        bash_command='echo "working on scratch table" && exit 1',
-        doc_md="Fails on purpose, to show that the teardown still runs.",
+        bash_command="""\
+echo "working on scratch table"
+{% if params.fail_work %}echo "failing on purpose: fail_work is on"; exit 1{% endif %}
+""",
+        doc_md="Fails on purpose when the run's `fail_work` param is on, to show that the teardown still runs.",
     )
     cleanup = BashOperator(
         task_id="cleanup",

@@ -104,3 +104,28 @@ def test_links_stay_in_the_repository_and_resolve(path: Path) -> None:
         elif "#" in target and resolved.suffix == ".md" and target.split("#", 1)[1] not in _anchors(resolved):
             bad.append(f"{target} (no such heading)")
     assert not bad, f"{path.name}: " + ", ".join(bad)
+
+
+# The head a spec needs around a documented fragment of tasks and groups.
+FRAGMENT_HEAD = "description: d\nowner: o\nbusiness_owner: {name: n}\nschedule: null\nstart_date: 2024-01-01\n"
+YAML_BLOCK = re.compile(r"```yaml\n(.*?)```", re.S)
+
+
+@pytest.mark.parametrize("path", _documents(), ids=lambda p: p.relative_to(REPO).as_posix())
+def test_documented_task_fragments_validate(path: Path, tmp_path: Path) -> None:
+    """Every YAML example that starts at `tasks:` or `groups:` is valid once a spec's head is put
+    around it: a reader who copies one gets no error."""
+    from dagfactory.check.project import check_project
+    from dagfactory.load.config import Config
+    from dagfactory.load.discover import discover
+
+    blocks = [b for b in YAML_BLOCK.findall(path.read_text(encoding="utf-8")) if b.startswith(("tasks:", "groups:"))]
+    for number, block in enumerate(blocks):
+        (tmp_path / f"example_{number}.yaml").write_text(f"dag_id: example_{number}\n{FRAGMENT_HEAD}{block}")
+    config = Config(specs=tmp_path)
+    specs = discover([tmp_path], tmp_path, tmp_path)
+    assert len(specs) == len(blocks)
+    problems = check_project(specs, config).diagnostics
+    if path.relative_to(REPO).as_posix() in ("README.md", "docs/spec-reference.md"):  # both show them so
+        assert len(blocks) >= 4
+    assert not problems, "\n".join(d.format_text() for d in problems)

@@ -9,6 +9,7 @@ Raise DAGFACTORY_HYPOTHESIS_EXAMPLES for a longer run (CI's nightly job, or a lo
 from __future__ import annotations
 
 import ast
+import keyword
 import os
 import subprocess
 import sys
@@ -84,9 +85,13 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
 _SpecDumper.add_representer(str, _represent_str)
 
 
+HELPER = "hostile_helpers:take"  # a function taking any keyword arguments, beside the DAG files
+TASKFLOW_ID = "taskflow.x"  # a TaskFlow task beside the drawn ids (never one of them)
+
+
 @st.composite
 def hostile_specs(draw: st.DrawFn) -> dict[str, Any]:
-    ids = draw(st.lists(task_id, min_size=1, max_size=3, unique=True))
+    ids = draw(st.lists(task_id.filter(lambda t: t != TASKFLOW_ID), min_size=1, max_size=3, unique=True))
     tasks = {
         tid: {
             "operator": "bash",
@@ -99,6 +104,23 @@ def hostile_specs(draw: st.DrawFn) -> dict[str, Any]:
         for tid in ids
     }
     tasks[ids[0]]["group"] = "hostile"  # not prefixed: a 250-character task id stays valid
+    for tid in ids:  # some tasks are mapped over hostile values: expand lists or expand_kwargs sets
+        task, how = tasks[tid], draw(st.sampled_from(["plain", "expand", "expand_kwargs"]))
+        if how == "expand":
+            task["expand"] = {"bash_command": [task.pop("bash_command"), *draw(st.lists(nonempty_text, max_size=2))]}
+            if draw(st.booleans()):
+                task["expand"]["env"] = draw(st.lists(st.dictionaries(identifier_key, hostile_text), min_size=1))
+        elif how == "expand_kwargs":
+            more = draw(st.lists(st.dictionaries(identifier_key, hostile_text, max_size=2), max_size=2))
+            task["expand_kwargs"] = [{"bash_command": task.pop("bash_command")}] + [
+                {"bash_command": draw(nonempty_text), "env": env} for env in more
+            ]
+        if how != "plain" and draw(st.booleans()):
+            task["map_index_template"] = draw(nonempty_text)
+    # A TaskFlow task taking hostile values and one key (hostile text) of the first task's result.
+    args = draw(st.dictionaries(identifier_key.filter(lambda k: not keyword.iskeyword(k)), hostile_text, max_size=2))
+    args["ref"] = {"xcom": ids[0], "key": draw(nonempty_text)}
+    tasks[TASKFLOW_ID] = {"task": "python", "callable": HELPER, "args": args, "doc_md": draw(hostile_text)}
     spec: dict[str, Any] = {
         "description": draw(nonempty_text),
         "owner": draw(nonempty_text),
@@ -140,13 +162,27 @@ def exact_values(spec: dict[str, Any]) -> list[str]:
     for mapping in (spec["macros"], spec["params"]):
         values += [*mapping, *mapping.values()]
     for tid, task in spec["tasks"].items():
-        values += [tid, task["bash_command"], *task["params"], *task["params"].values(), *task["inputs"]]
+        if "task" in task:  # the TaskFlow task: its id, docs, argument values and the reference's key
+            values += [tid, *(v for k, v in task["args"].items() if k != "ref"), task["args"]["ref"]["key"]]
+            values += [task["doc_md"]] if task["doc_md"] else []
+            continue
+        values += [tid, *task["params"], *task["params"].values(), *task["inputs"], *mapped_strings(task)]
         values += [task["outputs"][0]["uri"], task["outputs"][0]["name"]]
         if task["doc_md"]:
             values.append(task["doc_md"])
     values.append(spec["groups"]["hostile"]["tooltip"])
     values += [edge["label"] for edge in spec.get("edges", [])]
     return values
+
+
+def mapped_strings(task: dict[str, Any]) -> list[str]:
+    """A task's bash commands (plain, mapped or in argument sets), env names and values, and its
+    map_index_template."""
+    sets = task.get("expand_kwargs") or [{"bash_command": c} for c in task.get("expand", {}).get("bash_command", [])]
+    commands = [task["bash_command"]] if "bash_command" in task else [s["bash_command"] for s in sets]
+    envs = [s["env"] for s in sets if "env" in s] + task.get("expand", {}).get("env", [])
+    strings = commands + [text for env in envs for pair in env.items() for text in pair]
+    return strings + ([task["map_index_template"]] if "map_index_template" in task else [])
 
 
 def doc_values(spec: dict[str, Any]) -> list[str]:
@@ -236,6 +272,8 @@ def test_hostile_dags_load_in_a_real_dagbag(tmp_path: Path) -> None:
     specs_dir, out = tmp_path / "specs", tmp_path / "dags"
     specs_dir.mkdir()
     out.mkdir()
+    (out / "hostile_helpers.py").write_text("def take(**kwargs):\n    return kwargs\n")
+    (out / ".airflowignore").write_text("hostile_helpers.py\n")
     expected: dict[str, dict[str, Any]] = {}
 
     @settings(SETTINGS, max_examples=30)
@@ -260,7 +298,8 @@ def with_airflow_asset_rules(spec: dict[str, Any]) -> dict[str, Any]:
     """Keep hostile asset names inside what Airflow's Asset() and the compiler (DF105) accept:
     not blank, ``self`` or ``context``. (The URIs already have an ``x-`` scheme.)"""
     for task in spec["tasks"].values():
-        task["outputs"] = [{"uri": a["uri"], "name": f"n{a['name']}"} for a in task["outputs"]]
+        if "outputs" in task:
+            task["outputs"] = [{"uri": a["uri"], "name": f"n{a['name']}"} for a in task["outputs"]]
     return spec
 
 
@@ -275,13 +314,26 @@ def assert_same_in_airflow(spec: dict[str, Any], dag: dict[str, Any]) -> None:
     for tid, task in spec["tasks"].items():
         got = dag["tasks"][tid]
         assert got["task_group"] == ("hostile" if task.get("group") else None)
-        assert got["templated"]["bash_command"] == task["bash_command"]
+        if "task" in task:  # TaskFlow: its arguments, the reference an XComArg of its task and key
+            assert got["templated"]["op_kwargs"] == task["args"]
+            assert got["upstream"] == [task["args"]["ref"]["xcom"]]
+            assert (got["doc_md"] or "", got["owner"]) == (task["doc_md"], spec["owner"])
+            continue
+        if "expand" in task:  # mapped: a MappedOperator holding the values
+            assert got["expand"] == task["expand"]
+        elif "expand_kwargs" in task:
+            assert got["expand"] == task["expand_kwargs"]
+        else:
+            assert got["templated"]["bash_command"] == task["bash_command"]
+        assert got["is_mapped"] is ("expand" in task or "expand_kwargs" in task)
+        if "map_index_template" in task:
+            assert got["map_index_template"] == task["map_index_template"]
         assert (got["doc_md"] or "") == task["doc_md"]
         assert got["owner"] == spec["owner"]
         assert got["params"] == {**spec["params"], **task["params"]}
         # DAG-level lineage inputs go on the root tasks when no task has its own
         root = not got["upstream"]
-        own = any(t["inputs"] for t in spec["tasks"].values())
+        own = any(t.get("inputs") for t in spec["tasks"].values())
         inputs = task["inputs"] if own else spec["lineage"]["inputs"] if root else []
         assert [a["uri"] for a in got["inlets"]] == inputs
         assert got["outlets"] == [task["outputs"][0]]

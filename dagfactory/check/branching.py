@@ -9,7 +9,8 @@ that is not directly downstream is DF308. Without ``branches`` nothing here appl
 The trap (DF306, a warning): a task whose upstream tasks come from two different branches
 of the same branch task, with a trigger rule that skips it when one upstream is skipped
 (``all_success``, Airflow's default, or ``none_skipped``): whichever branch is chosen,
-the other is skipped, and so is the join.
+the other is skipped, and so is the join. A teardown is never warned about: Airflow runs it
+under ``all_done_setup_success`` whatever the default_args say (and refuses a rule of its own).
 """
 
 from __future__ import annotations
@@ -20,18 +21,20 @@ from dagfactory.check.graph import TaskGraph
 from dagfactory.check.groups import group_tree
 from dagfactory.diagnostics import Diagnostic, did_you_mean
 from dagfactory.load.document import Document
+from dagfactory.operators.taskflow import BRANCHING_FLAVOURS, flavour_of
 
 BRANCHING_OPERATORS = ("branch_python",)
 # Trigger rules under which a task is skipped as soon as one of its upstream tasks is skipped.
 SKIPPED_BY_A_SKIP = ("all_success", "none_skipped")
 JOIN_RULE = "none_failed_min_one_success"
+TEARDOWN_RULE = "all_done_setup_success"
 
 
 def branches_of(data: dict[str, Any]) -> dict[str, list[str]]:
     """Each branch task's ``branches`` (task ids), for the tasks that list them, in spec order."""
     out: dict[str, list[str]] = {}
     for tid, task in _mapping(data.get("tasks")).items():
-        if isinstance(task, dict) and task.get("operator") in BRANCHING_OPERATORS:
+        if isinstance(task, dict) and (task.get("operator") in BRANCHING_OPERATORS or _branch_flavour(task)):
             names = task.get("branches")
             if isinstance(names, list):
                 out[tid] = [n for n in names if isinstance(n, str)]
@@ -126,8 +129,12 @@ def _joins(
 
 
 def _trigger_rule(data: dict[str, Any], task_id: str) -> tuple[str, str | None]:
-    """The task's trigger rule and where it is set: "task", "group", "dag", or None (Airflow's default)."""
+    """The task's trigger rule and where it is set: "task", "group", "dag", "teardown" (Airflow
+    gives every teardown all_done_setup_success, which a skipped upstream task does not skip), or
+    None (Airflow's default)."""
     task = _mapping(data.get("tasks")).get(task_id)
+    if isinstance(task, dict) and "teardown" in task:
+        return TEARDOWN_RULE, "teardown"
     if isinstance(task, dict) and isinstance(task.get("trigger_rule"), str):
         return task["trigger_rule"], "task"
     tree = group_tree(data)
@@ -140,6 +147,12 @@ def _trigger_rule(data: dict[str, Any], task_id: str) -> tuple[str, str | None]:
     if isinstance(rule, str):
         return rule, "dag"
     return "all_success", None
+
+
+def _branch_flavour(task: dict[str, Any]) -> bool:
+    """A TaskFlow branch task (``task: branch``), which takes ``branches:`` as branch_python does."""
+    flavour = flavour_of(task)
+    return flavour is not None and flavour.name in BRANCHING_FLAVOURS and "operator" not in task
 
 
 def _mapping(value: Any) -> dict[str, Any]:

@@ -21,10 +21,11 @@ from functools import cached_property
 from typing import Any
 
 from dagfactory.check.groups import GroupTree, group_tree
+from dagfactory.check.references import reference_edges
 from dagfactory.check.schema import ID_CHARS
 from dagfactory.check.teardown import check_teardown_graph, teardown_edges
 from dagfactory.diagnostics import Diagnostic, did_you_mean
-from dagfactory.load.document import Document
+from dagfactory.load.document import Document, JsonPath
 
 _ID = re.compile(rf"{ID_CHARS}+")
 
@@ -175,7 +176,9 @@ def build_graph(doc: Document) -> tuple[TaskGraph, list[Diagnostic]]:
                 diagnostics.append(_at(doc, index, down.offset, "DF303", problem, key=down.key))
         if ok:
             chains.append(chain)
-    where, labels = _expand(chains, tree, group_ids)
+    # References set their edges when the tasks are made, before any edge line runs.
+    referenced = {edge: ref.path for edge, ref in reference_edges(data)}
+    where, labels = _expand(chains, tree, group_ids, referenced)
     if not is_acyclic(tasks, where):
         diagnostics.extend(_cycles(doc, tasks, where))
     with_teardowns = is_acyclic(tasks, [*where, *teardown_edges(doc.data)])
@@ -199,16 +202,23 @@ def _self_edge(up: str, down: str, tree: GroupTree, group_ids: set[str]) -> str 
     return None
 
 
-Where = dict[tuple[str, str], tuple[int, int, str | None]]  # task edge -> (chain, offset, key) first written
+# task edge -> where first written: (chain, offset, key) in `edges:`, or the path of a reference
+Where = dict[tuple[str, str], tuple[int, int, str | None] | JsonPath]
 
 
-def _expand(chains: list[Chain], tree: GroupTree, group_ids: set[str]) -> tuple[Where, dict[tuple[str, str], str]]:
-    """The task-to-task edges the chains make in Airflow, line by line, groups expanded to their
-    roots (downstream side) and leaves (upstream side) as they are when each line runs."""
-    where: Where = {}
+def _expand(
+    chains: list[Chain], tree: GroupTree, group_ids: set[str], referenced: dict[tuple[str, str], JsonPath]
+) -> tuple[Where, dict[tuple[str, str], str]]:
+    """The task-to-task edges the references and then the chains make in Airflow, line by line,
+    groups expanded to their roots (downstream side) and leaves (upstream side) as they are when
+    each line runs."""
+    where: Where = dict(referenced)
     labels: dict[tuple[str, str], str] = {}
     upstream: dict[str, set[str]] = {}
     downstream: dict[str, set[str]] = {}
+    for u, d in referenced:
+        downstream.setdefault(u, set()).add(d)
+        upstream.setdefault(d, set()).add(u)
     members = {g: tree.members(g) for g in group_ids}
 
     def ends(node: str, leaves: bool) -> list[str]:
@@ -228,7 +238,7 @@ def _expand(chains: list[Chain], tree: GroupTree, group_ids: set[str]) -> tuple[
                 for d in ends(ref.task_id, False)
             ]
             for u, d, ref in pairs:
-                where.setdefault((u, d), (chain.index, ref.offset, ref.key))
+                where.setdefault((u, d), (chain.index, ref.offset, ref.key))  # a referenced edge: kept
                 downstream.setdefault(u, set()).add(d)
                 upstream.setdefault(d, set()).add(u)
                 if chain.label is not None:
@@ -261,29 +271,32 @@ def _cycles(doc: Document, tasks: set[str], where: Where) -> list[Diagnostic]:
 
     graph = nx.DiGraph()
     graph.add_nodes_from(sorted(tasks))
-    for (up, down), (chain, offset, key) in where.items():
-        graph.add_edge(up, down, chain=chain, offset=offset, key=key)
+    for rank, ((up, down), written) in enumerate(where.items()):
+        # A cycle is reported at a reference it goes through (the last one written), else at
+        # the chain edge written last.
+        order = (1, rank, 0) if _is_reference_path(written) else (0, *written[:2])
+        graph.add_edge(up, down, written=written, order=order)
     found: list[Diagnostic] = []
     while not nx.is_directed_acyclic_graph(graph):
         cycle = nx.find_cycle(graph)
-        closing = max(cycle, key=lambda e: (graph.edges[e]["chain"], graph.edges[e]["offset"]))
+        closing = max(cycle, key=lambda e: graph.edges[e]["order"])
         start = cycle.index(closing)
         ordered = cycle[start + 1 :] + cycle[: start + 1]
         path = " -> ".join([ordered[0][0]] + [v for _, v in ordered])
-        attrs = graph.edges[closing]
-        found.append(
-            _at(
-                doc,
-                attrs["chain"],
-                attrs["offset"],
-                "DF304",
-                f"cycle in task graph: {path}",
-                "remove one of these dependencies",
-                attrs["key"],
-            )
-        )
+        written = graph.edges[closing]["written"]
+        message, hint = f"cycle in task graph: {path}", "remove one of these dependencies"
+        if _is_reference_path(written):
+            hint = f"a reference makes {closing[0]!r} upstream of {closing[1]!r}: " + hint
+            found.append(doc.diagnostic((*written, "xcom"), "DF304", message, hint=hint))
+        else:
+            chain, offset, key = written
+            found.append(_at(doc, chain, offset, "DF304", message, hint, key))
         graph.remove_edge(*closing)
     return found
+
+
+def _is_reference_path(written: tuple[Any, ...]) -> bool:
+    return bool(written) and written[0] == "tasks"
 
 
 def _at(

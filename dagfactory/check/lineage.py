@@ -109,7 +109,8 @@ def check_asset_uris(doc: Document) -> list[Diagnostic]:
         if isinstance(name, str) and name:
             name_issue = name_problem(name)
             if name_issue:
-                out.append(doc.diagnostic((*path, "name"), "DF105", f"asset name {name!r} {name_issue}"))
+                hint = "write a readable name, or remove `name:` (the URI is the default)"
+                out.append(doc.diagnostic((*path, "name"), "DF105", f"asset name {name!r} {name_issue}", hint=hint))
     return out
 
 

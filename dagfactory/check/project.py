@@ -76,6 +76,17 @@ class SpecResult:
     def ok(self) -> bool:
         return self.document is not None and isinstance(self.document.data, dict) and not has_errors(self.diagnostics)
 
+    def whole_document(self) -> Document | None:
+        """The spec's whole document: as checked, or for a slim result rebuilt from its kit (None
+        when it has none: it had an error alone, or no kit was asked for)."""
+        doc = self.document
+        if doc is None or not self.slim or self.restored:
+            return doc
+        if self.kit is None:
+            return None
+        data, references = pickle.loads(zlib.decompress(self.kit))
+        return Document(doc.path, data, {}, doc.base_dir, doc.inputs, doc.file_roots, references)
+
 
 @dataclass
 class CheckedProject:

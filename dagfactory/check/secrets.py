@@ -213,9 +213,21 @@ def _scan(
                 continue
             yield from _scan(doc, item, (*path, index), secret_key if isinstance(item, list) else None, sql)
     elif isinstance(value, str):
-        what = secret_in_text(value, sql=len(path) >= 3 and path[0] == "tasks" and (path[1], path[2]) in sql)
+        what = secret_in_text(value, sql=_holds_sql(path, sql))
         if what:
             yield _found(doc, path, f"this value looks like {what}")
+
+
+def _holds_sql(path: JsonPath, sql: set[tuple[Any, Any]]) -> bool:
+    """Whether the value at ``path`` is (part of) a SQL argument: given plain, or mapped over in
+    ``expand`` (tasks.t.expand.sql.0) or an ``expand_kwargs`` item (tasks.t.expand_kwargs.0.sql)."""
+    if len(path) < 3 or path[0] != "tasks":
+        return False
+    if path[2] == "expand" and len(path) >= 4:
+        return (path[1], path[3]) in sql
+    if path[2] == "expand_kwargs" and len(path) >= 5:
+        return (path[1], path[4]) in sql
+    return (path[1], path[2]) in sql
 
 
 def _found(doc: Document, path: JsonPath, message: str, *, key: bool = False) -> Diagnostic:

@@ -10,16 +10,18 @@ from typing import Any
 
 from dagfactory.check.cron import CronNotPortable, check_cron, preset_alias
 from dagfactory.check.groups import check_groups
+from dagfactory.check.mapping import check_mapping, mapped_values
 from dagfactory.check.moments import latest_utc, local_time_problem, timezone_problem
+from dagfactory.check.references import check_references
 from dagfactory.check.schema import DATE_PATTERN, DURATION_PATTERN, PATTERN_HINTS, SCHEDULE_PRESETS
 from dagfactory.check.secrets import find_secrets
 from dagfactory.check.teardown import check_setup_teardown
 from dagfactory.diagnostics import Diagnostic, did_you_mean
 from dagfactory.load.document import Document, JsonPath
 from dagfactory.load.files import scope_of
-from dagfactory.load.references import read_referenced, references
+from dagfactory.load.references import file_references, read_referenced
 from dagfactory.operators import CATALOG, task_arg_kinds
-from dagfactory.operators.base import COMMON_ARGS, RENDERED_ARGS, Operator
+from dagfactory.operators.base import COMMON_ARGS, RENDERED_ARGS, Operator, class_path_arg_kind
 from dagfactory.targets import AIRFLOW_3
 from dagfactory.values import parse_date, parse_duration, parse_import_path
 
@@ -38,11 +40,13 @@ def check_semantics(doc: Document) -> list[Diagnostic]:
             _check_default_args(doc, ("groups", group_id, "default_args"), group.get("default_args"), out)
     out.extend(check_groups(doc))
     out.extend(check_setup_teardown(doc))
+    out.extend(check_mapping(doc))
     tasks = data.get("tasks")
     if isinstance(tasks, dict):
         for task_id, task in tasks.items():
             if isinstance(task, dict):
                 _check_task(doc, task_id, task, out)
+    out.extend(check_references(doc))
     out.extend(find_secrets(doc))
     return out
 
@@ -173,15 +177,32 @@ def _check_task(doc: Document, task_id: str, task: dict[str, Any], out: list[Dia
     is_class_path = isinstance(operator, str) and operator not in CATALOG
     for key, value in task.items():
         path = ("tasks", task_id, key)
-        if is_class_path and key not in kinds and keyword.iskeyword(key):
-            out.append(doc.diagnostic(path, "DF105", f"argument name {key!r} is a Python keyword", key=True))
+        if is_class_path and key not in kinds and (keyword.iskeyword(key) or key == "__debug__"):
+            what = "a Python keyword" if key != "__debug__" else "a name Python never assigns"
+            hint = "the operator cannot take it as a keyword argument: remove it, or check the class's signature"
+            out.append(doc.diagnostic(path, "DF105", f"argument name {key!r} is {what}", key=True, hint=hint))
         if is_class_path and key in RENDERED_ARGS:
             message = f"task {task_id!r}: `{key}` is set by the compiler; it cannot be given as an argument"
             out.append(doc.diagnostic(path, "DF206", message, key=True, hint=RENDERED_ARGS[key]))
         _check_typed(doc, path, value, kinds.get(key), out)
         _check_deprecated(doc, path, key, out)
+    taskflow = "task" in task and "operator" not in task  # its mapped values are function arguments: untyped
+    for where, key, value in () if taskflow else mapped_values(task_id, task):  # each value of a mapped argument
+        _check_typed(doc, where, value, kinds.get(key) or (class_path_arg_kind(key) if is_class_path else None), out)
     if isinstance(operator, str) and operator in CATALOG:
         out.extend(check_task_args(doc, task_id, task, CATALOG[operator]))
+    args = task.get("args") if "task" in task and "operator" not in task else None
+    for key in args if isinstance(args, dict) else ():
+        if isinstance(key, str) and (keyword.iskeyword(key) or key == "__debug__"):
+            out.append(
+                doc.diagnostic(
+                    ("tasks", task_id, "args", key),
+                    "DF105",
+                    f"task {task_id!r}: {key!r} cannot be a keyword argument's name in Python",
+                    key=True,
+                    hint="rename the function's parameter",
+                )
+            )
 
 
 def _check_typed(doc: Document, path: JsonPath, value: Any, kind: str | None, out: list[Diagnostic]) -> None:
@@ -217,22 +238,20 @@ def check_task_args(doc: Document, task_id: str, task: dict[str, Any], op: Opera
     """Unreadable referenced files, and an argument given under both its names."""
     out: list[Diagnostic] = []
     scope = scope_of(doc)
-    for arg in op.args:
-        if arg.name not in task:
-            continue
-        for index, name in references(arg, task[arg.name]):
-            try:
-                read_referenced(scope, name)
-            except ValueError as exc:
-                out.append(
-                    doc.diagnostic(
-                        ("tasks", task_id, arg.name, *index),
-                        "DF208",
-                        str(exc),
-                        hint=f"a string ending in {arg.file_suffix} names a regular file relative to the spec, "
-                        "inside the specs folder or a folder of `include_roots`; write the SQL itself otherwise",
-                    )
+    for path, arg, name in file_references(task_id, task, op):
+        try:
+            read_referenced(scope, name)
+        except ValueError as exc:
+            out.append(
+                doc.diagnostic(
+                    path,
+                    "DF208",
+                    str(exc),
+                    hint=f"a string ending in {arg.file_suffix} names a regular file relative to the spec, "
+                    "inside the specs folder or a folder of `include_roots`; write the SQL itself otherwise",
                 )
+            )
+    for arg in op.args:
         if arg.emit_as and arg.emit_as in task:
             out.append(
                 doc.diagnostic(

@@ -12,12 +12,20 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from dagfactory.check.mapping import empty_problem, key_problem
 from dagfactory.check.quickcheck import Predicate, compile_schema
-from dagfactory.check.schema import CLASS_PATH_PATTERN, INT32_MAX, INT32_MIN, PATTERN_HINTS, build_schema
+from dagfactory.check.references import is_reference
+from dagfactory.check.schema import (
+    CLASS_PATH_PATTERN,
+    XCOM_PROPERTIES,
+    build_schema,
+)
+from dagfactory.check.schema_hints import missing_key_hint, schema_hint, unknown_key_hint
 from dagfactory.check.semantics import check_semantics
 from dagfactory.diagnostics import Diagnostic, closest, did_you_mean
 from dagfactory.load.document import Document, JsonPath
 from dagfactory.operators import CATALOG
+from dagfactory.operators.taskflow import FLAVOURS
 from dagfactory.targets import DEFAULT as DEFAULT_TARGET
 from dagfactory.targets import Target, allows_schema_error, check_target
 
@@ -63,7 +71,7 @@ def _schemas() -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
         name[len("operator_") :]: _inline_refs(definition, defs)
         for name, definition in defs.items()
         if name.startswith("operator_")
-    }
+    } | {name: _inline_refs(definition, defs) for name, definition in defs.items() if name.startswith("taskflow_")}
     return spec_schema, per_operator
 
 
@@ -85,8 +93,11 @@ def _quick(operator_key: str | None) -> Predicate:
 
 
 def _operator_key(task: Any) -> str | None:
-    """Which operator definition checks ``task``: a catalog name, ``class_path``, or None
-    when the operator is missing or unknown (the spec schema reports that)."""
+    """Which operator definition checks ``task``: a catalog name, ``class_path``, ``taskflow_FLAVOUR``,
+    or None when the operator (or flavour) is missing or unknown (the spec schema reports that)."""
+    if isinstance(task, dict) and "task" in task:
+        flavour = task["task"]
+        return f"taskflow_{flavour}" if isinstance(flavour, str) and flavour in FLAVOURS else None
     operator = task.get("operator") if isinstance(task, dict) else None
     if not isinstance(operator, str):
         return None
@@ -225,10 +236,34 @@ def _where(path: JsonPath) -> str:
 def _schema_error(doc: Document, path: JsonPath, error: jsonschema.ValidationError) -> Iterator[Diagnostic]:
     kind, schema = _keyword(error), _subschema(error)
     instance: Any = error.instance  # the JSON value the keyword refused
+    if schema.get("properties") == XCOM_PROPERTIES and isinstance(instance, dict) and "xcom" not in instance:
+        # A mapping where a templated argument takes a value or a reference: a type error, unless
+        # one of its keys is a misspelt `xcom` (then reported as that, by the unknown-key branch).
+        if kind == "required":
+            wanted = [t for t in schema["type"] if t != "object"]
+            words = " or ".join(_SCHEMA_TYPE_WORDS[t] for t in wanted)
+            yield doc.diagnostic(
+                path,
+                "DF103",
+                f"{_where(path)} must be {words}, not mapping {_short(instance)}",
+                hint="a mapping here is a reference to another task's result: {xcom: task_id, key: name}",
+            )
+            return
+        if not any(True for _ in _suggested_keys(error)):
+            return
+    if kind in ("additionalProperties", "unevaluatedProperties") and _mapped_arguments(path):
+        if is_reference(instance):  # `expand: {xcom: ...}`: a misplaced reference (DF309, check/references.py)
+            return
+        for key in sorted(set(instance) - set(schema.get("properties", {}))):
+            unmappable = key_problem(doc, path, key)
+            yield unmappable or _unknown_key(doc, path, key, sorted(schema.get("properties", {})))
+        return
     if kind in ("additionalProperties", "unevaluatedProperties"):
         allowed = sorted(schema.get("properties", {}))
         for key in sorted(set(instance) - set(allowed)):
             yield _unknown_key(doc, path, key, allowed)
+    elif kind in ("minItems", "minProperties") and _mapped_values(path) and not instance:
+        yield empty_problem(doc, path)
     elif kind == "required":
         missing = _missing_key(error)
         what = "required argument" if len(path) == 2 and path[0] == "tasks" else "required key"
@@ -237,13 +272,18 @@ def _schema_error(doc: Document, path: JsonPath, error: jsonschema.ValidationErr
             "DF102",
             f"{_where(path)} is missing {what} {missing!r}",
             key=True,
-            hint=_describe(schema.get("properties", {}).get(missing)),
+            hint=_argument_description(doc, path, missing) or missing_key_hint(path, missing, schema),
         )
     elif kind == "type":
         wanted = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
         words = " or ".join(_SCHEMA_TYPE_WORDS[t] for t in wanted)
         found = _JSON_TYPES.get(type(instance), "value")
-        hint = "YAML 1.2: booleans are only true and false" if "boolean" in wanted and found == "string" else None
+        hint = schema_hint(path, kind, schema, instance)
+        if isinstance(instance, dict) and "xcom" in instance:
+            hint = (
+                "another task's result ({xcom: ...}) may stand only in an operator's templated arguments "
+                "and a TaskFlow task's `args:`"
+            )
         yield doc.diagnostic(
             path, "DF103", f"{_where(path)} must be {words}, not {found} {_short(instance)}", hint=hint
         )
@@ -261,7 +301,7 @@ def _schema_error(doc: Document, path: JsonPath, error: jsonschema.ValidationErr
             path,
             "DF104",
             f"{_where(path)}: {_short(instance)} is not one of {', '.join(choices)}",
-            hint=did_you_mean(str(instance), choices),
+            hint=did_you_mean(str(instance), choices) or schema_hint(path, kind, schema, instance),
         )
     elif kind == "pattern" and "propertyNames" in error.schema_path and isinstance(instance, str):
         what = "task id" if path == ("tasks",) else "group id" if path == ("groups",) else "name"
@@ -270,11 +310,14 @@ def _schema_error(doc: Document, path: JsonPath, error: jsonschema.ValidationErr
             "DF105",
             f"{_where(path)}: {what} {_short(instance)} is not valid",
             key=True,
-            hint=PATTERN_HINTS.get(schema["pattern"]),
+            hint=schema_hint(path, kind, schema, instance),
         )
     elif kind == "pattern":
         yield doc.diagnostic(
-            path, "DF105", f"{_where(path)}: {_short(instance)} is not valid", hint=PATTERN_HINTS.get(schema["pattern"])
+            path,
+            "DF105",
+            f"{_where(path)}: {_short(instance)} is not valid",
+            hint=schema_hint(path, kind, schema, instance),
         )
     elif kind == "not" and path[-1:] == ("sla",):
         yield doc.diagnostic(
@@ -294,24 +337,50 @@ def _schema_error(doc: Document, path: JsonPath, error: jsonschema.ValidationErr
         "maxLength",
         "uniqueItems",
     ):
-        yield doc.diagnostic(path, "DF106", f"{_where(path)}: {error.message}", hint=_limit_hint(kind, schema))
+        yield doc.diagnostic(
+            path, "DF106", f"{_where(path)}: {error.message}", hint=schema_hint(path, kind, schema, instance)
+        )
     else:
-        yield doc.diagnostic(path, "DF105", f"{_where(path)}: {error.message}")
+        yield doc.diagnostic(
+            path, "DF105", f"{_where(path)}: {error.message}", hint=schema_hint(path, kind, schema, instance)
+        )
 
 
-def _limit_hint(kind: str, schema: Mapping[str, Any]) -> str | None:
-    if kind in ("maximum", "minimum") and schema.get(kind) in (INT32_MAX, INT32_MIN):
-        return "Airflow stores this number in a 32-bit database column"
-    return None
+def _mapped_arguments(path: JsonPath) -> bool:
+    """Whether ``path`` holds mapped arguments: a task's ``expand``, or an ``expand_kwargs`` item."""
+    return len(path) >= 3 and path[0] == "tasks" and (path[2:] == ("expand",) or path[2::2] == ("expand_kwargs",))
+
+
+def _mapped_values(path: JsonPath) -> bool:
+    """Whether ``path`` is what a task is mapped over: its ``expand``, a list in it, or ``expand_kwargs``."""
+    return len(path) >= 3 and path[0] == "tasks" and path[2] in ("expand", "expand_kwargs") and len(path) <= 4
+
+
+def _argument_description(doc: Document, path: JsonPath, name: str) -> str | None:
+    """A catalog argument's description, for the hint of its DF102 (the schema requires it in an ``else``)."""
+    if len(path) != 2 or path[0] != "tasks":
+        return None
+    task = _get(doc.data, path)
+    operator = task.get("operator") if isinstance(task, dict) else None
+    entry = CATALOG.get(operator) if isinstance(operator, str) else None
+    arg = entry.arg(name) if entry is not None else None
+    return arg.description if arg is not None else None
 
 
 def _unknown_key(doc: Document, path: JsonPath, key: str, allowed: list[str]) -> Diagnostic:
-    operator = None
+    operator = flavour = None
     if len(path) == 2 and path[0] == "tasks":
         task = _get(doc.data, path)
         operator = task.get("operator") if isinstance(task, dict) else None
+        flavour = task.get("task") if isinstance(task, dict) else None
     what = f"argument {key!r} for operator {operator!r}" if operator else f"key {key!r}"
+    if isinstance(flavour, str) and not operator:
+        what = f"argument {key!r} for a TaskFlow task ({flavour})"
+    elif isinstance(flavour, str) and key in ("operator", "task"):
+        what = f"key {key!r}: the task has both `operator:` and `task:`"
     hint = did_you_mean(key, _allowed_keys({"properties": dict.fromkeys(allowed)}))
+    if key in ("operator", "task") and isinstance(flavour, str) and operator is not None:
+        hint = "a task has either `operator:` (an operator class) or `task:` and `callable:` (a TaskFlow task)"
     if key == "schedule_interval":
         hint = "Airflow 3 removed schedule_interval; use `schedule:`"
     if key == "branches" and operator == "short_circuit":
@@ -319,19 +388,17 @@ def _unknown_key(doc: Document, path: JsonPath, key: str, allowed: list[str]) ->
             "short_circuit has no branches to name: when its callable returns a falsy value it skips "
             "its downstream tasks; use branch_python to choose between tasks"
         )
+    elif key == "branches" and isinstance(operator, str) and hint is None:
+        hint = "only a branch_python task names its branches: make it one, or remove `branches:`"
     return doc.diagnostic(
         (*path, key),
         "DF101",
         f"{_where(path)}: unknown {what}",
         key=True,
-        hint=hint or (f"allowed: {', '.join(a for a in allowed if a != 'sla')}" if len(allowed) <= 12 else None),
+        hint=hint
+        or (f"allowed: {', '.join(a for a in allowed if a != 'sla')}" if len(allowed) <= 12 else None)
+        or unknown_key_hint(path, operator),
     )
-
-
-def _describe(schema: Any) -> str | None:
-    if isinstance(schema, dict) and schema.get("description"):
-        return str(schema["description"])
-    return None
 
 
 def _short(value: Any) -> str:

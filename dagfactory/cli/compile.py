@@ -22,6 +22,7 @@ from dagfactory.cli.options import (
     spec_options,
     summary,
 )
+from dagfactory.cli.progress import Progress, wanted
 from dagfactory.diagnostics import Diagnostic, has_errors, printable
 from dagfactory.load.config import Config
 
@@ -94,7 +95,11 @@ def compile_command(
     # --check is CI's verdict: it compares the files on disk with a fresh render of every spec,
     # never with the cache's word (a cache can be edited as easily as the files it vouches for).
     cache = None if no_cache or check_only else _cache(config)
-    compiled = render_project(specs, config, cache, jobs=jobs(jobs_given))
+    progress = Progress(len(specs), wanted(fmt, quiet), stages=("checking", "rendering"))
+    if cache is not None and not paths:  # the whole specs folder: every other entry is a spec that is gone
+        cache.keep_only({spec.display for spec in specs})
+    compiled = render_project(specs, config, cache, jobs=jobs(jobs_given), on_done=progress.step)
+    progress.clear()
     diagnostics = [d for c in compiled for d in c.diagnostics]
     if has_errors(diagnostics):
         report(diagnostics, fmt)
@@ -155,9 +160,9 @@ def _check_verdict(plan: Plan, out: Path, quiet: bool) -> None:
 
 
 def _cache(config: Config) -> CompileCache:
-    from dagfactory.emit.cache import CompileCache
+    from dagfactory.emit.cache import CompileCache, cache_settings
 
-    return CompileCache(project_root(config), repr(config))
+    return CompileCache(project_root(config), cache_settings(config))
 
 
 def _output_lock(out: Path, check_only: bool) -> contextlib.AbstractContextManager[None]:

@@ -5,7 +5,8 @@ builds each spec's :class:`~dagfactory.model.Pipeline` once, and renders it: the
 (:mod:`.dag`, Python built and escaped by :mod:`.pycode`), its Markdown docs (:mod:`.docs`),
 the repo's lineage (:mod:`.lineage`, :mod:`.lineage_html`), provider requirements
 (:mod:`.requirements`) and starter specs (:mod:`.starter`). :mod:`.writer` puts files in the
-output folder (atomically, only ever touching its own); :mod:`.cache` skips unchanged specs.
+output folder (atomically, only ever touching its own); :mod:`.cache` skips unchanged specs
+(with :mod:`dagfactory.check.cache`, which skips checking them).
 
 Two ways in. :func:`compile_specs` / :func:`emit_project` keep everything (each spec's
 document, model and text) for callers that look at them. ``compile`` uses
@@ -81,15 +82,24 @@ def compile_specs(
     return emit_project(check_project(specs, config, cache), config, cache)
 
 
-def emit_project(project: CheckedProject, config: Config, cache: CompileCache | None = None) -> list[Compiled]:
+def emit_project(
+    project: CheckedProject,
+    config: Config,
+    cache: CompileCache | None = None,
+    done: Callable[[Compiled], None] | None = None,
+) -> list[Compiled]:
     """The DAG file text of every spec, or nothing when any spec has an error.
 
     With a ``cache``, a spec whose inputs are unchanged keeps its current output, when that
     output is untouched and its cross-spec context (who produces and consumes its assets) is
     the same: it is neither modelled nor rendered again (see :mod:`dagfactory.emit.cache`).
+    When a spec has an error, the cache keeps what was checked (as ``validate`` does).
+    ``done`` is called with each spec as soon as its text is made (a progress display).
     """
     compiled = [Compiled(result) for result in project.results]
     if not project.ok:
+        if cache is not None:
+            cache.remember_checked(project.results)
         return compiled
     from dagfactory.emit.cache import context_fingerprint
     from dagfactory.emit.dag import render_pipeline  # Jinja2: only when something is rendered
@@ -102,13 +112,14 @@ def emit_project(project: CheckedProject, config: Config, cache: CompileCache | 
         output = config.out / result.spec.output_relative.as_posix()
         if result.restored and cache is not None:
             item.text = cache.output_if_current(result.spec.display, context, output)
-            if item.text is not None:
-                continue
-        with collector_paused():
-            item.pipeline = model_of(result, project.lineage)
-            item.text = render_pipeline(item.pipeline, target(config.airflow))
-        if cache is not None:
-            cache.remember(doc, result.spec.path, result.own, referenced_files(doc), context, output, item.text)
+        if item.text is None:
+            with collector_paused():
+                item.pipeline = model_of(result, project.lineage)
+                item.text = render_pipeline(item.pipeline, target(config.airflow))
+            if cache is not None:
+                cache.remember(doc, result.spec.path, result.own, referenced_files(doc), context, output, item.text)
+        if done is not None:
+            done(item)
     if cache is not None:
         cache.save()
     return compiled
@@ -156,6 +167,8 @@ def render_project(
     project = check_project(specs, config, cache, jobs=jobs, slim=True, kits=True, on_done=on_done)
     rendered = [Rendered(result) for result in project.results]
     if not project.ok:
+        if cache is not None:  # what was checked is kept, as validate keeps it
+            cache.remember_checked(project.results)
         return rendered
     from dagfactory.emit.cache import context_fingerprint
     from dagfactory.emit.writer import Packed
@@ -210,11 +223,8 @@ def render_project(
 def _remember(
     cache: CompileCache, result: SpecResult, refs: list[Path], context: str, target: Path, text: Packed
 ) -> None:
-    doc = result.document
-    assert doc is not None
-    assert result.kit is not None
-    data = doc.data if result.restored else pickle.loads(zlib.decompress(result.kit))[0]
-    whole = Document(doc.path, data, {}, doc.base_dir, doc.inputs)
+    whole = result.whole_document()
+    assert whole is not None  # rendered: it had a kit, or was restored whole
     cache.remember(whole, result.spec.path, result.own, refs, context, target, text.text)
 
 

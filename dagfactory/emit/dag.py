@@ -17,14 +17,17 @@ from typing import TYPE_CHECKING, Any
 
 from dagfactory.diagnostics import printable
 from dagfactory.emit.docs import render_doc
+from dagfactory.emit.order import Reenter, reference_order
 from dagfactory.emit.pycode import (
     INDENT,
     Call,
     PyCode,
+    Subscript,
     argument,
     block_string_literal,
     call_block,
     identifier,
+    inline,
     is_reserved,
     literal,
     python_name,
@@ -32,7 +35,7 @@ from dagfactory.emit.pycode import (
     text_width,
 )
 from dagfactory.emit.writer import HEADER
-from dagfactory.model import AssetRef, Callable, Group, Pipeline, Schedule, Task
+from dagfactory.model import AssetRef, Callable, Group, Pipeline, Schedule, Task, XCom
 from dagfactory.targets import DEFAULT as DEFAULT_TARGET
 from dagfactory.targets import PLAIN_IMPORTS, STDLIB_IMPORTS, Target
 from dagfactory.values import Duration
@@ -127,12 +130,21 @@ class _Imports:
         return [g for g in (stdlib, plain + other) if g]
 
 
+def render_reference(ref: XCom, names: dict[str, PyCode], taskflow: bool) -> PyCode | Subscript:
+    """The Python of a reference to task ``ref.source``'s result (an XComArg), given the task
+    variables: a TaskFlow task's variable is its call's result, an XComArg itself (``extract``,
+    ``extract["rows"]``); a classic operator's result is its ``.output`` (``load.output["rows"]``)."""
+    base = names[ref.source] if taskflow else PyCode(f"{names[ref.source]}.output")
+    return base if ref.key is None else Subscript(base, ref.key)
+
+
 class _Renderer:
     def __init__(self, pipeline: Pipeline, target: Target = DEFAULT_TARGET):
         self.p = pipeline
         self.target = target  # import paths and class names of the Airflow major
         self.imports = _Imports()
         self.lineage = task_lineage(pipeline)
+        self.names: dict[str, PyCode] = {}  # task variables, known once every import is
 
     def value(self, value: Any) -> Any:
         """Convert model values into literals or trusted calls (imports recorded)."""
@@ -146,10 +158,16 @@ class _Renderer:
             if value.name and self.target.asset_takes_name:  # else the name is in the docs only
                 kwargs = (("name", value.name), *kwargs)
             return Call(self.imports.add(*self.target.asset_import), kwargs=kwargs)
+        if isinstance(value, XCom):
+            if not self.names:  # the first pass, which only collects the imports
+                return PyCode("_")
+            return render_reference(value, self.names, self.p.task(value.source).flavour is not None)
         if isinstance(value, list):
             return [self.value(v) for v in value]
         if isinstance(value, tuple):
             return [self.value(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.value(v) for k, v in value.items()}
         return value
 
     def schedule(self, schedule: Schedule) -> Any:
@@ -194,10 +212,30 @@ class _Renderer:
 
     def task(self, task: Task, depth: int = 1) -> PyCode:
         """The operator call of ``task`` at ``depth`` levels of indentation (its imports recorded)."""
+        if task.flavour is not None:
+            return self.taskflow(task, depth)
         module, class_name = task.module, task.class_name
         if task.operator is not None:
             module, class_name = self.target.operator_path(task.operator.name, module, class_name)
         cls = self.imports.add(module, class_name)
+        if not task.is_mapped:
+            return call_block(cls, self.task_arguments(task), depth)
+        # Dynamic task mapping: Op.partial(every argument but the mapped ones).expand(...)
+        return PyCode(call_block(f"{cls}.partial", self.task_arguments(task), depth) + self.expansion(task, depth))
+
+    def expansion(self, task: Task, depth: int) -> str:
+        """``.expand(name=[...], other=upstream.output)`` or ``.expand_kwargs([...])``: what a mapped
+        task's map indexes take, one argument per line (what ``ruff format`` keeps)."""
+        if task.expand_kwargs is not None:
+            if isinstance(task.expand_kwargs, XCom):
+                return call_block(".expand_kwargs", [("", self.value(task.expand_kwargs))], depth)
+            sets = [{k: self.value(v) for k, v in item} for item in task.expand_kwargs]
+            return call_block(".expand_kwargs", [("", sets)], depth)
+        mapped = [(identifier(k) + "=", self.value(v if isinstance(v, XCom) else list(v))) for k, v in task.expand]
+        return call_block(".expand", mapped, depth)
+
+    def task_arguments(self, task: Task) -> list[tuple[str, Any]]:
+        """``task_id=``, the task's arguments, its docs and lineage: an operator's keyword arguments."""
         parts: list[tuple[str, Any]] = [("task_id=", task.task_id)]
         parts += [(identifier(k) + "=", self.value(v)) for k, v in task.args]
         if task.doc_md is not None:
@@ -207,7 +245,34 @@ class _Renderer:
             parts.append(("inlets=", self.value(inlets)))
         if outlets:
             parts.append(("outlets=", self.value(outlets)))
-        return call_block(cls, parts, depth)
+        return parts
+
+    def taskflow(self, task: Task, depth: int) -> PyCode:
+        """``task(task_id=..., ...)(function)(name=value, ...)``: the TaskFlow decorator applied to the
+        function, called with the task's ``args``; one line when it fits, else the decorator's and
+        the call's arguments one per line (what ``ruff format`` keeps)."""
+        assert task.flavour is not None
+        assert task.callable is not None
+        decorator = self.imports.add(*self.target.task_import)
+        if task.flavour.decorator:
+            decorator = PyCode(f"{decorator}.{task.flavour.decorator}")
+        function = self.value(task.callable)
+        parts = self.task_arguments(task)
+        call = [(identifier(k) + "=", self.value(v)) for k, v in task.call_args]
+        if task.is_mapped:  # task(...)(function).partial(args).expand(...): `args` are the partial ones
+            partial = call_block(".partial", call, depth) if call else ""
+            return PyCode(call_block(decorator, parts, depth) + f"({function})" + partial + self.expansion(task, depth))
+        head = f"{decorator}({', '.join(p + inline(v) for p, v in parts)})({function})"
+        line = f"{head}({', '.join(p + inline(v) for p, v in call)})"
+        used = len(INDENT * depth) + len(self.names.get(task.task_id, "")) + 3
+        # a multi-line string reads best as a block: its call is laid out one argument per line
+        scripts = [any(isinstance(v, str) and "\n" in v for _, v in side) for side in (parts, call)]
+        if not any(scripts) and used + text_width(line) <= 88:
+            return PyCode(line)
+        arguments = call_block("", call, depth) if call else "()"
+        if call and not scripts[0] and used + text_width(head) + 1 <= 88:
+            return PyCode(head + arguments)
+        return PyCode(call_block(decorator, parts, depth) + f"({function})" + arguments)
 
     def group(self, group: Group, depth: int) -> PyCode:
         """The ``TaskGroup(...)`` call of ``group`` (its imports recorded)."""
@@ -249,6 +314,14 @@ class _Renderer:
 
         place(None, 1)
         return out
+
+    def node(self, node: Task | Group | Reenter, depth: int) -> PyCode:
+        if isinstance(node, Task):
+            return self.task(node, depth)
+        return self.group(node, depth) if isinstance(node, Group) else PyCode("")
+
+    def ordered(self, layout: list[tuple[int, Task | Group]]) -> list[tuple[int, Task | Group | Reenter]]:
+        return reference_order(layout, self.p.groups)
 
     def label(self, text: str) -> PyCode:
         """``Label("text")``: one line whatever its length (ruff never splits a string)."""
@@ -324,10 +397,8 @@ class _Renderer:
     def render(self) -> str:
         self.imports.add(*self.target.dag_import)
         dag_args = self.dag_args()
-        layout = self.layout()
-        calls = [
-            self.task(node, depth) if isinstance(node, Task) else self.group(node, depth) for depth, node in layout
-        ]
+        layout = self.ordered(self.layout())
+        calls = [self.node(node, depth) for depth, node in layout]
         for chain in self.p.graph.chains:  # Label's import, before variables take the free names
             if chain.label is not None:
                 self.label(chain.label)
@@ -335,10 +406,17 @@ class _Renderer:
         taken = set(self.imports.taken)
         names = {t.task_id: python_name(t.task_id, taken) for t in self.p.tasks}
         names |= {g.group_id: python_name(g.group_id, taken) for g in self.p.groups}
+        if any(t.flavour is not None or t.xcoms for t in self.p.tasks):
+            # References name task variables, and a TaskFlow call's layout depends on its variable's
+            # width: render the calls again, now that the names are known (the imports stay).
+            self.names = names
+            calls = [self.node(node, depth) for depth, node in layout]
         body = []
         for (depth, node), call in zip(layout, calls, strict=True):
             if isinstance(node, Task):
                 body.append(PyCode(f"{INDENT * depth}{names[node.task_id]} = {call}"))
+            elif isinstance(node, Reenter):
+                body.append(PyCode(f"{INDENT * depth}with {names[node.group_id]}:"))
             else:
                 body.append(PyCode(f"{INDENT * depth}with {call} as {names[node.group_id]}:"))
         context = {

@@ -7,7 +7,7 @@ import functools
 from typing import TYPE_CHECKING
 
 from dagfactory.emit.describe import asset_rows, describe_schedule, markdown_cell, tasks_in_order
-from dagfactory.model import Pipeline, Task
+from dagfactory.model import Pipeline, Task, XCom
 
 if TYPE_CHECKING:  # imported when rendering only: `validate` never loads jinja2
     import jinja2
@@ -42,12 +42,37 @@ def _branches_note(branches: tuple[str, ...], shown: dict[str, str]) -> str:
     return ", branches to: " + ", ".join(f"`{markdown_cell(shown[b])}`" for b in branches)
 
 
+def _mapped_note(task: Task, shown: dict[str, str]) -> str:
+    """What a mapped task is mapped over: ", mapped over `bash_command` (3 values)" (several
+    arguments: their cross product, `a` x `b` (2 x 3 values)), ", mapped over `x` (the result of
+    `extract`)", ", mapped over 2 argument sets", ", mapped over the argument sets `extract` returns";
+    "" for other tasks."""
+
+    def result(ref: XCom) -> str:
+        return f"`{markdown_cell(shown[ref.source])}`"
+
+    if isinstance(task.expand_kwargs, XCom):
+        return f", mapped over the argument sets {result(task.expand_kwargs)} returns"
+    if task.expand_kwargs is not None:
+        count = len(task.expand_kwargs)
+        return f", mapped over {count} argument set{'s' if count != 1 else ''}"
+    if not task.expand:
+        return ""
+    names = " x ".join(f"`{markdown_cell(k)}`" for k, _ in task.expand)
+    sizes = [f"the result of {result(v)}" if isinstance(v, XCom) else str(len(v)) for _, v in task.expand]
+    if all(isinstance(v, XCom) for _, v in task.expand):
+        return f", mapped over {names} ({' x '.join(sizes)})"
+    plural = "" if sizes == ["1"] else "s"
+    return f", mapped over {names} ({' x '.join(sizes)} value{plural})"
+
+
 def render_doc(p: Pipeline) -> str:
     upstream: dict[str, list[str]] = {t.task_id: [] for t in p.tasks}
     shown = {t.task_id: t.airflow_task_id for t in p.tasks}  # group-prefixed, as the Airflow UI names them
     for up, down in p.all_edges:
         label = p.graph.label(up, down)
-        upstream[down].append(f"`{markdown_cell(shown[up])}`" + (f" ({markdown_cell(label)})" if label else ""))
+        note = f" ({markdown_cell(label)})" if label else " (result)" if (up, down) in p.reference_edges else ""
+        upstream[down].append(f"`{markdown_cell(shown[up])}`" + note)
     owner = p.business_owner
     parts = [markdown_cell(owner.name)]
     if owner.team:
@@ -57,7 +82,10 @@ def render_doc(p: Pipeline) -> str:
     tasks = [
         {
             "task_id": shown[t.task_id],
-            "operator": f"`{t.class_name}`" + _role(t, shown) + _branches_note(t.branches, shown),
+            "operator": f"`{t.class_name}`"
+            + _role(t, shown)
+            + _branches_note(t.branches, shown)
+            + _mapped_note(t, shown),
             "upstream": ", ".join(upstream[t.task_id]) or "-",
         }
         for t in tasks_in_order(p)

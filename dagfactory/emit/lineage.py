@@ -58,6 +58,8 @@ def _task_data(t: Task, upstream: list[str]) -> dict[str, Any]:
     if t.group is not None:  # only grouped tasks carry these: ungrouped output is unchanged
         data["group"] = t.group
         data["airflow_task_id"] = t.airflow_task_id
+    if t.is_mapped:  # likewise: only mapped tasks say so
+        data["mapped"] = True
     return data
 
 
@@ -161,15 +163,20 @@ def _nested_groups(p: Pipeline) -> list[tuple[int, str, list[str]]]:
 
 
 def _mermaid_node(p: Pipeline, ids: dict[str, str], task_id: str) -> str:
-    """A task's node line: a branch task (one with `branches:`) is a decision diamond."""
+    """A task's node line: a branch task (one with `branches:`) is a decision diamond, a mapped
+    task a double-edged box (Mermaid's subroutine shape: many instances of one task)."""
     task = p.task(task_id)
     label = mermaid_label(task.airflow_task_id)
-    return f"    {ids[task_id]}{{{label}}}" if task.branches else f"    {ids[task_id]}[{label}]"
+    if task.branches:
+        return f"    {ids[task_id]}{{{label}}}"
+    return f"    {ids[task_id]}[[{label}]]" if task.is_mapped else f"    {ids[task_id]}[{label}]"
 
 
 def _dot_node(p: Pipeline, ids: dict[str, str], task_id: str) -> str:
+    """A branch task is a diamond, a mapped task has a double outline."""
     task = p.task(task_id)
     shape = ", shape=diamond" if task.branches else ""
+    shape += ", peripheries=2" if task.is_mapped else ""
     return f"    {ids[task_id]} [label={dot_string(task.airflow_task_id)}{shape}];"
 
 

@@ -41,6 +41,14 @@ class Call:
     kwargs: tuple[tuple[str, Any], ...] = ()
 
 
+@dataclass(frozen=True)
+class Subscript:
+    """``base["key"]``; ``base`` must be trusted code (a variable, ``var.output``)."""
+
+    base: str
+    key: str
+
+
 def text_width(text: str) -> int:
     """Display width as the formatter measures it (East Asian wide characters count 2)."""
     if text.isascii():
@@ -151,6 +159,8 @@ def literal(value: Any, indent: int = 0, used: int = 0, suffix: int = 1) -> PyCo
         return string_literal(value)
     if isinstance(value, Call):
         return _call(value, indent, used, suffix)
+    if isinstance(value, Subscript):
+        return _subscript(value, indent, used, suffix)
     if isinstance(value, (list, tuple)):
         return _collection("[", "]", [(None, v) for v in value], indent, used, suffix)
     if isinstance(value, dict):
@@ -163,6 +173,11 @@ def literal(value: Any, indent: int = 0, used: int = 0, suffix: int = 1) -> PyCo
 # render its own items twice (inline, then one per line), and so on at every level below:
 # 2**depth renders for a deep value.
 _FLAT = -LINE_WIDTH * 100
+
+
+def inline(value: Any) -> PyCode:
+    """``value`` as Python source on one line, whatever its width."""
+    return literal(value, 0, 0, _FLAT)
 
 
 def _fits(used: int, text: str, suffix: int) -> bool:
@@ -193,6 +208,8 @@ def _min_width(items: Iterable[tuple[str | None, Any]], budget: int) -> int:
             width += len(value)
         elif isinstance(value, Call):
             width += len(value.func) + 2
+        elif isinstance(value, Subscript):
+            width += len(value.base) + len(value.key) + 4
         elif isinstance(value, dict):
             width += _min_width(((str(k), v) for k, v in value.items()), budget - width)
         elif isinstance(value, (list, tuple)):
@@ -209,6 +226,15 @@ def _item(key: PyCode | None, value: Any, indent: int, used: int, flat: bool) ->
     if flat:
         return prefix + literal(value, 0, 0, _FLAT)
     return prefix + literal(value, indent, used + text_width(prefix), 1)
+
+
+def _subscript(item: Subscript, indent: int, used: int, suffix: int) -> PyCode:
+    """``base["key"]``, or, when that overflows the line, the key on its own line as ``ruff format`` puts it."""
+    key = string_literal(item.key)
+    inline = PyCode(f"{item.base}[{key}]")
+    if _fits(used, inline, suffix):
+        return inline
+    return PyCode(f"{item.base}[\n{INDENT * (indent + 1)}{key}\n{INDENT * indent}]")
 
 
 def _call(call: Call, indent: int, used: int, suffix: int) -> PyCode:

@@ -32,6 +32,10 @@ def provider_of_module(module: str) -> str | None:
 def pipeline_requirements(pipeline: Pipeline, target: Target = DEFAULT_TARGET) -> set[str]:
     found: set[str] = set()
     for task in pipeline.tasks:
+        if task.flavour is not None:
+            found.update(d for d in (target.taskflow_distribution,) if d)
+            found.update(target.flavour_distributions.get(task.flavour.name, ()))
+            continue
         if task.operator:  # the target may ship it in apache-airflow itself (Airflow 2's core operators)
             provider = target.distribution(task.operator.name, task.operator.provider)
         else:

@@ -56,7 +56,9 @@ def load_defaults(path: Path, display: str, roots: tuple[Path, ...]) -> tuple[Do
         return None, problems
     doc.base_dir = path.parent
     if not isinstance(doc.data, dict):
-        return None, [*problems, doc.diagnostic((), "DF103", f"{DEFAULTS_NAME} must be a mapping of spec keys")]
+        hint = "write spec keys shared by the folder's specs, e.g. `owner: data-eng`"
+        diagnostic = doc.diagnostic((), "DF103", f"{DEFAULTS_NAME} must be a mapping of spec keys", hint=hint)
+        return None, [*problems, diagnostic]
     for key in NOT_SHAREABLE:
         if key in doc.data:
             problems.append(

@@ -406,7 +406,8 @@ def _typed_scalar(node: yaml.ScalarNode) -> Any:
     if tag in (_STD + "int", _STD + "float", _STD + "bool", _STD + "null"):
         resolved = _resolve_plain(value)
         wanted = _WANTED[tag[len(_STD) :]]
-        if isinstance(resolved, wanted) and not (tag.endswith("int") and isinstance(resolved, bool)):
+        numeric = tag.endswith(("int", "float"))  # bool is an int in Python, never a number in YAML
+        if isinstance(resolved, wanted) and not (numeric and isinstance(resolved, bool)):
             return float(resolved) if tag.endswith("float") else resolved
         raise _Refused(node, "DF003", f"{value!r} is not a valid {tag[len(_STD) :]}")
     raise _Refused(

@@ -13,7 +13,7 @@ from typing import Any
 from dagfactory.load.document import Document, JsonPath
 from dagfactory.load.files import FileScope, read_reference, resolve_reference, scope_of
 from dagfactory.operators import CATALOG
-from dagfactory.operators.base import Arg
+from dagfactory.operators.base import Arg, Operator
 
 _BOM = "\ufeff"
 
@@ -33,6 +33,28 @@ def references(arg: Arg, value: Any) -> list[tuple[tuple[int, ...], str]]:
     return [((), value)] if is_file_reference(arg, value) else []
 
 
+def file_references(task_id: str, task: dict[str, Any], entry: Operator) -> Iterator[tuple[JsonPath, Arg, str]]:
+    """(path of the value, its argument, file name) of every file reference in one catalog task:
+    its arguments, then the values it is mapped over (``expand`` lists, ``expand_kwargs`` items)."""
+    for arg in entry.args:
+        for inner, name in references(arg, task.get(arg.name)):
+            yield ("tasks", task_id, arg.name, *inner), arg, name
+    expand = task.get("expand")
+    for key, values in expand.items() if isinstance(expand, dict) else ():
+        mapped = entry.arg(key)
+        if mapped is not None and isinstance(values, list):
+            for position, value in enumerate(values):  # one value per map index: each may name a file
+                for inner, name in references(mapped, value):
+                    yield ("tasks", task_id, "expand", key, position, *inner), mapped, name
+    kwargs = task.get("expand_kwargs")
+    for position, item in enumerate(kwargs) if isinstance(kwargs, list) else ():
+        for key, value in item.items() if isinstance(item, dict) else ():
+            mapped = entry.arg(key)
+            if mapped is not None:
+                for inner, name in references(mapped, value):
+                    yield ("tasks", task_id, "expand_kwargs", position, key, *inner), mapped, name
+
+
 def task_references(data: Any) -> Iterator[tuple[JsonPath, str]]:
     """(path of the value, file name) of every file reference in a spec's catalog tasks, in order:
     what the secrets lint scans and the cache watches."""
@@ -40,9 +62,9 @@ def task_references(data: Any) -> Iterator[tuple[JsonPath, str]]:
     for task_id, task in tasks.items() if isinstance(tasks, dict) else ():
         operator = task.get("operator") if isinstance(task, dict) else None
         entry = CATALOG.get(operator) if isinstance(operator, str) else None
-        for arg in entry.args if entry else ():
-            for index, name in references(arg, task.get(arg.name)):
-                yield ("tasks", task_id, arg.name, *index), name
+        if entry is not None:
+            for path, _, name in file_references(task_id, task, entry):
+                yield path, name
 
 
 def read_referenced(scope: FileScope, name: str) -> str:

@@ -35,6 +35,7 @@ from typing import Any
 
 from dagfactory.operators import amazon, core, http, sensors, sql
 from dagfactory.operators.base import COMMON_ARGS, TASK_ONLY_ARGS, Operator, class_path_arg_kind
+from dagfactory.operators.taskflow import FLAVOURS, flavour_args
 
 
 def _load_catalog() -> dict[str, Operator]:
@@ -50,6 +51,9 @@ _TASK_ARG_KINDS: dict[str, str] = {a.name: a.kind for a in COMMON_ARGS + TASK_ON
 _OPERATOR_ARG_KINDS: dict[str, Mapping[str, str]] = {
     name: MappingProxyType(_TASK_ARG_KINDS | {a.name: a.kind for a in op.args}) for name, op in CATALOG.items()
 }
+_FLAVOUR_ARG_KINDS: dict[str, Mapping[str, str]] = {
+    name: MappingProxyType(_TASK_ARG_KINDS | {a.name: a.kind for a in flavour_args(f)}) for name, f in FLAVOURS.items()
+}
 
 
 def task_arg_kinds(task: dict[str, Any]) -> Mapping[str, str]:
@@ -57,6 +61,9 @@ def task_arg_kinds(task: dict[str, Any]) -> Mapping[str, str]:
     task-only arguments, then its catalog operator's, or, for a class path, the free arguments
     :func:`class_path_arg_kind` recognises. One answer for the validator and the model."""
     operator = task.get("operator")
+    flavour = task.get("task")
+    if isinstance(flavour, str) and flavour in _FLAVOUR_ARG_KINDS and "operator" not in task:
+        return _FLAVOUR_ARG_KINDS[flavour]
     if not isinstance(operator, str):
         return MappingProxyType(_TASK_ARG_KINDS)
     if operator in _OPERATOR_ARG_KINDS:

@@ -81,6 +81,17 @@ COMMON_ARGS: tuple[Arg, ...] = (
 TASK_ONLY_ARGS: tuple[Arg, ...] = (
     Arg("doc_md", "string", "Markdown documentation of this task, shown in the Airflow UI."),
     Arg("params", "mapping", "Task-level params, merged over the DAG's params for this task."),
+    Arg(
+        "map_index_template",
+        "string",
+        "A mapped task's name for each map index in the UI, a Jinja template (e.g. {{ task.bash_command }}).",
+    ),
+    Arg(
+        "max_active_tis_per_dagrun",
+        "integer",
+        "At most this many instances of this task (map indexes of a mapped task) run at once in one DAG run.",
+        minimum=1,
+    ),
 )
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from dagfactory.diagnostics import Diagnostic, did_you_mean
 from dagfactory.emit import Compiled
-from dagfactory.model import Callable, Task
+from dagfactory.model import Callable, Task, XCom
 
 WORKER_TIMEOUT_S = 600
 
@@ -50,11 +50,46 @@ def _manifest(results: list[Compiled], folder: Path) -> dict[str, Any]:
                 "airflow_id": t.airflow_task_id,  # group-prefixed: what the DagBag holds
                 "module": t.module,
                 "class_name": t.class_name,
-                "args": [k for k, _ in t.args],
+                "args": [k for k, _ in t.args] + [k for k in _mapped_keywords(t) if k not in dict(t.args)],
+                "taskflow": t.flavour is not None,  # a decorator's operator: Airflow checked it when parsing
+                "references": [k for k, v in t.args if _holds_reference(v)],
+                # mapped over another task's argument sets: which arguments they hold is known at run time only
+                "open": isinstance(t.expand_kwargs, XCom),
             }
             for t in result.pipeline.tasks
         ]
     return {"folder": str(folder), "files": files}
+
+
+def _mapped_keywords(task: Task) -> list[str]:
+    """The keywords a mapped task's map indexes pass: its ``expand`` arguments, or every argument
+    some literal ``expand_kwargs`` item sets."""
+    keys = [k for k, _ in task.expand]
+    if not isinstance(task.expand_kwargs, XCom):
+        keys += [k for item in task.expand_kwargs or () for k, _ in item]
+    return list(dict.fromkeys(keys))
+
+
+def _argument_path(task: Task, keyword: str) -> tuple[str | int, ...]:
+    """Where the spec writes the argument the generated code passes as ``keyword``: plain, in
+    ``expand``, or in the first ``expand_kwargs`` item that sets it."""
+    key = _spec_key(task, keyword)
+    if keyword in dict(task.args):
+        return ("tasks", task.task_id, key)
+    if keyword in dict(task.expand):
+        return ("tasks", task.task_id, "expand", key)
+    for index, item in enumerate(() if isinstance(task.expand_kwargs, XCom) else task.expand_kwargs or ()):
+        if keyword in dict(item):
+            return ("tasks", task.task_id, "expand_kwargs", index, key)
+    return ("tasks", task.task_id, key)
+
+
+def _holds_reference(value: Any) -> bool:
+    if isinstance(value, XCom):
+        return True
+    if isinstance(value, dict):
+        return any(_holds_reference(v) for v in value.values())
+    return isinstance(value, list) and any(_holds_reference(v) for v in value)
 
 
 def deep_check(results: list[Compiled], import_paths: list[Path]) -> list[Diagnostic]:
@@ -120,7 +155,7 @@ def _file_diagnostics(result: Compiled, tasks: dict[str, Any], import_error: str
             key = _spec_key(task, keyword)
             out.append(
                 doc.diagnostic(
-                    ("tasks", task_id, key),
+                    _argument_path(task, keyword),
                     "DF501",
                     f"{where} does not accept the argument {key!r}",
                     key=True,
@@ -129,6 +164,18 @@ def _file_diagnostics(result: Compiled, tasks: dict[str, Any], import_error: str
             )
         for name in found["missing"]:
             out.append(doc.diagnostic(("tasks", task_id), "DF501", f"{where} needs the argument {name!r}", key=True))
+        for keyword in found.get("untemplated", []):
+            templated = ", ".join(found.get("template_fields", [])) or "none"
+            out.append(
+                doc.diagnostic(
+                    ("tasks", task_id, keyword),
+                    "DF309",
+                    f"{where} does not template {keyword!r}, so another task's result there would reach it "
+                    "as an unresolved XComArg",
+                    key=True,
+                    hint=f"pass the reference in a templated field of {found['class']} ({templated})",
+                )
+            )
     if import_error and not out:
         out.append(_import_error(result, import_error))
     if not import_error and not out:  # loaded, yet a task is not in the DAG: its class is no operator
@@ -195,6 +242,8 @@ def signature_names(cls: type) -> tuple[list[str], list[str]]:
 
 def _check_task(spec: dict[str, Any]) -> dict[str, Any]:
     found: dict[str, Any] = {"class": spec["class_name"]}
+    if spec.get("taskflow"):  # the decorator took its arguments when the DAG file was parsed
+        return found | {"accepted": [], "rejected": [], "missing": []}
     try:
         cls = getattr(importlib.import_module(spec["module"]), spec["class_name"])
     except Exception as exc:
@@ -207,10 +256,13 @@ def _check_task(spec: dict[str, Any]) -> dict[str, Any]:
     except (TypeError, ValueError) as exc:  # classes written in C have no readable signature
         return found | {"error": f"is not an Airflow operator: the signature of {path} cannot be read ({exc})"}
     given = set(spec["args"]) | {"task_id"}
+    templated = [str(f) for f in getattr(cls, "template_fields", ())]
     return found | {
         "accepted": accepted,
         "rejected": [a for a in spec["args"] if a not in accepted],
-        "missing": [r for r in required if r not in given],
+        "missing": [] if spec.get("open") else [r for r in required if r not in given],
+        "template_fields": templated,
+        "untemplated": [a for a in spec.get("references", []) if a in accepted and a not in templated],
     }
 
 

@@ -64,6 +64,10 @@ def jsonable(value: Any, depth: int = 0) -> JSON:
         return seconds(value)
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
+    if type(value).__name__ in ("PlainXComArg", "XComArg"):  # another task's result: {xcom, key}
+        key = getattr(value, "key", None)
+        ref: dict[str, JSON] = {"xcom": value.operator.task_id}
+        return ref if key in (None, "return_value") else ref | {"key": key}
     if hasattr(value, "dump") and type(value).__name__ == "ParamsDict":
         return jsonable(value.dump(), depth + 1)
     if is_asset_like(value):
@@ -149,7 +153,8 @@ def params_detail(params: Any) -> dict[str, JSON]:
 
 
 def task_info(task: Any) -> dict[str, JSON]:
-    cls = type(task)
+    mapped = any(c.__name__ == "MappedOperator" for c in type(task).__mro__)  # TaskFlow: a subclass
+    cls = task.operator_class if mapped else type(task)  # a mapped task: the class it maps
     info: dict[str, JSON] = {
         "operator_class": f"{cls.__module__}.{cls.__qualname__}",
         "downstream": sorted(task.downstream_task_ids),
@@ -171,6 +176,16 @@ def task_info(task: Any) -> dict[str, JSON]:
     info["outlets"] = safe(lambda: list(task.outlets or []))
     info["template_fields"] = safe(lambda: list(task.template_fields))
     info["templated"] = {f: safe(lambda f=f: getattr(task, f, None)) for f in task.template_fields}
+    info["is_mapped"] = mapped
+    if mapped:  # Op.partial(...).expand(...): what each map index gets, and what all share
+        info["expand_kind"] = type(
+            getattr(task, task._expand_input_attr)
+        ).__name__  # DictOfListsExpandInput | ListOfDictsExpandInput
+        info["expand"] = safe(lambda: getattr(task, task._expand_input_attr).value)
+        info["partial_kwargs"] = safe(lambda: task.partial_kwargs)
+        info["templated"] = {f: safe(lambda f=f: task.partial_kwargs.get(f)) for f in task.template_fields}
+        info["map_index_template"] = safe(lambda: task.partial_kwargs.get("map_index_template"))
+        info["max_active_tis_per_dagrun"] = safe(lambda: task.max_active_tis_per_dagrun)
     fn = getattr(task, "python_callable", None)
     if fn is not None:
         info["python_callable"] = callable_ref(fn)

@@ -33,6 +33,35 @@ def expected_edges(chains: list[str]) -> set[tuple[str, str]]:
     return edges
 
 
+def xcom_sources(value: Any) -> set[str]:
+    """The tasks whose results {xcom: task_id} mappings in ``value`` name."""
+    if isinstance(value, dict) and "xcom" in value:
+        return {value["xcom"]}
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+    return set().union(*(xcom_sources(v) for v in items))
+
+
+def in_airflow_ids(value: Any, ids: dict[str, str]) -> Any:
+    """A spec value with each reference's task id made its Airflow id (as the DagBag dump writes them)."""
+    if isinstance(value, dict) and "xcom" in value:
+        return {**value, "xcom": ids[value["xcom"]]}
+    if isinstance(value, dict):
+        return {k: in_airflow_ids(v, ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [in_airflow_ids(v, ids) for v in value]
+    return value
+
+
+FLAVOUR_CLASSES = {
+    "python": "_PythonDecoratedOperator",
+    "branch": "_BranchPythonDecoratedOperator",
+    "short_circuit": "_ShortCircuitDecoratedOperator",
+    "bash": "_BashDecoratedOperator",
+    "virtualenv": "_PythonVirtualenvDecoratedOperator",
+    "external_python": "_PythonExternalDecoratedOperator",
+}
+
+
 def expected_airflow_view(spec: dict[str, Any]) -> dict[str, Any]:
     """What Airflow should hold for a spec with groups and labels, read independently of the
     compiler: each task's Airflow id and group id, the task edges (a group stands for its roots
@@ -51,7 +80,9 @@ def expected_airflow_view(spec: dict[str, Any]) -> dict[str, Any]:
         return [g, *chain_of(groups[g].get("group"))] if g is not None else []
 
     ids = {t: f"{gid(body['group'])}.{t}" if prefixes(body.get("group")) else t for t, body in tasks.items()}
-    edges: set[tuple[str, str]] = set()
+    # A reference to another task's result is an edge from that task, set when the tasks are made
+    # (before every edge line): {xcom: ...} found anywhere in a task's body.
+    edges: set[tuple[str, str]] = {(source, t) for t, body in tasks.items() for source in xcom_sources(body)}
     labels: dict[tuple[str, str], str] = {}
 
     def ends(node: str, leaves: bool) -> list[str]:
@@ -116,6 +147,7 @@ def assert_dag_matches_spec(dag: dict[str, Any], spec: dict[str, Any]) -> None:
     assert got_edges == view["edges"]
     if not spec.get("groups") and all(isinstance(e, str) for e in spec.get("edges", [])):
         implicit = {(s, t) for t, body in spec["tasks"].items() for s in (body.get("teardown") or {}).get("setups", [])}
+        implicit |= {(s, t) for t, body in spec["tasks"].items() for s in xcom_sources(body)}
         assert got_edges == expected_edges(spec.get("edges", [])) | implicit
     assert {t: dag["tasks"][t]["task_group"] for t in view["groups"]} == view["groups"]
     assert dag["edge_labels"] == view["labels"]
@@ -138,11 +170,55 @@ def assert_dag_matches_spec(dag: dict[str, Any], spec: dict[str, Any]) -> None:
         assert task["owner"] == task_spec.get("owner", spec["owner"])
         for field in task["template_fields"]:
             if field in task_spec:
-                assert task["templated"][field] == task_spec[field], f"{task_id}.{field}"
+                assert task["templated"][field] == in_airflow_ids(task_spec[field], view["ids"]), f"{task_id}.{field}"
+        if "task" in task_spec:  # TaskFlow: the decorator's operator, the function, its keyword arguments
+            assert task["operator_class"].endswith("." + FLAVOUR_CLASSES[task_spec["task"]])
+            assert task["python_callable"] == task_spec["callable"]
+            assert task["templated"]["op_kwargs"] == in_airflow_ids(task_spec.get("args", {}), view["ids"])
+        assert_mapping_matches(task, task_spec, task_id, view["ids"])
         if "branches" in task_spec:  # documented, never passed: Airflow follows direct downstream tasks
-            assert task["operator_class"].endswith(".BranchPythonOperator")
+            assert task["operator_class"].endswith((".BranchPythonOperator", "._BranchPythonDecoratedOperator"))
             assert {view["ids"][b] for b in task_spec["branches"]} <= set(task["downstream"])
             assert "branches" not in task
+
+
+def mapped_value(value: Any) -> Any:
+    """A literal mapped value as Airflow holds it: a duration (written like 30s or 1h30m) in seconds."""
+    if isinstance(value, str) and value and value[0].isdigit():
+        try:
+            return parse_duration(value).total_seconds()
+        except ValueError:
+            return value
+    return value
+
+
+def assert_mapping_matches(task: dict[str, Any], task_spec: dict[str, Any], task_id: str, ids: dict[str, str]) -> None:
+    """A task with `expand`/`expand_kwargs` is a MappedOperator holding those values (another task's
+    result as {xcom: its Airflow id}), and no other task is; map_index_template and
+    max_active_tis_per_dagrun reach it, and so do the partial arguments."""
+    mapped = "expand" in task_spec or "expand_kwargs" in task_spec
+    assert task["is_mapped"] is mapped, task_id
+    if not mapped:
+        return
+    if "expand_kwargs" in task_spec:
+        assert task["expand_kind"] == "ListOfDictsExpandInput"
+        sets = task_spec["expand_kwargs"]
+        want = (
+            in_airflow_ids(sets, ids) if "xcom" in sets else [{k: mapped_value(v) for k, v in s.items()} for s in sets]
+        )
+        assert task["expand"] == want, task_id
+    else:
+        assert task["expand_kind"] == "DictOfListsExpandInput"
+        want = {
+            k: in_airflow_ids(vs, ids) if isinstance(vs, dict) else [mapped_value(v) for v in vs]
+            for k, vs in task_spec["expand"].items()
+        }
+        assert task["expand"] == want, task_id
+    assert task["map_index_template"] == task_spec.get("map_index_template")
+    assert task["max_active_tis_per_dagrun"] == task_spec.get("max_active_tis_per_dagrun")
+    for name in ("env", "cwd", "retries"):  # partial arguments: the same for every map index
+        if name in task_spec:
+            assert task["partial_kwargs"][name] == task_spec[name], (task_id, name)
 
 
 def compiled_folder(specs: list[Path], root: Path, out: Path) -> Path:
@@ -252,33 +328,68 @@ def test_grouped_pipeline_runs_in_airflow_in_group_order(airflow_home: Path):
         assert ran[up][2] <= ran[down][1], f"{down} started before {up} ended"
 
 
-@pytest.mark.slow
-def test_setup_teardown_runs_the_teardown_after_a_failed_task(airflow_home: Path):
-    """The shipped setup/teardown example: work fails (exit 1), cleanup (the teardown of
-    create) still runs and succeeds after it, and the run fails because work did."""
+def setup_teardown_run(airflow_home: Path, date: str) -> dict[str, tuple[str, Any, Any]]:
+    """The task instances of the setup_teardown run of logical ``date``: task -> (state, start, end);
+    the run's own state under "run" (the session's DB holds every test's runs)."""
     import sqlite3
     from datetime import datetime
 
-    proc = run_dags_test(airflow_home, REPO / "generated_dags", "setup_teardown", "2024-04-02")
-    assert dagrun_state(proc.stdout) == "failed", proc.stdout[-3000:] + proc.stderr[-3000:]
     with sqlite3.connect(airflow_home / "airflow.db") as db:
         rows = db.execute(
-            "SELECT task_id, state, start_date, end_date FROM task_instance WHERE dag_id = 'setup_teardown'"
+            "SELECT ti.task_id, ti.state, ti.start_date, ti.end_date FROM task_instance ti JOIN dag_run r "
+            "ON ti.dag_id = r.dag_id AND ti.run_id = r.run_id "
+            "WHERE r.dag_id = 'setup_teardown' AND date(r.logical_date) = ?",
+            (date,),
         ).fetchall()
-        [run_state] = db.execute("SELECT state FROM dag_run WHERE dag_id = 'setup_teardown'").fetchone()
-    assert run_state == "failed"
-    ran = {
+        [run_state] = db.execute(
+            "SELECT state FROM dag_run WHERE dag_id = 'setup_teardown' AND date(logical_date) = ?", (date,)
+        ).fetchone()
+    ran: dict[str, tuple[str, Any, Any]] = {
         task_id: (state, datetime.fromisoformat(start), datetime.fromisoformat(end))
         for task_id, state, start, end in rows
     }
+    ran["run"] = (run_state, None, None)
+    return ran
+
+
+@pytest.mark.slow
+def test_setup_teardown_runs_the_teardown_after_a_failed_task(airflow_home: Path):
+    """The shipped setup/teardown example triggered with {"fail_work": true}: work fails (exit 1),
+    cleanup (the teardown of create) still runs and succeeds after it, and the run fails because
+    work did."""
+    proc = run_dags_test(
+        airflow_home, REPO / "generated_dags", "setup_teardown", "2024-04-02", conf={"fail_work": True}
+    )
+    assert dagrun_state(proc.stdout) == "failed", proc.stdout[-3000:] + proc.stderr[-3000:]
+    ran = setup_teardown_run(airflow_home, "2024-04-02")
     assert {t: state for t, (state, _, _) in ran.items()} == {
         "create": "success",
         "work": "failed",
         "cleanup": "success",
+        "run": "failed",
     }
     assert ran["create"][2] <= ran["work"][1]
     assert ran["work"][2] <= ran["cleanup"][1], "the teardown started before the failed task ended"
+    assert "failing on purpose: fail_work is on" in proc.stdout
     assert "dropping scratch table" in proc.stdout
+
+
+@pytest.mark.slow
+def test_setup_teardown_succeeds_with_the_default_params(airflow_home: Path):
+    """Without conf (what the scheduler runs daily), fail_work is false: every task succeeds."""
+    proc = run_dags_test(airflow_home, REPO / "generated_dags", "setup_teardown", "2024-04-03")
+    assert_dags_test_ok(proc)
+    assert dagrun_state(proc.stdout) == "success"
+    ran = setup_teardown_run(airflow_home, "2024-04-03")
+    assert {t: state for t, (state, _, _) in ran.items()} == {
+        "create": "success",
+        "work": "success",
+        "cleanup": "success",
+        "run": "success",
+    }
+    assert ran["work"][2] <= ran["cleanup"][1]
+    assert "working on scratch table" in proc.stdout
+    assert "failing on purpose" not in proc.stdout
 
 
 def test_branching_runs_the_chosen_path_skips_the_other_and_joins(airflow_home: Path):
@@ -294,3 +405,67 @@ def test_branching_runs_the_chosen_path_skips_the_other_and_joins(airflow_home: 
     assert dict(rows) == {"choose": "success", "incremental": "success", "full_load": "skipped", "publish": "success"}
     assert "loading the new rows" in proc.stdout
     assert "loading everything" not in proc.stdout
+
+
+@pytest.mark.slow
+def test_mapped_tasks_run_one_instance_per_value(airflow_home: Path):
+    """The shipped mapping example: load_region is mapped over list_regions' result (3 items, known
+    at run time only), so Airflow runs its map indexes 0, 1, 2, each with one item; greet_regions
+    over a literal list of 3 commands, each instance named by map_index_template; the tasks around
+    them are unmapped (map index -1). All from the metadata DB."""
+    import json
+    import sqlite3
+
+    proc = run_dags_test(airflow_home, REPO / "generated_dags", "mapped_tasks", "2024-04-02")
+    assert_dags_test_ok(proc)
+    assert dagrun_state(proc.stdout) == "success"
+    with sqlite3.connect(airflow_home / "airflow.db") as db:
+        rows = db.execute(
+            "SELECT task_id, map_index, state, rendered_map_index FROM task_instance WHERE dag_id = 'mapped_tasks'"
+        ).fetchall()
+        xcoms = db.execute(
+            "SELECT task_id, map_index, value FROM xcom WHERE dag_id = 'mapped_tasks' AND key = 'return_value'"
+        ).fetchall()
+    ran = {(task_id, i): (state, name) for task_id, i, state, name in rows}
+    assert sorted(ran) == [
+        ("greet_regions", 0),
+        ("greet_regions", 1),
+        ("greet_regions", 2),
+        ("list_regions", -1),
+        ("load_region", 0),
+        ("load_region", 1),
+        ("load_region", 2),
+        ("report", -1),
+    ]
+    assert {state for state, _ in ran.values()} == {"success"}
+    assert [ran[("greet_regions", i)][1] for i in range(3)] == [
+        f'echo "$GREETING {r}"' for r in ("north", "south", "east")
+    ]
+    results = {(task_id, i): json.loads(value) for task_id, i, value in xcoms}
+    assert results[("list_regions", -1)] == ["north", "south", "east"]
+    # each map index of load_region got one item of the upstream result, in order
+    assert [results[("load_region", i)] for i in range(3)] == ["north", "south", "east"]
+    for region in ("north", "south", "east"):
+        assert f"hello {region}" in proc.stdout  # the partial env reached every map index
+        assert f"loading partition {region}" in proc.stdout
+
+
+@pytest.mark.slow
+def test_taskflow_values_reach_the_downstream_tasks(airflow_home: Path):
+    """The shipped TaskFlow example: `extract` pushes each key of its dict (multiple_outputs),
+    `summarize` gets two of them as arguments, and the bash task reads summarize's result from
+    its environment; every value is in the metadata DB's XCom table, as Airflow moved it."""
+    import json
+    import sqlite3
+
+    proc = run_dags_test(airflow_home, REPO / "generated_dags", "taskflow_xcom", "2024-04-02")
+    assert_dags_test_ok(proc)
+    assert dagrun_state(proc.stdout) == "success"
+    with sqlite3.connect(airflow_home / "airflow.db") as db:
+        rows = db.execute("SELECT task_id, key, value FROM xcom WHERE dag_id = 'taskflow_xcom'").fetchall()
+    xcoms = {(task_id, key): json.loads(value) for task_id, key, value in rows}
+    assert xcoms[("extract", "orders")] == [20, 40, 5]  # the 2nd: day * 10, day * 20, 5
+    assert xcoms[("extract", "source")] == "shop"
+    assert xcoms[("summarize", "return_value")] == "shop: 3 orders, 65 EUR"
+    assert xcoms[("report", "return_value")] == "report: shop: 3 orders, 65 EUR"  # bash's last line
+    assert "report: shop: 3 orders, 65 EUR" in proc.stdout

@@ -4,13 +4,25 @@ Hypothesis (fixed seed) draws specs that use what the format offers: hostile-but
 (builtins, keywords, ``dag``, ``DOC_MD``, the file's own import names), catalog and class-path
 operators with generated argument values, callbacks and callables imported from a helper
 package whose functions are named like builtins and imports, edges, default_args, params and
-lineage, setup and teardown tasks, task groups (nested, prefixed or not, with default_args and hostile tooltips) named
-as edge endpoints, and labelled edges. Each spec comes with what Airflow must hold for it (the
-oracle is the strategy itself and an independent reading of groups, not the compiler). A batch
-is validated and compiled in-process, then ONE Airflow subprocess fills a DagBag with the whole
-batch and dumps every task; the test asserts no import error, the same tasks (group-prefixed ids,
-their groups), operator classes, edges, edge labels and argument values. A spec the compiler refuses must
-be refused with located diagnostics only. ``dagfactory check`` runs on a sample.
+lineage, setup and teardown tasks, branch_python tasks whose ``branches:`` are direct downstream
+tasks (with trigger rules on the tasks where branches join; see property_branches.py), task groups
+(nested, prefixed or not, with default_args and hostile tooltips) named as edge endpoints, labelled
+edges, TaskFlow tasks (python, bash, short_circuit; trap-named functions, generated args,
+multiple_outputs) and references to earlier tasks' results ({xcom: trap id, key: hostile text},
+nested in lists and mappings) in TaskFlow args, bash commands and env, and python op_kwargs (Airflow
+must hold the XComArg, its task and key, and the edge it implies), and mapped tasks (expand over 1-3
+values of one or two arguments, or expand_kwargs over 1-3 argument sets; the rest partial;
+map_index_template, max_active_tis_per_dagrun; some over an earlier task's result, {xcom: task},
+whose edge is implied). Each spec comes with what Airflow must hold for it (the oracle is the
+strategy itself and an independent reading of groups, not the compiler). A batch is validated and
+compiled in-process, then ONE Airflow subprocess fills a DagBag with the whole batch and dumps every
+task; the test asserts no import error, the same tasks (group-prefixed ids, their groups), operator
+classes, edges, edge labels and argument values (of a mapped task: a MappedOperator holding the
+mapped values and the partial arguments). A spec the compiler refuses must be refused with located
+diagnostics only; the DF306 warnings a spec gets must be exactly those the oracle expects, at their
+line. Mutations must be refused at their field (every fifth spec; and a branch that is not
+downstream, DF308) or warned about at it (a join under all_success, DF306). ``dagfactory check``
+runs on a sample.
 
 Size: DAGFACTORY_HYPOTHESIS_EXAMPLES // 5 specs on Airflow 3 (default 250 -> 50; CI's 1500 -> 300),
 in batches of BATCH; one batch on Airflow 2.
@@ -19,6 +31,7 @@ in batches of BATCH; one batch on Airflow 2.
 from __future__ import annotations
 
 import json
+import keyword
 import math
 import os
 import subprocess
@@ -35,12 +48,16 @@ from dagfactory.diagnostics import has_errors
 from dagfactory.emit import compile_specs
 from dagfactory.load.config import Config
 from dagfactory.load.discover import SpecFile
+from dagfactory.load.document import load_file
+from dagfactory.targets import AIRFLOW_2
 from tests.conftest import property_settings
 from tests.test_hardening_injection import dump_spec, hostile_text, nonempty_text
 from tests.test_hardening_injection import task_id as plain_task_id
 
 from .harness import airflow_env, load_dagbag, run_isolated, scratch_home
-from .test_generated_dags import expected_airflow_view
+from .property_branches import branching
+from .property_branches import mutate as mutate_branching
+from .test_generated_dags import expected_airflow_view, in_airflow_ids
 
 pytestmark = pytest.mark.airflow
 
@@ -74,18 +91,32 @@ CLASS_PATHS = {
     "python": "airflow.providers.standard.operators.python.PythonOperator",
     "empty": "airflow.providers.standard.operators.empty.EmptyOperator",
 }
+# TaskFlow flavours drawn, and the module of the decorators' operators on each target.
+FLAVOURS = {
+    "python": "python._PythonDecoratedOperator",
+    "bash": "bash._BashDecoratedOperator",
+    "short_circuit": "short_circuit._ShortCircuitDecoratedOperator",
+}
 # Airflow 2 ships the catalog's core operators in apache-airflow itself.
 CATALOG_CLASSES = {
-    "3": CLASS_PATHS,
-    "2": {k: f"airflow.operators.{k}.{path.rsplit('.', 1)[1]}" for k, path in CLASS_PATHS.items()},
+    "3": CLASS_PATHS
+    | {"branch_python": "airflow.providers.standard.operators.python.BranchPythonOperator"}
+    | {f"taskflow_{f}": f"airflow.providers.standard.decorators.{c}" for f, c in FLAVOURS.items()},
+    "2": {k: f"airflow.operators.{k}.{path.rsplit('.', 1)[1]}" for k, path in CLASS_PATHS.items()}
+    | {"branch_python": ".".join(AIRFLOW_2.operator_path("branch_python", "", ""))}
+    | {f"taskflow_{f}": f"airflow.decorators.{c}" for f, c in FLAVOURS.items()},
 }
 
+# A mapping with an `xcom` key is a reference to another task's result: drawn on purpose only.
+plain_key = hostile_text.filter(lambda k: k != "xcom")
 json_value = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**63), 2**63) | st.floats() | hostile_text,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(hostile_text, inner, max_size=3),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(plain_key, inner, max_size=3),
     max_leaves=8,
 )
-name_key = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,12}", fullmatch=True)
+name_key = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,12}", fullmatch=True).filter(lambda k: k != "xcom")
+# The keyword arguments of a TaskFlow call: names Python can pass (not `class`, not `__debug__`).
+kwarg_name = name_key.filter(lambda k: not keyword.iskeyword(k) and k != "__debug__")
 # Picked with a Hypothesis-seeded Random, not sampled_from: Hypothesis favours a list's first
 # elements, and these must all be reached.
 ALL_REFS = [f"{HELPERS}.{module}:{function}" for module in HELPER_MODULES for function in FUNCTIONS]
@@ -169,6 +200,99 @@ def operator_args(draw: st.DrawFn, kind: str, class_path: bool) -> tuple[dict[st
     return args, want
 
 
+# The arguments of each catalog kind a task may be mapped over (EmptyOperator has none).
+MAPPABLE = {"bash": ("bash_command", "env"), "python": ("python_callable", "op_kwargs", "op_args")}
+
+
+def mapped_value(draw: st.DrawFn, name: str) -> Any:
+    """One value of a mapped argument, drawn like the plain argument."""
+    if name == "bash_command":
+        return draw(nonempty_text.filter(lambda t: not t.strip().endswith((".sh", ".bash"))))
+    if name == "env":
+        return draw(st.dictionaries(name_key, hostile_text, max_size=3))
+    if name == "python_callable":
+        return draw(function_ref)
+    if name == "op_kwargs":
+        return draw(st.dictionaries(name_key, json_value, max_size=3))
+    return draw(st.lists(json_value, max_size=3))  # op_args
+
+
+@st.composite
+def mapping(draw: st.DrawFn, kind: str, task: dict[str, Any], want: dict[str, Any]) -> dict[str, Any] | None:
+    """Maybe map ``task`` (in place): some of its operator's arguments move into ``expand`` (1-3
+    values each) or the task gets ``expand_kwargs`` (1-3 argument sets); the others stay partial.
+    Returns what Airflow's MappedOperator must hold, or None for a task left unmapped."""
+    names = MAPPABLE.get(kind)
+    if not names or draw(st.integers(0, 3)) > 0:
+        return None
+    partial = {k: want.pop(k) for k in names if k in want}  # checked in partial_kwargs, not as attributes
+    if draw(randoms).random() < 0.5:  # not st.booleans(): Hypothesis favours False, and both must be reached
+        chosen = draw(st.lists(st.sampled_from(names), min_size=1, max_size=2, unique=True))
+        expand = {k: [mapped_value(draw, k) for _ in range(draw(st.integers(1, 3)))] for k in chosen}
+        task["expand"], kind_name, value = expand, "DictOfListsExpandInput", expand
+    else:
+        chosen = [names[0]]  # each set gives the required argument (bash_command, python_callable)
+        sets = []
+        for _ in range(draw(st.integers(1, 3))):
+            keys = [names[0], *draw(st.lists(st.sampled_from(names[1:]), max_size=2, unique=True))]
+            sets.append({k: mapped_value(draw, k) for k in keys})
+        chosen = sorted({k for item in sets for k in item})
+        task["expand_kwargs"], kind_name, value = sets, "ListOfDictsExpandInput", sets
+    for name in chosen:
+        task.pop(name, None)
+        partial.pop(name, None)
+    if draw(st.booleans()):
+        task["map_index_template"] = partial["map_index_template"] = draw(nonempty_text)
+    if draw(st.booleans()):
+        task["max_active_tis_per_dagrun"] = partial["max_active_tis_per_dagrun"] = draw(st.integers(1, 5))
+    return {"kind": kind_name, "expand": value, "partial": partial}
+
+
+@st.composite
+def taskflow_task(draw: st.DrawFn) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """(flavour, the TaskFlow-specific keys of one task, what Airflow must hold)."""
+    flavour = draw(randoms).choice(sorted(FLAVOURS))  # each flavour as often (sampled_from favours the first)
+    body: dict[str, Any] = {"task": flavour, "callable": draw(function_ref)}
+    if draw(st.booleans()):
+        body["args"] = draw(st.dictionaries(kwarg_name, json_value, max_size=3))
+    want: dict[str, Any] = {"python_callable": body["callable"], "op_kwargs": body.setdefault("args", {})}
+    if flavour == "python" and draw(st.booleans()):
+        body["multiple_outputs"] = want["multiple_outputs"] = draw(st.booleans())
+    if not body["args"] and draw(st.booleans()):
+        del body["args"]  # no args: called without arguments
+    return flavour, body, want
+
+
+def reference(draw: st.DrawFn, sources: list[str]) -> Any:
+    """{xcom: source} or {xcom: source, key: hostile text}, maybe nested in a list or mapping."""
+    ref: dict[str, Any] = {"xcom": draw(st.sampled_from(sources))}
+    if draw(st.booleans()):
+        ref["key"] = draw(nonempty_text)
+    shape = draw(st.integers(0, 2))
+    return ref if shape == 0 else [ref, draw(json_value)] if shape == 1 else {draw(hostile_text): ref}
+
+
+def add_references(draw: st.DrawFn, tasks: dict[str, Any], ids: list[str], kinds: dict[str, str]) -> None:
+    """Some tasks take earlier tasks' results (forward only: no cycle by construction) where
+    Airflow resolves them: a TaskFlow task's args, a bash task's env or command, a python
+    task's op_kwargs. An empty task has no result and is never named."""
+    for index, tid in enumerate(ids):
+        sources = [s for s in ids[:index] if kinds[s] != "empty"]
+        if not sources or draw(st.integers(0, 2)) > 0:
+            continue
+        task, kind = tasks[tid], kinds[tid]
+        if "expand" in task or "expand_kwargs" in task:
+            continue  # mapped: its arguments moved into expand (mapped_over_results gives it references)
+        if kind == "taskflow":
+            task.setdefault("args", {})[draw(kwarg_name)] = reference(draw, sources)
+        elif kind == "bash" and draw(st.booleans()):
+            task["bash_command"] = {"xcom": draw(st.sampled_from(sources))}
+        elif kind == "bash":
+            task.setdefault("env", {})[draw(name_key)] = reference(draw, sources)
+        elif kind == "python":
+            task.setdefault("op_kwargs", {})[draw(name_key)] = reference(draw, sources)
+
+
 # Mutations that make a spec invalid in the ways that once compiled to broken or unfaithful
 # files: (code, field, task); the spec must be refused with that code, naming that field.
 BAD_PATHS = ["dfprop.class:ok", "dfprop.a:ｏk", "dfprop.ａ:ok", "dfprop.a:ﬁ", "dfprop.a", "dfprop.a:ok-x", "a..b:ok"]
@@ -180,6 +304,15 @@ MUTATIONS = [
         for bad in ({"on_execute_callback": 5}, {"on_execute_callback": {"x": 1}}, {"on_execute_callback": ["x:y", 3]})
     ],
     *[("DF205", "on_failure_callback", {"operator": "empty", "on_failure_callback": path}) for path in BAD_PATHS],
+    ("DF311", "task_id", {"operator": "bash", "expand": {"bash_command": ["x"], "task_id": ["a", "b"]}}),
+    ("DF311", "retries", {"operator": CLASS_PATHS["bash"], "bash_command": "x", "expand": {"retries": [1, 2]}}),
+    ("DF311", "bash_command", {"operator": "bash", "bash_command": "x", "expand": {"bash_command": ["y"]}}),
+    ("DF312", "env", {"operator": "bash", "bash_command": "x", "expand": {"env": []}}),
+    # references: to no task, where Airflow would not resolve one, malformed; a name Python cannot pass
+    ("DF302", "nowhere", {"task": "python", "callable": "dfprop.a:ok", "args": {"a": [{"xcom": "nowhere"}]}}),
+    ("DF309", "params", {"operator": "bash", "bash_command": "x", "params": {"p": {"xcom": "nowhere"}}}),
+    ("DF309", "kee", {"task": "python", "callable": "dfprop.a:ok", "args": {"a": {"xcom": "x", "kee": "k"}}}),
+    ("DF105", "class", {"task": "python", "callable": "dfprop.a:ok", "args": {"class": 1}}),
 ]
 
 
@@ -249,22 +382,41 @@ def pipelines(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
     owner = draw(nonempty_text)
     tasks: dict[str, Any] = {}
     expected: dict[str, Any] = {}
+    kinds: dict[str, str] = {}
     for tid in ids:
-        kind = draw(st.sampled_from(sorted(CLASS_PATHS)))
+        kind = kinds[tid] = draw(st.sampled_from([*sorted(CLASS_PATHS), "taskflow"]))
         class_path = draw(st.booleans())
-        specific, specific_want = draw(operator_args(kind, class_path))
         common, common_want = draw(common_args())
-        task = {"operator": CLASS_PATHS[kind] if class_path else kind, **specific, **common}
+        if kind == "taskflow":
+            flavour, specific, specific_want = draw(taskflow_task())
+            task = {**specific, **common}
+            class_name = f"taskflow_{flavour}"
+        else:
+            specific, specific_want = draw(operator_args(kind, class_path))
+            task = {"operator": CLASS_PATHS[kind] if class_path else kind, **specific, **common}
+            class_name = CLASS_PATHS[kind] if class_path else kind
         if draw(st.integers(0, 2)) == 0:
             task["inputs"] = draw(st.lists(asset_uri, min_size=1, max_size=2, unique=True))
         if draw(st.integers(0, 2)) == 0:
             task["outputs"] = draw(st.lists(asset_uri, min_size=1, max_size=2, unique=True))
         tasks[tid] = task
         want = {"owner": owner, **default_want, **specific_want, **common_want}
+        mapped = draw(mapping(kind, task, want))
         want["params"] = {**dag_params, **common.get("params", {})}
         want["inlets"] = task.get("inputs", [])
         want["outlets"] = task.get("outputs", [])
-        expected[tid] = {"class": CLASS_PATHS[kind] if class_path else kind, "upstream": set(), "attrs": want}
+        expected[tid] = {"class": class_name, "upstream": set(), "attrs": want, "mapped": mapped}
+    add_references(draw, tasks, ids, kinds)
+    for tid, task in tasks.items():  # references added to arguments the oracle already holds
+        want = expected[tid]["attrs"]
+        if expected[tid]["mapped"] is not None:
+            continue  # a mapped task takes no reference there (its own are drawn by mapped_over_results)
+        if kinds[tid] == "taskflow":
+            want["op_kwargs"] = task.get("args", {})
+            continue
+        for name in ("bash_command", "env", "op_kwargs"):
+            if name in task:
+                want[name] = task[name]
     edges = []
     for down_index in range(1, len(ids)):  # only forward edges: no cycles by construction
         ups = draw(st.lists(st.sampled_from(ids[:down_index]), max_size=2, unique=True))
@@ -314,11 +466,24 @@ def pipelines(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
     if edges:
         spec["edges"] = edges
     roles(draw, spec, ids, expected)
+    sources = mapped_over_results(draw, spec, ids, expected)
+    warned, joins = branching(draw, spec, expected, function_ref)  # after: it leaves mapped tasks alone
     view = expected_airflow_view(spec)  # Airflow ids, groups, edges after group expansion, labels
+    for tid, source in sources.items():  # {xcom: source} as the dump shows it: the Airflow id
+        mapped = expected[tid]["mapped"]
+        mapped["expand"] = json.loads(
+            json.dumps(mapped["expand"]).replace(
+                json.dumps({"xcom": source}), json.dumps({"xcom": view["ids"][source]})
+            )
+        )
+    for want in expected.values():  # a reference as Airflow holds it: an XComArg of the Airflow task id
+        want["attrs"] = {k: in_airflow_ids(v, view["ids"]) for k, v in want["attrs"].items()}
     expected = {
         view["ids"][tid]: want
         | {
-            "upstream": {u for u, d in view["edges"] if d == view["ids"][tid]},
+            # the spec's edges, and the one a reference implies
+            "upstream": {u for u, d in view["edges"] if d == view["ids"][tid]}
+            | ({view["ids"][sources[tid]]} if tid in sources else set()),
             "group": view["groups"][view["ids"][tid]],
         }
         for tid, want in expected.items()
@@ -330,7 +495,44 @@ def pipelines(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
         "tags": sorted(spec["tags"]),
         "timezone": spec["timezone"],
     }
-    return spec, {"tasks": expected, "dag": dag, "labels": view["labels"], "refused": None}
+    return spec, {
+        "tasks": expected,
+        "dag": dag,
+        "labels": view["labels"],
+        "refused": None,
+        "warned": warned,  # DF306 warnings the spec must get: {join task: (path, at its key)}
+        "joins": joins,
+    }
+
+
+def mapped_over_results(
+    draw: st.DrawFn, spec: dict[str, Any], ids: list[str], expected: dict[str, Any]
+) -> dict[str, str]:
+    """Some mapped tasks map one argument (expand) or their argument sets (expand_kwargs) over an
+    earlier task's result, {xcom: source}: the reference implies the edge source >> task (earlier
+    in the order: no cycle). Sources are no empty operators (no result); a task right after a
+    setup this way gets all_success, as Airflow requires. Returns {task: source}."""
+    tasks = spec["tasks"]
+    rule = (spec.get("default_args") or {}).get("trigger_rule", "all_success")
+    found: dict[str, str] = {}
+    for index, tid in enumerate(ids):
+        mapped = expected[tid]["mapped"]
+        if mapped is None or draw(st.integers(0, 1)) > 0:
+            continue
+        earlier = [t for t in ids[:index] if "empty" not in tasks[t].get("operator", "")]
+        if not earlier:
+            continue
+        source = draw(st.sampled_from(earlier))
+        after_setup = tasks[source].get("setup") and "teardown" not in tasks[tid]
+        if after_setup and tasks[tid].get("trigger_rule", rule) != "all_success":  # no group sets one here
+            tasks[tid]["trigger_rule"] = expected[tid]["attrs"]["trigger_rule"] = "all_success"
+        if "expand" in tasks[tid]:
+            name = draw(st.sampled_from(sorted(tasks[tid]["expand"])))
+            tasks[tid]["expand"][name] = {"xcom": source}  # the same dict as mapped["expand"]
+        else:
+            tasks[tid]["expand_kwargs"] = mapped["expand"] = {"xcom": source}
+        found[tid] = source
+    return found
 
 
 def roles(draw: st.DrawFn, spec: dict[str, Any], ids: list[str], expected: dict[str, Any]) -> None:
@@ -383,6 +585,8 @@ def draw_specs(count: int) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         code, field, task = MUTATIONS[number % len(MUTATIONS)]
         spec["tasks"][f"mutant_{field}"] = task
         expected["refused"] = (code, field)
+    for number, (spec, expected) in enumerate(drawn[2::5]):  # branching mutations, on other specs
+        mutate_branching(spec, expected, number, f"{HELPERS}.a:ok")
     return drawn
 
 
@@ -409,13 +613,25 @@ def compile_batch(root: Path, batch: list[tuple[dict[str, Any], dict[str, Any]]]
         path.write_text(dump_spec(spec), encoding="utf-8")
         [result] = compile_specs([SpecFile(path, path.name, PurePosixPath(path.name))], Config(airflow=airflow))
         errors = [d for d in result.diagnostics if d.is_error]
+        doc = load_file(path)[0]
+        assert doc is not None
+
+        def at(where: tuple[Any, ...], key: bool = False, doc: Any = doc) -> tuple[int, int]:
+            _, position = doc.locate(where, key=key)
+            return position.line, position.column
+
         if expected["refused"]:  # refused, for the reason mutated in, with located diagnostics
             code, field = expected["refused"]
             assert result.text is None, errors
             assert all(d.line >= 1 and d.column >= 1 for d in errors), errors
-            assert [d for d in errors if d.code == code and field in d.message], (path, errors)
+            if "refused_at" in expected:  # at the very item of the field
+                assert [d for d in errors if d.code == code and (d.line, d.column) == at(expected["refused_at"])]
+            else:
+                assert [d for d in errors if d.code == code and field in d.message], (path, errors)
             continue
         assert not has_errors(result.diagnostics), (path, errors)
+        warnings = sorted((d.line, d.column, d.severity) for d in result.diagnostics if d.code == "DF306")
+        assert warnings == sorted((*at(*w), "warning") for w in expected["warned"].values()), (path, warnings)
         assert result.text is not None
         (dags / f"p{index}.py").write_text(result.text, encoding="utf-8")
         for task in expected["tasks"].values():  # a catalog name: the class the target ships it as
@@ -437,6 +653,16 @@ def normal(name: str, value: Any) -> Any:
         return [a["uri"] if isinstance(a, dict) else a for a in value or []]
     if name.endswith("_callback"):
         return [] if value is None else value if isinstance(value, list) else [value]
+    return value
+
+
+def normal_mapped(value: Any) -> Any:
+    """A mapped or partial value as the dump shows it: a callable is `module:qualname`, which is
+    the import path the spec wrote for our helpers."""
+    if isinstance(value, list):
+        return [normal_mapped(v) for v in value]
+    if isinstance(value, dict):
+        return {k: normal_mapped(v) for k, v in value.items()}
     return value
 
 
@@ -471,28 +697,61 @@ def assert_faithful(bag: dict[str, Any], compiled: dict[str, Any], root: Path, c
             assert got["operator_class"] == want["class"], (where, tid)
             assert set(got["upstream"]) == want["upstream"], (where, tid)
             assert got["task_group"] == want["group"], (where, tid)
+            mapped = want.get("mapped")
+            assert got["is_mapped"] is (mapped is not None), (where, tid)
+            if mapped is not None:  # a MappedOperator holding the spec's mapped and partial values
+                assert got["expand_kind"] == mapped["kind"], (where, tid)
+                assert same(normal_mapped(got["expand"]), mapped["expand"]), (where, tid, got["expand"])
+                for name, value in mapped["partial"].items():
+                    actual = normal_mapped(got["partial_kwargs"].get(name))
+                    assert same(actual, value), f"{where} task {tid!r}: partial {name} is {actual!r}, not {value!r}"
             attrs = dag["spec_attrs"][tid]
             for name, value in want["attrs"].items():
                 actual = normal(name, attrs[name])
                 assert same(actual, value), f"{where} task {tid!r}: {name} is {actual!r}, the spec says {value!r}"
 
 
-def batches() -> list[list[tuple[dict[str, Any], dict[str, Any]]]]:
-    drawn = draw_specs(SPECS)
-    return [drawn[i : i + BATCH] for i in range(0, len(drawn), BATCH)]
+def branch_stats(drawn: list[tuple[dict[str, Any], dict[str, Any]]]) -> dict[str, int]:
+    """How many specs exercise each part of branching (the drawn ones, and the two mutations)."""
+    drawn_branches = [
+        e for s, e in drawn if any("branches" in t and not tid.startswith("mutant.") for tid, t in s["tasks"].items())
+    ]
+    return {
+        "specs with branches": len(drawn_branches),
+        "specs with joins": sum(1 for e in drawn_branches if e["joins"]),
+        "joins under all_success (DF306)": sum(1 for _, e in drawn if "mutant.join" in e["warned"]),
+        "branches not downstream (DF308)": sum(1 for _, e in drawn if e.get("refused_at")),
+    }
 
 
 def test_every_valid_spec_loads_in_airflow_3_as_written(tmp_path: Path) -> None:
     started = time.monotonic()
-    tried = accepted = 0
-    for number, batch in enumerate(batches()):
+    tried = accepted = mapped = results = 0
+    kinds: dict[str, int] = {}
+    drawn = draw_specs(SPECS)
+    for number, batch in enumerate(drawn[i : i + BATCH] for i in range(0, len(drawn), BATCH)):
         root = tmp_path / f"batch{number}"
         compiled = compile_batch(root, batch, "3")
         tried, accepted = tried + len(batch), accepted + len(compiled)
+        for expected in compiled.values():
+            for task in expected["tasks"].values():
+                if task.get("mapped"):
+                    mapped += 1
+                    kinds[task["mapped"]["kind"]] = kinds.get(task["mapped"]["kind"], 0) + 1
+                    results += "xcom" in json.dumps(task["mapped"]["expand"])
         bag = load_dagbag(root / "dags", scratch_home(), attrs=attrs_file(root, compiled))
         assert_faithful(bag, compiled, root, check_dag=True)
-    print(f"\n[property] Airflow 3: {tried} specs, {accepted} compiled and loaded, {time.monotonic() - started:.1f}s")
-    assert accepted == tried - tried // 5  # all but the mutated fifth
+    print(
+        f"\n[property] Airflow 3: {tried} specs, {accepted} compiled and loaded, {mapped} mapped tasks "
+        f"({results} over another task's result) "
+        f"({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))}), {time.monotonic() - started:.1f}s"
+    )
+    print(f"[property] branching: {branch_stats(drawn)}")
+    assert accepted == tried - sum(1 for _, e in drawn if e["refused"])  # all but the refused mutations
+    stats = branch_stats(drawn)
+    assert min(stats.values()) > 0, stats
+    assert set(kinds) == {"DictOfListsExpandInput", "ListOfDictsExpandInput"}  # both ways of mapping were loaded
+    assert results > 0
 
 
 def test_dagfactory_check_passes_a_sample(tmp_path: Path) -> None:
@@ -525,7 +784,10 @@ def test_every_valid_spec_loads_in_airflow_2_as_written(tmp_path: Path) -> None:
     bag = json.loads(proc.stdout)
     assert_faithful(bag, compiled, tmp_path, check_dag=False)
     print(f"\n[property] Airflow 2: {len(batch)} specs, {len(compiled)} loaded, {time.monotonic() - started:.1f}s")
-    assert len(compiled) == len(batch) - len(batch) // 5
+    print(f"[property] branching: {branch_stats(batch)}")
+    assert len(compiled) == len(batch) - sum(1 for _, e in batch if e["refused"])
+    stats = branch_stats(batch)
+    assert min(stats.values()) > 0, stats
 
 
 def test_check_locates_class_paths_that_are_no_operator_class(tmp_path: Path) -> None:

@@ -29,10 +29,12 @@ def dag_info(dag: object) -> dict[str, object]:
         serialization = traceback.format_exc()
     tasks = {}
     for task in dag.tasks:
-        cls = type(task)
+        mapped = any(c.__name__ == "MappedOperator" for c in type(task).__mro__)  # TaskFlow: a subclass
+        cls = task.operator_class if mapped else type(task)  # a mapped task: the class it maps
         sla = getattr(task, "sla", None)
         tasks[task.task_id] = {
             "operator_class": f"{cls.__module__}.{cls.__qualname__}",
+            "is_mapped": mapped,
             "upstream": sorted(task.upstream_task_ids),
             "inlets": uris(task.inlets),
             "outlets": uris(task.outlets),
@@ -43,6 +45,12 @@ def dag_info(dag: object) -> dict[str, object]:
             "on_failure_fail_dagrun": task.on_failure_fail_dagrun,
             "trigger_rule": str(task.trigger_rule),
         }
+        if mapped:  # Op.partial(...).expand(...): what each map index gets, and what all share
+            from dagbag_dump import jsonable
+
+            tasks[task.task_id]["expand_kind"] = type(getattr(task, task._expand_input_attr)).__name__
+            tasks[task.task_id]["expand"] = jsonable(getattr(task, task._expand_input_attr).value)
+            tasks[task.task_id]["partial_kwargs"] = jsonable(task.partial_kwargs)
     labels = {
         f"{up} >> {down}": info["label"]
         for up, downs in sorted(dag.edge_info.items())
@@ -68,14 +76,15 @@ def main(folder: str, attrs: str | None = None) -> int:
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     root = os.path.abspath(folder)
+    # the Airflow 3 dump's JSON conversion (it imports no Airflow at module level)
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "airflow"))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         from airflow.models import DagBag
 
         bag = DagBag(dag_folder=root, include_examples=False)
         dags = {dag_id: dag_info(bag.dags[dag_id]) for dag_id in sorted(bag.dags)}
-        if attrs:  # the Airflow 3 dump's JSON conversion: it imports no Airflow at module level
-            sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "airflow"))
+        if attrs:
             from dagbag_dump import spec_attrs
 
             with open(attrs, encoding="utf-8") as handle:

@@ -21,6 +21,7 @@ REQUIREMENTS = (
     "apache-airflow==2.11.2",
     "apache-airflow-providers-amazon",  # sql_to_s3 and the S3 operators
     "apache-airflow-providers-standard",  # class paths under airflow.providers.standard (every_feature.yaml)
+    "virtualenv",  # Airflow 2's @task.virtualenv refuses to parse without it (taskflow_flavours.yaml)
 )
 STAMP = VENV / ".dagfactory-af2-stamp"
 INSTALL_TIMEOUT_S = 1200

@@ -63,6 +63,17 @@ def test_a_skipping_trigger_rule_written_on_the_task_is_warned_about_at_its_valu
     assert (found.code, found.line, found.column) == ("DF306", 13, 41)
 
 
+def test_a_teardown_where_branches_join_is_not_warned_about():
+    """Airflow runs a teardown under all_done_setup_success (a skipped branch does not skip it),
+    and a teardown may not set trigger_rule (DF307): DF306 with its hint would be wrong twice."""
+    body = BRANCHY.replace("tasks:\n", "tasks:\n  create: {operator: empty, setup: true}\n")
+    body = body.replace("join: {operator: empty%s}", "join: {operator: empty, teardown: {setups: [create]}}")
+    assert check(body) == []
+    assert check(body + "default_args: {trigger_rule: none_skipped}\n") == []
+    plain = body.replace(", teardown: {setups: [create]}", "")  # the same join, no teardown: warned
+    assert [d.code for d in check(plain)] == ["DF306"]
+
+
 def test_the_rule_comes_from_group_then_dag_default_args():
     grouped = BRANCHY.replace("join: {operator: empty%s}", "join: {operator: empty, group: g}")
     ok = "groups:\n  g: {default_args: {trigger_rule: none_failed_min_one_success}}\n" + grouped

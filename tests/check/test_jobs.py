@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -117,15 +118,16 @@ def test_the_shipped_examples_compile_to_the_same_bytes_with_a_pool(
     golden = written(REPO / "generated_dags")
     assert runs["1"][2] == {name: golden[name] for name in runs["1"][2]}
     assert len(runs["1"][2]) == len(list((REPO / "specs").rglob("[!_]*.yaml"))) > 10
-    code, output = invoke(REPO, monkeypatch, "validate", "--format", fmt, "--jobs", "2")
-    assert (code, output) == invoke(REPO, monkeypatch, "validate", "--format", fmt, "--jobs", "1")
+    code, output = invoke(REPO, monkeypatch, "validate", "--no-cache", "--format", fmt, "--jobs", "2")
+    assert (code, output) == invoke(REPO, monkeypatch, "validate", "--no-cache", "--format", fmt, "--jobs", "1")
     assert "DF209" in output
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "github"])
 def test_a_generated_repository_with_errors_reports_the_same_with_a_pool(tmp_path: Path, fmt: str):
     root = repository(tmp_path, 300, errors=True)
-    runs = [run_cli("validate", "--format", fmt, "--jobs", count, cwd=root) for count in ("1", "2")]
+    # --no-cache: a second validate would say how many specs it restored (tests/check/test_validate_cache.py)
+    runs = [run_cli("validate", "--no-cache", "--format", fmt, "--jobs", count, cwd=root) for count in ("1", "2")]
     compiles = [run_cli("compile", "--format", fmt, "--jobs", count, cwd=root) for count in ("1", "2")]
     assert [(r.returncode, r.stdout, r.stderr) for r in runs[1:]] == [
         (runs[0].returncode, runs[0].stdout, runs[0].stderr)
@@ -172,6 +174,18 @@ def test_a_generated_repository_compiles_to_the_same_bytes_with_a_pool(tmp_path:
     again = run_cli("compile", "--jobs", "2", "--out", "two", cwd=root)
     assert "0 written, 300 unchanged" in again.stderr
     assert written(root / "two") == one
+    # validate shares the cache the compiles left: a warm run reports what a cold one does
+    cold = run_cli("validate", "--no-cache", "--jobs", "2", cwd=root)
+    warm = run_cli("validate", "--jobs", "2", cwd=root)
+    assert (warm.returncode, warm.stdout) == (cold.returncode, cold.stdout)
+    assert "(300 unchanged since the last run, not checked again)" in warm.stderr
+    # and what validate's workers checked is what the cache keeps for the next validate
+    shutil.rmtree(root / ".dagfactory_cache")
+    filled = run_cli("validate", "--jobs", "2", cwd=root)
+    warm = run_cli("validate", "--jobs", "1", cwd=root)
+    assert (filled.stdout, warm.stdout) == (cold.stdout, cold.stdout)
+    assert "unchanged" not in filled.stderr
+    assert "(300 unchanged since the last run, not checked again)" in warm.stderr
 
 
 PROBE = """

@@ -59,6 +59,8 @@ def test_duplicate_keys_at_any_depth_name_both_lines():
         ("true: x\n", "DF003", 1),
         ("[a]: x\n", "DF003", 1),
         ("a: !!int notanumber\n", "DF003", 1),
+        ("a: !!int false\n", "DF003", 1),
+        ("a: !!float true\n", "DF003", 1),  # loaded as 1.0 before
         ("a: [1, 2\n", "DF001", 2),
         ("a: 1\n---\nb: 2\n", "DF001", 2),
     ],

@@ -72,8 +72,15 @@ def test_schema_lists_every_operator_with_its_arguments() -> None:
     for name, op in CATALOG.items():
         props = defs[f"operator_{name}"]["properties"]
         assert {a.name for a in op.args} <= set(props)
-        required = set(defs[f"operator_{name}"]["required"])
+        definition = defs[f"operator_{name}"]
+        # required arguments: of a task that is not mapped (a mapped task may map them instead)
+        required = set(definition["required"]) | set(definition.get("else", {}).get("required", []))
         assert required == {"operator"} | {a.name for a in op.args if a.required}
+        if required != {"operator"}:
+            assert definition["if"] == {"anyOf": [{"required": ["expand"]}, {"required": ["expand_kwargs"]}]}
+        # what a task may be mapped over: the operator's own arguments
+        assert set(props["expand"]["properties"]) == {a.name for a in op.args}
+        assert set(props["expand_kwargs"]["items"]["properties"]) == {a.name for a in op.args}
 
 
 def test_sensor_arguments_are_typed_durations() -> None:

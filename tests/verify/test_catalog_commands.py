@@ -145,3 +145,45 @@ def test_check_finds_grouped_tasks_under_their_prefixed_ids(tmp_path: Path) -> N
         ("DF501", 10, 3, "task 'greet': BashOperator needs the argument 'bash_command'"),
         ("DF501", 13, 5, "task 'greet': BashOperator does not accept the argument 'bash_comand'"),
     ]
+
+
+@pytest.mark.airflow
+def test_check_passes_taskflow_tasks_and_refuses_a_reference_in_an_untemplated_argument(tmp_path: Path) -> None:
+    """TaskFlow tasks have no class to check (Airflow checked the decorator's arguments while
+    parsing); a class-path operator's reference must stand in one of its template_fields."""
+    spec = FIXTURES / "check" / "taskflow_references.yaml"
+    proc = _cli("check", str(spec), "--format", "json", home=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    found = [(d["code"], d["line"], d["column"], d["message"], d["hint"]) for d in json.loads(proc.stdout)]
+    assert found == [
+        (
+            "DF309",
+            23,
+            5,
+            "task 'untemplated': BashOperator does not template 'output_encoding', so another task's result "
+            "there would reach it as an unresolved XComArg",
+            "pass the reference in a templated field of BashOperator (bash_command, env, cwd)",
+        )
+    ]
+
+
+@pytest.mark.airflow
+def test_check_locates_mapped_arguments_in_expand_and_expand_kwargs(tmp_path: Path) -> None:
+    """A class-path operator's mapped arguments are checked against its class like plain ones and
+    reported where the spec maps them (under `expand:`, in an `expand_kwargs` item); mapping over
+    another task's argument sets ({xcom: ...}) is not reported as missing arguments."""
+    spec = FIXTURES / "check" / "mapped_typo.yaml"
+    proc = _cli("check", str(spec), "--format", "json", home=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    found = [(d["code"], d["line"], d["column"], d["message"], d["hint"]) for d in json.loads(proc.stdout)]
+    assert found == [
+        ("DF501", 8, 3, "task 'greet': BashOperator needs the argument 'bash_command'", None),
+        (
+            "DF501",
+            11,
+            7,
+            "task 'greet': BashOperator does not accept the argument 'bash_comand'",
+            "did you mean 'bash_command'?",
+        ),
+        ("DF501", 16, 32, "task 'sets': BashOperator does not accept the argument 'cwdd'", "did you mean 'cwd'?"),
+    ]

@@ -1,0 +1,258 @@
+"""The incremental cache: skip parsing and checking unchanged specs (``validate`` and ``compile``).
+
+A spec is "unchanged" when its bytes, the shared defaults that apply to it, the files it
+embeds (``.sql``), the compiler itself (every source file and template of this package)
+and the settings that shape its checks (:func:`cache_settings`) are all byte-identical to
+the last run that checked it. Its own diagnostics and its data are then restored, not
+recomputed; the rules across specs (unique dag_ids, pools, lineage, module names) always
+run afresh, since other specs may have changed. Only a spec without an error of its own is
+kept (an error may depend on a file that does not exist yet). ``compile`` adds the output
+part (:mod:`dagfactory.emit.cache`): whether a spec's DAG file is still what it wrote.
+Anything else is checked afresh, so the cache can make a run faster but never different.
+It lives in ``.dagfactory_cache/`` beside the project configuration (or in the working
+directory), and is safe to delete at any time.
+
+Its entries are keyed with a random per-user key kept outside every project
+(:func:`machine_key`): a cache file that came from anywhere else (committed to the
+repository, restored by CI, edited to vouch for a hand-made DAG) never matches, so
+it can never decide what a compile writes or what validate reports. ``compile --check``
+does not read it at all.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dagfactory.diagnostics import Diagnostic, has_errors
+from dagfactory.load.config import Config
+from dagfactory.load.document import Document, NodeInfo
+from dagfactory.load.references import referenced_files
+
+if TYPE_CHECKING:
+    from dagfactory.check.project import SpecResult
+
+CACHE_DIR = ".dagfactory_cache"
+# v5: validate's entries (no output) beside compile's; keyed by the check settings, not every setting
+CACHE_FILE = "specs-v5.json"
+OLD_FILES = ("compile-v*.json", "specs-v*.json")  # an earlier compiler's formats, removed on save
+# Settings that change no spec's own findings nor its output's text: the findings are promoted to
+# errors after the cache (warnings_as_errors), the output's place is checked on its own (out).
+NOT_CHECK_SETTINGS = ("out", "warnings_as_errors")
+KEY_FILE = "cache-key"  # in the user's cache folder (XDG_CACHE_HOME or ~/.cache), under dagfactory/
+
+
+def sha_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def compiler_fingerprint() -> str:
+    """A hash of this package's code and templates: a new compiler invalidates everything."""
+    package = Path(__file__).resolve().parent.parent  # dagfactory/, not just emit/
+    digest = hashlib.sha256()
+    for path in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".jinja") and p.is_file()):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def cache_settings(config: Config) -> str:
+    """What a cached entry depends on in ``config``: every setting but :data:`NOT_CHECK_SETTINGS`
+    (a setting added later counts, unless it is named there)."""
+    blank = {name: getattr(Config(), name) for name in NOT_CHECK_SETTINGS}
+    return repr(dataclasses.replace(config, **blank))
+
+
+def machine_key() -> bytes | None:
+    """This user's random cache key, made on first use (readable by the user only); None when it
+    can be neither read nor made (then nothing is cached)."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dagfactory"
+    path = base / KEY_FILE
+    try:
+        base.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            key = path.read_bytes()
+        else:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(os.urandom(32))
+            key = path.read_bytes()  # what a racing first run wrote, if it won
+    except (OSError, RuntimeError):  # RuntimeError: no home folder to find
+        return None
+    return key if len(key) == 32 else None
+
+
+class _LazyNodes(dict[Any, NodeInfo]):
+    """Positions of a restored document, read again from its (unchanged) files on first use:
+    a cache hit that reports nothing (the usual case) never pays for them, and the cache
+    file does not carry them."""
+
+    def __init__(self, reload: Callable[[], dict[Any, NodeInfo]]):
+        super().__init__()
+        self._reload: Callable[[], dict[Any, NodeInfo]] | None = reload
+
+    def _load(self) -> None:
+        if self._reload is not None:
+            reload, self._reload = self._reload, None
+            self.update(reload())
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        self._load()
+        return super().get(key, default)
+
+    def __getitem__(self, key: Any) -> Any:
+        self._load()
+        return super().__getitem__(key)
+
+    def __contains__(self, key: object) -> bool:
+        self._load()
+        return super().__contains__(key)
+
+    def items(self) -> Any:
+        self._load()
+        return super().items()
+
+
+class SpecCache:
+    """Each spec's own findings and data, as the last run that checked it left them."""
+
+    def __init__(self, folder: Path, settings: str):
+        self.file = folder / CACHE_DIR / CACHE_FILE
+        key = machine_key()
+        self._secret = sha_hex(f"{compiler_fingerprint()}\0{settings}\0".encode() + (key or b""))
+        self.salt = sha_hex(b"stored\0" + self._secret.encode())  # names the secret in the file, never reveals it
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.dirty = False
+        self._shas: dict[Path, str | None] = {}  # a file shared by many specs (_defaults.yaml) is read once
+        self.enabled = key is not None
+        if not self.enabled:
+            return
+        try:
+            stored = json.loads(self.file.read_text(encoding="utf-8"))
+            if stored.get("salt") == self.salt:
+                self.entries = stored["entries"]
+        except (OSError, ValueError, KeyError, AttributeError):
+            pass  # no cache, or an unreadable one: compile everything
+
+    def _key(self, display: str, raw: bytes) -> str:
+        return sha_hex(self._secret.encode() + b"\0" + display.encode("utf-8", "surrogateescape") + b"\0" + raw)
+
+    def restore(
+        self, display: str, path: Path, defaults: list[Path], positions: Callable[[], dict[Any, NodeInfo]]
+    ) -> tuple[Document, list[Diagnostic]] | None:
+        """The validated document and its warnings, when the spec, the ``defaults`` files that
+        apply to it now and the files it embeds are all unchanged. ``positions`` loads the
+        document's source positions again, if a diagnostic ever needs them."""
+        entry = self.entries.get(display)
+        try:
+            if entry is None or entry["key"] != self._key(display, path.read_bytes()):
+                return None
+            if entry["inputs"] != [str(p) for p in defaults]:
+                return None
+            if any(self._file_sha(Path(ref)) != sha for ref, sha in entry["refs"].items()):
+                return None
+        except OSError:
+            return None
+        base = Path(entry["base_dir"]) if entry["base_dir"] is not None else None
+        inputs = tuple(Path(p) for p in entry["inputs"])
+        data = json.loads(entry["data"]) if isinstance(entry["data"], _Encoded) else entry["data"]
+        doc = Document(display, data, _LazyNodes(positions), base, inputs)
+        return doc, [Diagnostic(**d) for d in entry["diagnostics"]]
+
+    def _file_sha(self, path: Path) -> str | None:
+        if path not in self._shas:
+            self._shas[path] = _file_sha(path)
+        return self._shas[path]
+
+    def entry(self, doc: Document, path: Path, diagnostics: list[Diagnostic], refs: list[Path]) -> dict[str, Any]:
+        """What restoring ``doc`` needs: the key of its bytes, the files it was made of, its data and
+        its own ``diagnostics``."""
+        return {
+            "key": self._key(doc.path, path.read_bytes()),
+            "refs": {str(ref): self._file_sha(ref) for ref in refs},
+            "base_dir": str(doc.base_dir) if doc.base_dir is not None else None,
+            "inputs": [str(p) for p in doc.inputs],
+            "data": _Encoded(json.dumps(doc.data)),  # as text: a fifth of the memory of the objects
+            "diagnostics": [d.to_json() for d in diagnostics],
+        }
+
+    def keep_only(self, displays: set[str]) -> None:
+        """Forget the specs not in ``displays`` (deleted or renamed: a run over the whole specs
+        folder knows them all), so the cache does not grow with the repository's history."""
+        gone = [display for display in self.entries if display not in displays]
+        for display in gone:
+            del self.entries[display]
+        self.dirty = self.dirty or bool(gone)
+
+    def remember_checked(self, results: Iterable[SpecResult]) -> None:
+        """Keep what was found in each spec checked afresh (``validate``: nothing is rendered), when
+        the spec has no error of its own; then save."""
+        for result in results:
+            if result.restored or result.spec.escapes or has_errors(result.own):
+                continue
+            doc = result.whole_document()
+            if doc is None:
+                continue
+            try:
+                self.entries[doc.path] = self.entry(doc, result.spec.path, result.own, referenced_files(doc))
+            except OSError:  # gone since it was read: not kept
+                self.entries.pop(doc.path, None)
+            self.dirty = True
+        self.save()
+
+    def save(self) -> None:
+        """Write atomically; a cache that cannot be written is simply not kept."""
+        if not self.dirty or not self.enabled:
+            return
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            (self.file.parent / ".gitignore").write_text("*\n")
+            fd, temp = tempfile.mkstemp(prefix=".specs.", dir=self.file.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(f'{{"salt": {json.dumps(self.salt)}, "entries": {{')
+                for index, (name, entry) in enumerate(self.entries.items()):
+                    handle.write(f"{', ' if index else ''}{json.dumps(name)}: {_entry_json(entry)}")
+                handle.write("}}")
+            os.replace(temp, self.file)
+            for pattern in OLD_FILES:
+                for old in self.file.parent.glob(pattern):
+                    if old.name != CACHE_FILE:
+                        old.unlink()
+        except OSError:
+            pass
+
+
+class _Encoded(str):
+    """A value already written as JSON (a remembered spec's data), written into the file as is."""
+
+
+def _entry_json(entry: dict[str, Any]) -> str:
+    """``json.dumps(entry)``, with a value already encoded written as it is."""
+    encoded = {key: value for key, value in entry.items() if isinstance(value, _Encoded)}
+    if not encoded:
+        return json.dumps(entry)
+    rest = json.dumps({key: value for key, value in entry.items() if key not in encoded})
+    parts = [f"{json.dumps(key)}: {value}" for key, value in encoded.items()]
+    return "{" + ", ".join(parts) + (", " + rest[1:] if rest != "{}" else "}")
+
+
+def _file_sha(path: Path) -> str | None:
+    """What a referenced file is now: where its links lead and its bytes, read as the compiler reads
+    it (never blocking on a FIFO, at most the size limit). None: not a file the compiler may use,
+    so an entry that refers to it is never restored and the full check reports why."""
+    from dagfactory.load.files import read_file
+
+    real = Path(os.path.realpath(path))
+    try:
+        raw = read_file(real)
+    except OSError:
+        return None
+    return sha_hex(str(real).encode("utf-8", "surrogateescape") + b"\0" + raw)
