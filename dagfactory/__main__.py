@@ -1,3 +1,4 @@
 from dagfactory.cli import run
 
-run()
+if __name__ == "__main__":  # not when a worker process imports the main module (--jobs)
+    run()

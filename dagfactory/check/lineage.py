@@ -11,6 +11,7 @@ stays fast; this module never imports Jinja2 or Airflow.
 from __future__ import annotations
 
 import heapq
+import json
 import re
 import urllib.parse
 from collections.abc import Iterator
@@ -72,6 +73,24 @@ def asset_mentions(data: dict[str, Any]) -> Iterator[tuple[str, JsonPath, Any]]:
 def _listed(role: str, path: JsonPath, values: Any) -> Iterator[tuple[str, JsonPath, Any]]:
     for index, value in enumerate(values if isinstance(values, list) else ()):
         yield role, (*path, index), value
+
+
+def context_part(doc: Document) -> str:
+    """What this spec contributes to the docs of *other* specs (its path, dag_id and lineage), as
+    JSON: :func:`dagfactory.emit.cache.context_fingerprint` hashes the project's parts, and a slim
+    check result keeps its part instead of the tasks it was made from."""
+    data = doc.data if isinstance(doc.data, dict) else {}
+    tasks = data.get("tasks")
+    if not isinstance(tasks, dict):
+        tasks = {}
+    part = [
+        doc.path,
+        data.get("dag_id"),
+        data.get("lineage"),
+        data.get("schedule") if isinstance(data.get("schedule"), dict) else None,
+        [[t.get("inputs"), t.get("outputs")] for t in tasks.values() if isinstance(t, dict)],
+    ]
+    return json.dumps(part, sort_keys=True, default=str)
 
 
 def check_asset_uris(doc: Document) -> list[Diagnostic]:
@@ -186,9 +205,11 @@ class RepoLineage:
     pipelines: list[PipelineLineage]
     writers: dict[str, list[PipelineLineage]] = field(default_factory=dict)
     readers: dict[str, list[PipelineLineage]] = field(default_factory=dict)
+    by_id: dict[str, PipelineLineage] = field(default_factory=dict)  # the first pipeline of each dag_id
 
     def __post_init__(self) -> None:
         for p in self.pipelines:
+            self.by_id.setdefault(p.dag_id, p)
             for uri in p.writes:
                 self.writers.setdefault(uri, []).append(p)
             for uri in {**p.reads, **p.triggers}:
@@ -203,7 +224,7 @@ class RepoLineage:
     def links(self, dag_id: str) -> Links:
         """For one pipeline: the other pipelines producing each asset it reads, and consuming
         each asset it writes (the keyword arguments of :class:`~dagfactory.model.Pipeline`)."""
-        mine = next((p for p in self.pipelines if p.dag_id == dag_id), None)
+        mine = self.by_id.get(dag_id)  # looked up, not searched: every spec asks once
         if mine is None:
             return {"producers": {}, "consumers": {}}
         reads = [*mine.reads, *mine.triggers]

@@ -2,19 +2,39 @@
 alone (schema, values, semantics, graph, secrets, Airflow target, project policy) and then
 against each other (unique dag_ids and outputs, module names, pools, lineage).
 
-Imports neither Jinja2 nor Airflow: it is all ``dagfactory validate`` runs.
+Two ways to run it, with the same findings in the same order:
+
+* whole (the default, for callers that go on to use the documents): every
+  :class:`SpecResult` keeps its document, positions and task graph;
+* ``slim=True`` (``validate`` and ``compile``): each spec is checked alone, by
+  :func:`check_alone`, in this process or, with ``jobs`` > 1 and enough specs, in worker
+  processes (:mod:`dagfactory.check.jobs`); its document is then cut down to what the
+  cross-spec rules read (:func:`slimmed`: dag_id, pools, lineage, with the positions of those
+  values only, and the packages its DAG imports) and the rest is released at once. Only
+  these summaries reach this process, and the cross-spec rules run on them here, unchanged:
+  memory grows with a few hundred bytes per spec, not with the specs' documents. A spec
+  without an error alone also keeps a ``kit`` (its data and the files it embeds, pickled)
+  from which :mod:`dagfactory.emit` renders it later without reading it again.
+
+``on_done`` is called in this process with each spec's result as it arrives, in spec order.
+
+Imports neither Jinja2 nor Airflow: it is all ``dagfactory validate`` runs (its workers too).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import pickle
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from dagfactory.check.branching import check_branches
 from dagfactory.check.graph import TaskGraph, build_graph
-from dagfactory.check.lineage import RepoLineage, check_asset_uris, check_repo, pipeline_lineage
+from dagfactory.check.jobs import run_each
+from dagfactory.check.lineage import RepoLineage, check_asset_uris, check_repo, context_part, pipeline_lineage
 from dagfactory.check.policy import policy_diagnostics, promote_warnings
 from dagfactory.check.pools import check_pools
 from dagfactory.check.shadowing import imported_packages, shadow_diagnostic, taken_names
@@ -44,10 +64,28 @@ class SpecResult:
     document: Document | None = None
     graph: TaskGraph | None = None
     restored: bool = False  # document and own diagnostics came from the incremental-compile cache
+    # slim results (see the module docstring): the document holds only what the cross-spec rules
+    # read (a restored one is kept whole: its data is the cache's), ``imports`` the packages its
+    # DAG imports, and ``kit`` what rendering it needs (when it has no error alone and it was asked for)
+    slim: bool = False
+    imports: frozenset[str] | None = None
+    kit: bytes | None = None
+    context: str | None = None  # its part of the cache's context (see dagfactory.check.lineage.context_part)
 
     @property
     def ok(self) -> bool:
         return self.document is not None and isinstance(self.document.data, dict) and not has_errors(self.diagnostics)
+
+    def whole_document(self) -> Document | None:
+        """The spec's whole document: as checked, or for a slim result rebuilt from its kit (None
+        when it has none: it had an error alone, or no kit was asked for)."""
+        doc = self.document
+        if doc is None or not self.slim or self.restored:
+            return doc
+        if self.kit is None:
+            return None
+        data, references = pickle.loads(zlib.decompress(self.kit))
+        return Document(doc.path, data, {}, doc.base_dir, doc.inputs, doc.file_roots, references)
 
 
 @dataclass
@@ -68,19 +106,28 @@ def check_project(
     specs: list[SpecFile],
     config: Config = Config(),
     restore: Restorer | None = None,
-    done: Callable[[SpecResult], None] | None = None,
+    *,
+    jobs: int = 1,
+    slim: bool = False,
+    kits: bool = False,
+    on_done: Callable[[SpecResult], None] | None = None,
 ) -> CheckedProject:
     """Check every spec alone, then all of them together. A spec whose inputs are unchanged since
     ``restore`` saw them is not checked alone again (its own findings are restored); the
-    project-wide rules always run afresh, since other specs may have changed. ``done`` is called
-    with each spec's result as soon as it is checked alone (a progress display)."""
+    project-wide rules always run afresh, since other specs may have changed.
+
+    ``slim``: keep summaries only, and check specs alone in up to ``jobs`` processes; ``kits``:
+    keep what rendering needs of each spec without an error alone (see the module docstring)."""
     defaults = SharedDefaults(config.specs, config.include_roots)
-    results = []
-    for spec in specs:
-        with collector_paused():
-            results.append(check_spec(spec, config, restore, defaults))
-        if done is not None:
-            done(results[-1])
+    if slim:
+        results = list(_slim_results(specs, config, restore, defaults, jobs, kits, on_done))
+    else:
+        results = []
+        for spec in specs:
+            with collector_paused():
+                results.append(check_spec(spec, config, restore, defaults))
+            if on_done is not None:
+                on_done(results[-1])
     _check_unique(results)
     _check_module_names(results)
     _check_pools(results)
@@ -89,6 +136,132 @@ def check_project(
         found = promote_warnings(result.diagnostics) if config.warnings_as_errors else result.diagnostics
         result.diagnostics = unique(found)
     return CheckedProject(results, lineage)
+
+
+# The modules a worker checking specs alone needs (imported once, by the fork server).
+CHECK_MODULES = ("dagfactory.check.project", "dagfactory.check.spec")
+
+
+def _slim_results(
+    specs: list[SpecFile],
+    config: Config,
+    restore: Restorer | None,
+    defaults: SharedDefaults,
+    jobs: int,
+    kits: bool,
+    on_done: Callable[[SpecResult], None] | None,
+) -> Iterator[SpecResult]:
+    """Each spec's slim result, in spec order: restored here from the cache (cheap: it hashes
+    bytes), else checked alone by :func:`check_alone`, here or in worker processes."""
+    restored = [_restored(spec, config, restore, defaults) for spec in specs] if restore is not None else []
+    token = os.urandom(8).hex()
+    global _RUN
+    _RUN = (token, defaults)  # checked in this process: the same shared defaults as the restored ones
+    todo = [(spec, config, token, kits) for i, spec in enumerate(specs) if not restored or restored[i] is None]
+    fresh = run_each(check_alone, todo, jobs, CHECK_MODULES)
+    folders: dict[object, object] = {}
+    try:
+        for i in range(len(specs)):
+            earlier = restored[i] if restored else None
+            result = slimmed(earlier) if earlier is not None else _shared(next(fresh), specs[i], folders)
+            if on_done is not None:
+                on_done(result)
+            yield result
+    finally:
+        fresh.close()
+        _RUN = None
+
+
+def _shared(result: SpecResult, spec: SpecFile, folders: dict[object, object]) -> SpecResult:
+    """``result`` (a copy that came through pickle) naming the one ``spec`` object and, for the
+    folders its document names, one object per folder: ten thousand specs share a few."""
+    result.spec = spec
+    doc = result.document
+    if doc is not None:
+        doc.base_dir = folders.setdefault(doc.base_dir, doc.base_dir)  # type: ignore[assignment]
+        doc.file_roots = folders.setdefault(doc.file_roots, doc.file_roots)  # type: ignore[assignment]
+        doc.inputs = folders.setdefault(doc.inputs, doc.inputs)  # type: ignore[assignment]
+    return result
+
+
+_RUN: tuple[str, SharedDefaults] | None = None  # this run's shared defaults, in a worker or here
+
+
+def check_alone(job: tuple[SpecFile, Config, str, bool]) -> SpecResult:
+    """Check one spec alone and return its slim result (what a worker does, once per spec)."""
+    global _RUN
+    spec, config, token, kit = job
+    if _RUN is None or _RUN[0] != token:  # a worker's first spec of this run
+        _RUN = (token, SharedDefaults(config.specs, config.include_roots))
+    with collector_paused():
+        return slimmed(check_spec(spec, config, None, _RUN[1]), kit=kit)
+
+
+def slimmed(result: SpecResult, *, kit: bool = False) -> SpecResult:
+    """``result`` with its document cut down to what the cross-spec rules read (and, with ``kit``,
+    what rendering needs, when the spec has no error alone); the rest can be released."""
+    doc = result.document
+    small = SpecResult(result.spec, result.own, list(result.diagnostics), restored=result.restored, slim=True)
+    if doc is None:
+        return small
+    data = doc.data
+    if isinstance(data, dict) and not has_errors(result.diagnostics):
+        small.imports = frozenset(imported_packages(data))
+    if result.restored:  # its data is the cache's own copy; its positions are read only if a finding needs them
+        small.document = doc
+        return small
+    kept = _cross_spec_data(data) if isinstance(data, dict) else None
+    nodes = _positions_under(kept, doc.nodes)
+    small.document = Document(doc.path, kept, nodes, doc.base_dir, doc.inputs, doc.file_roots)
+    small.context = context_part(doc)
+    if kit and result.ok:
+        small.kit = zlib.compress(pickle.dumps((data, doc.references), protocol=pickle.HIGHEST_PROTOCOL), 1)
+    return small
+
+
+def _cross_spec_data(data: dict[str, Any]) -> dict[str, Any]:
+    """What the cross-spec rules read of a spec: its dag_id, lineage and schedule, the pools it
+    declares and uses, and the pool and assets of each task that has any (in spec order)."""
+    kept: dict[str, Any] = {key: data[key] for key in ("dag_id", "lineage", "schedule", "pools") if key in data}
+    args = data.get("default_args")
+    if isinstance(args, dict) and "pool" in args:
+        kept["default_args"] = {"pool": args["pool"]}
+    groups = data.get("groups")
+    if isinstance(groups, dict):
+        pooled = {
+            group_id: {"default_args": {"pool": group["default_args"]["pool"]}}
+            for group_id, group in groups.items()
+            if isinstance(group, dict)
+            and isinstance(group.get("default_args"), dict)
+            and "pool" in group["default_args"]
+        }
+        if pooled:
+            kept["groups"] = pooled
+    tasks = data.get("tasks")
+    if isinstance(tasks, dict):
+        kept["tasks"] = {
+            task_id: {key: task[key] for key in ("pool", "inputs", "outputs") if key in task}
+            for task_id, task in tasks.items()
+            if isinstance(task, dict) and ("pool" in task or "inputs" in task or "outputs" in task)
+        }
+    return kept
+
+
+def _positions_under(data: object, nodes: dict[JsonPath, NodeInfo]) -> dict[JsonPath, NodeInfo]:
+    """The positions of the root and of every value in ``data`` (a part of the document's data):
+    a diagnostic at any of them lands where it would in the whole document."""
+    kept: dict[JsonPath, NodeInfo] = {(): nodes[()]} if () in nodes else {}
+    stack: list[tuple[JsonPath, object]] = [((), data)]
+    while stack:
+        path, value = stack.pop()
+        children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        for key, child in children:
+            below = (*path, key)
+            info = nodes.get(below)
+            if info is not None:
+                kept[below] = info
+            stack.append((below, child))
+    return kept
 
 
 def unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
@@ -116,18 +289,25 @@ def check_spec(
     return result
 
 
+def _restored(spec: SpecFile, config: Config, restore: Restorer | None, defaults: SharedDefaults) -> SpecResult | None:
+    """The spec's result as ``restore`` kept it, when its inputs are unchanged; else None."""
+    if restore is None or spec.escapes:
+        return None
+    restored = restore.restore(
+        spec.display, spec.path, defaults.files(spec.path), positions=lambda: _positions(spec, defaults)
+    )
+    if restored is None:
+        return None
+    result = SpecResult(spec, list(restored[1]), list(restored[1]), restored[0], restored=True)
+    restored[0].file_roots = file_roots(spec, config)
+    return result
+
+
 def _check_alone(spec: SpecFile, config: Config, restore: Restorer | None, defaults: SharedDefaults) -> SpecResult:
-    result = SpecResult(spec)
-    restored = None
-    if restore is not None and not spec.escapes:
-        restored = restore.restore(
-            spec.display, spec.path, defaults.files(spec.path), positions=lambda: _positions(spec, defaults)
-        )
+    restored = _restored(spec, config, restore, defaults)
     if restored is not None:
-        result.document, result.own = restored[0], list(restored[1])
-        result.document.file_roots = file_roots(spec, config)
-        result.restored = True
-        return result
+        return restored
+    result = SpecResult(spec)
     if spec.escapes:  # a link could make the compiler read (and echo into a DAG) any file
         message = "this spec is a symlink to a file outside the specs folder; refusing to read it"
         result.own.append(Diagnostic(spec.path.as_posix(), 1, 1, "DF001", message, hint="copy the file in"))
@@ -201,8 +381,16 @@ def _check_unique(results: list[SpecResult]) -> None:
 
 def _check_module_names(results: list[SpecResult]) -> None:
     """No output file may shadow a module the DAGs import (see :mod:`dagfactory.check.shadowing`)."""
-    documents = [r.document for r in results if r.document is not None and not has_errors(r.diagnostics)]
-    taken = taken_names(set().union(*(imported_packages(d.data) for d in documents if isinstance(d.data, dict))))
+    imported: set[str] = set()
+    for result in results:
+        doc = result.document
+        if doc is None or has_errors(result.diagnostics):
+            continue
+        if result.imports is not None:  # slim: counted when the whole document was at hand
+            imported |= result.imports
+        elif isinstance(doc.data, dict):
+            imported |= imported_packages(doc.data)
+    taken = taken_names(imported)
     for result in results:
         found = shadow_diagnostic(result.spec.display, result.spec.output_relative, taken)
         if found is not None:

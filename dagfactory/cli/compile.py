@@ -10,7 +10,18 @@ from typing import TYPE_CHECKING
 
 import click
 
-from dagfactory.cli.options import Exit, plural, project_root, report, settings, spec_files, spec_options, summary
+from dagfactory.cli.options import (
+    Exit,
+    jobs,
+    jobs_option,
+    plural,
+    project_root,
+    report,
+    settings,
+    spec_files,
+    spec_options,
+    summary,
+)
 from dagfactory.cli.progress import Progress, wanted
 from dagfactory.diagnostics import Diagnostic, has_errors, printable
 from dagfactory.load.config import Config
@@ -23,6 +34,7 @@ if TYPE_CHECKING:
 @click.command(name="compile")
 @click.option("--no-cache", is_flag=True, help="Recompile every spec, ignoring .dagfactory_cache/.")
 @spec_options
+@jobs_option
 @click.option(
     "--out",
     "out_dir",
@@ -58,6 +70,7 @@ def compile_command(
     verbose: bool,
     fail_on_change: bool,
     no_cache: bool,
+    jobs_given: int | None,
 ) -> None:
     """Validate specs and render each into an Airflow DAG file.
 
@@ -72,8 +85,7 @@ def compile_command(
       dagfactory compile --out /opt/airflow/dags
       dagfactory compile --check               # in CI
     """
-    from dagfactory.check.project import check_project
-    from dagfactory.emit import emit_project, writer
+    from dagfactory.emit import render_project, writer
 
     started = time.perf_counter()
     overrides = {"out": out_dir, "warnings_as_errors": warnings_as_errors, "airflow": airflow}
@@ -83,12 +95,10 @@ def compile_command(
     # --check is CI's verdict: it compares the files on disk with a fresh render of every spec,
     # never with the cache's word (a cache can be edited as easily as the files it vouches for).
     cache = None if no_cache or check_only else _cache(config)
-    progress = Progress(len(specs), wanted(fmt, quiet))
-    project = check_project(specs, config, cache, done=progress.step)
+    progress = Progress(len(specs), wanted(fmt, quiet), stages=("checking", "rendering"))
     if cache is not None and not paths:  # the whole specs folder: every other entry is a spec that is gone
         cache.keep_only({spec.display for spec in specs})
-    progress.begin("rendering")
-    compiled = emit_project(project, config, cache, done=progress.step)
+    compiled = render_project(specs, config, cache, jobs=jobs(jobs_given), on_done=progress.step)
     progress.clear()
     diagnostics = [d for c in compiled for d in c.diagnostics]
     if has_errors(diagnostics):

@@ -67,9 +67,25 @@ airflow_option = click.option(
     default=None,
     help="The Airflow major to compile for. [default: `airflow` in the config, else 3]",
 )
+jobs_option = click.option(
+    "-j",
+    "--jobs",
+    "jobs_given",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Check (and render) specs in up to N processes, when there are enough specs to pay for it; "
+    "1: all in this process. The output is the same either way. [default: the number of CPUs]",
+)
 out_file_option = click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write here, not stdout."
 )
+
+
+def jobs(given: int | None) -> int:
+    """``--jobs``, else every CPU this process may use."""
+    from dagfactory.check.jobs import default_jobs
+
+    return given if given is not None else default_jobs()
 
 
 def spec_options(command: F) -> F:

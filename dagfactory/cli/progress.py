@@ -26,13 +26,17 @@ def wanted(fmt: str, quiet: bool, stream: TextIO | None = None) -> bool:
 
 
 class Progress:
-    """Counts specs done out of ``total``; ``stage`` names the work (checking, rendering)."""
+    """Counts specs done out of ``total``; ``stage`` names the work (checking, rendering). With
+    several ``stages``, the step after the last spec of one stage is the first of the next."""
 
-    def __init__(self, total: int, enabled: bool, stream: TextIO | None = None):
+    def __init__(
+        self, total: int, enabled: bool, stream: TextIO | None = None, stages: tuple[str, ...] = ("checking",)
+    ):
         self.total = total
         self.enabled = enabled and total > 0
         self.stream = stream if stream is not None else sys.stderr
-        self.stage = "checking"
+        self.stages = list(stages[1:])  # those still to come
+        self.stage = stages[0]
         self.count = 0
         self.width = 0  # of the line on screen now: what clear() blanks
         self.started = time.monotonic()
@@ -43,6 +47,8 @@ class Progress:
 
     def step(self, *_: object) -> None:
         """One more spec done (takes and ignores the stage's per-spec result)."""
+        if self.count >= self.total and self.stages:
+            self.begin(self.stages.pop(0))
         self.count += 1
         if not self.enabled:
             return

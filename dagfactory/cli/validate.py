@@ -6,7 +6,18 @@ from pathlib import Path
 
 import click
 
-from dagfactory.cli.options import finish, plural, project_root, report, settings, spec_files, spec_options, summary
+from dagfactory.cli.options import (
+    finish,
+    jobs,
+    jobs_option,
+    plural,
+    project_root,
+    report,
+    settings,
+    spec_files,
+    spec_options,
+    summary,
+)
 from dagfactory.cli.progress import Progress, wanted
 from dagfactory.diagnostics import printable
 
@@ -14,6 +25,7 @@ from dagfactory.diagnostics import printable
 @click.command(name="validate")
 @click.option("--no-cache", is_flag=True, help="Check every spec afresh, ignoring .dagfactory_cache/.")
 @spec_options
+@jobs_option
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems (no summary line).")
 @click.option("-v", "--verbose", is_flag=True, help="Also name each spec that has no problem.")
 def validate_command(
@@ -25,6 +37,7 @@ def validate_command(
     airflow: str | None,
     quiet: bool,
     verbose: bool,
+    jobs_given: int | None,
     no_cache: bool,
 ) -> None:
     """Check specs and report every problem as path:line:col.
@@ -45,7 +58,10 @@ def validate_command(
     specs = spec_files(paths, config)
     cache = None if no_cache else SpecCache(project_root(config), cache_settings(config))
     progress = Progress(len(specs), wanted(fmt, quiet))
-    project = check_project(specs, config, cache, done=progress.step)
+    # kits: what the cache keeps of each spec checked afresh (its whole data), when there is a cache
+    project = check_project(
+        specs, config, cache, jobs=jobs(jobs_given), slim=True, kits=cache is not None, on_done=progress.step
+    )
     progress.clear()
     if cache is not None:
         if not paths:  # the whole specs folder: every other entry is a spec that is gone

@@ -7,15 +7,37 @@ the repo's lineage (:mod:`.lineage`, :mod:`.lineage_html`), provider requirement
 (:mod:`.requirements`) and starter specs (:mod:`.starter`). :mod:`.writer` puts files in the
 output folder (atomically, only ever touching its own); :mod:`.cache` skips unchanged specs
 (with :mod:`dagfactory.check.cache`, which skips checking them).
+
+Two ways in. :func:`compile_specs` / :func:`emit_project` keep everything (each spec's
+document, model and text) for callers that look at them. ``compile`` uses
+:func:`render_project`, made for large projects and every core, in two rounds:
+
+1. :func:`~dagfactory.check.project.check_project` with ``slim=True``: each spec is loaded
+   and checked alone (in worker processes with ``jobs`` > 1), only a summary and a pickled
+   render kit come back, and the cross-spec rules run here on the summaries. This round
+   must end before any spec is rendered: a spec's docs name the pipelines that produce and
+   consume its assets, which only the whole repo's lineage knows.
+2. :func:`render_project`: each spec's kit, with its links in that lineage, is modelled and
+   rendered (again in workers), and comes back as its text, compressed
+   (:class:`~dagfactory.emit.writer.Packed`); its kit is dropped as it does.
+
+The texts and every finding are the same, byte for byte and in the same order, whatever
+``jobs`` is. ``on_done`` is called here with each spec's result as it arrives, in spec order:
+once when it is checked, and (when the project has no error) once more when it is rendered.
 """
 
 from __future__ import annotations
 
+import pickle
+import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dagfactory.check.project import CheckedProject, SpecResult, check_project
+from dagfactory.check.jobs import run_each
+from dagfactory.check.lineage import Links
+from dagfactory.check.project import CHECK_MODULES, CheckedProject, SpecResult, check_project
 from dagfactory.diagnostics import Diagnostic
 from dagfactory.load.config import Config
 from dagfactory.load.discover import SpecFile
@@ -25,6 +47,10 @@ from dagfactory.model import Pipeline, model_of
 
 if TYPE_CHECKING:
     from dagfactory.emit.cache import CompileCache
+    from dagfactory.emit.writer import Packed
+
+# What a worker rendering specs needs, imported once by the fork server (Jinja2 included).
+EMIT_MODULES = (*CHECK_MODULES, "dagfactory.emit", "dagfactory.emit.dag")
 
 
 @dataclass
@@ -97,3 +123,121 @@ def emit_project(
     if cache is not None:
         cache.save()
     return compiled
+
+
+@dataclass
+class Rendered:
+    """One spec of a slim compile: its (slim) check result and, when the project has no error,
+    its DAG file's text, packed."""
+
+    checked: SpecResult
+    text: Packed | None = None
+
+    @property
+    def spec(self) -> SpecFile:
+        return self.checked.spec
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return self.checked.diagnostics
+
+
+@dataclass(frozen=True)
+class _RenderJob:
+    spec: SpecFile
+    kit: bytes  # (data, file references) pickled: see SpecResult.kit
+    base_dir: Path | None
+    inputs: tuple[Path, ...]
+    file_roots: tuple[Path, ...]
+    links: Links
+    airflow: str
+    remember: bool  # also say which files the output depends on (for the cache)
+
+
+def render_project(
+    specs: list[SpecFile],
+    config: Config = Config(),
+    cache: CompileCache | None = None,
+    *,
+    jobs: int = 1,
+    on_done: Callable[[SpecResult], None] | None = None,
+) -> list[Rendered]:
+    """Check every spec (slim), then render each one, or none when any spec has an error (see
+    the module docstring). With a ``cache``, as :func:`emit_project` uses it."""
+    project = check_project(specs, config, cache, jobs=jobs, slim=True, kits=True, on_done=on_done)
+    rendered = [Rendered(result) for result in project.results]
+    if not project.ok:
+        if cache is not None:  # what was checked is kept, as validate keeps it
+            cache.remember_checked(project.results)
+        return rendered
+    from dagfactory.emit.cache import context_fingerprint
+    from dagfactory.emit.writer import Packed
+
+    documents = [(r.document, r.context) for r in project.results if r.document is not None]
+    context = context_fingerprint([doc for doc, _ in documents], [part for _, part in documents])
+    todo: list[_RenderJob] = []
+    for item in rendered:
+        result, doc = item.checked, item.checked.document
+        assert doc is not None
+        if result.restored and cache is not None:
+            current = cache.output_if_current(
+                result.spec.display, context, config.out / result.spec.output_relative.as_posix()
+            )
+            if current is not None:
+                item.text = Packed.of(current)
+                continue
+        if result.kit is None:  # restored from the cache: its document is whole
+            result.kit = zlib.compress(pickle.dumps((doc.data, {}), protocol=pickle.HIGHEST_PROTOCOL), 1)
+        dag_id = doc.data.get("dag_id") or result.spec.relative.stem
+        links = project.lineage.links(dag_id)
+        todo.append(
+            _RenderJob(
+                result.spec,
+                result.kit,
+                doc.base_dir,
+                doc.inputs,
+                doc.file_roots,
+                links,
+                config.airflow,
+                cache is not None,
+            )
+        )
+    answers = run_each(render_one, todo, jobs, EMIT_MODULES)
+    try:
+        for item in rendered:
+            if item.text is None:
+                item.text, refs = next(answers)
+                if cache is not None and refs is not None:
+                    target = config.out / item.spec.output_relative.as_posix()
+                    _remember(cache, item.checked, refs, context, target, item.text)
+            item.checked.kit = None  # rendered: what is left of the spec is its summary
+            if on_done is not None:
+                on_done(item.checked)
+    finally:
+        answers.close()  # stops the workers at once if anything went wrong here
+    if cache is not None:
+        cache.save()
+    return rendered
+
+
+def _remember(
+    cache: CompileCache, result: SpecResult, refs: list[Path], context: str, target: Path, text: Packed
+) -> None:
+    whole = result.whole_document()
+    assert whole is not None  # rendered: it had a kit, or was restored whole
+    cache.remember(whole, result.spec.path, result.own, refs, context, target, text.text)
+
+
+def render_one(job: _RenderJob) -> tuple[Packed, list[Path] | None]:
+    """Model and render one spec from its kit (what a worker does, once per spec): its text,
+    packed, and (for the cache) the files its output depends on."""
+    from dagfactory.emit.dag import render_pipeline
+    from dagfactory.emit.writer import Packed
+    from dagfactory.targets import target
+
+    data, references = pickle.loads(zlib.decompress(job.kit))
+    doc = Document(job.spec.display, data, {}, job.base_dir, job.inputs, job.file_roots, references)
+    with collector_paused():
+        pipeline = replace(model_of(SpecResult(job.spec, document=doc)), **job.links)
+        text = render_pipeline(pipeline, target(job.airflow))
+    return Packed.of(text), referenced_files(doc) if job.remember else None

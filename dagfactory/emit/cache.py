@@ -7,7 +7,6 @@ context its docs depend on (which pipelines produce and consume which assets) is
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from dagfactory.check.cache import CACHE_DIR, CACHE_FILE, SpecCache, cache_settings, compiler_fingerprint, sha_hex
@@ -17,22 +16,16 @@ from dagfactory.load.document import Document
 __all__ = ["CACHE_DIR", "CACHE_FILE", "CompileCache", "cache_settings", "compiler_fingerprint", "context_fingerprint"]
 
 
-def context_fingerprint(documents: list[Document]) -> str:
-    """What a spec's generated docs may say about *other* specs: every spec's dag_id and lineage."""
-    summary = []
-    for doc in documents:
-        data = doc.data if isinstance(doc.data, dict) else {}
-        tasks = data.get("tasks")
-        if not isinstance(tasks, dict):
-            tasks = {}
-        summary.append([
-            doc.path,
-            data.get("dag_id"),
-            data.get("lineage"),
-            data.get("schedule") if isinstance(data.get("schedule"), dict) else None,
-            [[t.get("inputs"), t.get("outputs")] for t in tasks.values() if isinstance(t, dict)],
-        ])  # fmt: skip
-    return sha_hex(json.dumps(summary, sort_keys=True, default=str).encode())
+def context_fingerprint(documents: list[Document], parts: list[str | None] | None = None) -> str:
+    """What a spec's generated docs may say about *other* specs: every spec's dag_id and lineage
+    (its :func:`~dagfactory.check.lineage.context_part`, or the one given in ``parts``)."""
+    from dagfactory.check.lineage import context_part
+
+    given = parts or [None] * len(documents)
+    text = ", ".join(
+        part if part is not None else context_part(doc) for doc, part in zip(documents, given, strict=True)
+    )
+    return sha_hex(f"[{text}]".encode())  # the JSON list of the parts, as json.dumps writes it
 
 
 class CompileCache(SpecCache):

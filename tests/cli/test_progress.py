@@ -126,3 +126,21 @@ def test_off_means_nothing_written():
         progress.step()
     progress.clear()
     assert screen.getvalue() == ""
+
+
+def test_the_step_after_a_stage_is_done_starts_the_next(monkeypatch: pytest.MonkeyPatch):
+    """compile counts each spec twice (checked, then rendered): one Progress, two stages."""
+    now = [100.0]
+    monkeypatch.setattr("dagfactory.cli.progress.time.monotonic", lambda: now[0])
+    screen = _Terminal()
+    progress = Progress(2, True, screen, stages=("checking", "rendering"))
+    for _ in range(4):
+        now[0] += 1.0  # every step redraws
+        progress.step()
+    lines = screen.getvalue().split("\r")[1:]
+    assert [line.split(",")[0].rstrip() for line in lines] == [
+        "checking 1/2 specs",
+        "checking 2/2 specs",
+        "rendering 1/2 specs",
+        "rendering 2/2 specs",
+    ]
