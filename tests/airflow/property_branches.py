@@ -28,7 +28,7 @@ SKIPPING_RULES = ("all_success", "none_skipped")
 OPERATOR_KEYS = ("bash_command", "env", "python_callable", "op_kwargs", "op_args")
 OPERATOR_KEYS += ("on_execute_callback", "on_skipped_callback")
 # Tasks added to make joins common, numbered per spec (a dot: no group's id can clash with them)
-NEW_JOIN, NEW_BRANCH = "joins.branches", "branches.other"
+NEW_JOIN, NEW_BRANCH, NEW_CHOOSE = "joins.branches", "branches.other", "branches.choose"
 
 
 def spec_edges(spec: dict[str, Any]) -> set[tuple[str, str]]:
@@ -117,21 +117,18 @@ def branching(
     after_setup = {d for u, d in edges if tasks[u].get("setup")}
     warned: set[str] = set()
     joined = 0
+    made = 0
     for tid in list(tasks):
         below = sorted(d for u, d in edges if u == tid)
         task = tasks[tid]
-        if (
-            not below
-            or {"setup", "teardown", "task", "expand", "expand_kwargs"} & set(task)
-            or _has_reference(task)
-            or rnd.random() < 0.4
-        ):
-            continue  # TaskFlow, mapped and result-taking tasks keep what they are
+        if not below or _keeps_its_kind(task) or rnd.random() < 0.4:
+            continue
         want = expected[tid]["attrs"]
         for key in OPERATOR_KEYS:
             task.pop(key, None), want.pop(key, None)
         task["operator"] = expected[tid]["class"] = "branch_python"
         task["python_callable"] = want["python_callable"] = draw(callables)
+        made += 1
         if rnd.random() < 0.2:
             continue  # branches are optional: nothing is checked without them
         every = rnd.random() < 0.5  # all of them often: two branches that meet make a join
@@ -142,13 +139,16 @@ def branching(
             edges = spec_edges(spec)
         task["branches"] = branches
         edges = join_edge(rnd, spec, expected, branches, edges)
-        for join in sorted(joins(edges, tid, branches)):
-            joined += 1
-            if join not in after_setup and "teardown" not in tasks[join]:
-                tasks[join]["trigger_rule"] = rnd.choice(JOIN_RULES)
-                expected[join]["attrs"]["trigger_rule"] = tasks[join]["trigger_rule"]
-            if effective_rule(spec, join) in SKIPPING_RULES:
-                warned.add(join)
+        joined += _rule_joins(rnd, spec, expected, edges, tid, branches, after_setup, warned)
+    if not made and rnd.random() < 0.7:  # TaskFlow, mapped and result-taking tasks left none: a new one
+        tid = new_task(spec, expected, NEW_CHOOSE)
+        tasks[tid] = {"operator": "branch_python", "python_callable": draw(callables)}
+        expected[tid].update({"class": "branch_python", "attrs": {"python_callable": tasks[tid]["python_callable"]}})
+        branches = [new_task(spec, expected, NEW_BRANCH) for _ in range(2)]
+        tasks[tid]["branches"] = branches
+        spec.setdefault("edges", []).append(f"{tid} >> [{branches[0]}, {branches[1]}]")
+        edges = join_edge(rnd, spec, expected, branches, spec_edges(spec))
+        joined += _rule_joins(rnd, spec, expected, edges, tid, branches, after_setup, warned)
     return {join: warning_at(spec, join) for join in sorted(warned)}, joined
 
 
@@ -157,6 +157,36 @@ def _has_reference(value: Any) -> bool:
     if isinstance(value, dict):
         return "xcom" in value or any(_has_reference(v) for v in value.values())
     return isinstance(value, list) and any(_has_reference(v) for v in value)
+
+
+def _keeps_its_kind(task: dict[str, Any]) -> bool:
+    """Setups, teardowns, TaskFlow and mapped tasks, and tasks taking another task's result (their
+    edges come from it) are never turned into branch tasks."""
+    return bool({"setup", "teardown", "task", "expand", "expand_kwargs"} & set(task)) or _has_reference(task)
+
+
+def _rule_joins(
+    rnd: random.Random,
+    spec: dict[str, Any],
+    expected: dict[str, Any],
+    edges: set[tuple[str, str]],
+    branch_task: str,
+    branches: list[str],
+    after_setup: set[str],
+    warned: set[str],
+) -> int:
+    """Give each task where two of ``branches`` join a rule that runs after a skipped branch (unless
+    it cannot have one: a teardown, a task right after a setup); those still skipping are added to
+    ``warned``. Returns how many joins there are."""
+    tasks = spec["tasks"]
+    found = sorted(joins(edges, branch_task, branches))
+    for join in found:
+        if join not in after_setup and "teardown" not in tasks[join]:
+            tasks[join]["trigger_rule"] = rnd.choice(JOIN_RULES)
+            expected[join]["attrs"]["trigger_rule"] = tasks[join]["trigger_rule"]
+        if effective_rule(spec, join) in SKIPPING_RULES:
+            warned.add(join)
+    return len(found)
 
 
 def mutate(spec: dict[str, Any], expected: dict[str, Any], number: int, callable_ref: str) -> None:
