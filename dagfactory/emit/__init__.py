@@ -47,7 +47,7 @@ from dagfactory.model import Pipeline, model_of
 
 if TYPE_CHECKING:
     from dagfactory.emit.cache import CompileCache
-    from dagfactory.emit.writer import Packed
+    from dagfactory.emit.writer import Current, Packed
 
 # What a worker rendering specs needs, imported once by the fork server (Jinja2 included).
 EMIT_MODULES = (*CHECK_MODULES, "dagfactory.emit", "dagfactory.emit.dag")
@@ -131,7 +131,7 @@ class Rendered:
     its DAG file's text, packed."""
 
     checked: SpecResult
-    text: Packed | None = None
+    text: Packed | Current | None = None  # Current: the output on disk is what it would be
 
     @property
     def spec(self) -> SpecFile:
@@ -171,7 +171,7 @@ def render_project(
             cache.remember_checked(project.results)
         return rendered
     from dagfactory.emit.cache import context_fingerprint
-    from dagfactory.emit.writer import Packed
+    from dagfactory.emit.writer import Current
 
     documents = [(r.document, r.context) for r in project.results if r.document is not None]
     context = context_fingerprint([doc for doc, _ in documents], [part for _, part in documents])
@@ -180,11 +180,11 @@ def render_project(
         result, doc = item.checked, item.checked.document
         assert doc is not None
         if result.restored and cache is not None:
-            current = cache.output_if_current(
+            current = cache.current_output_sha(
                 result.spec.display, context, config.out / result.spec.output_relative.as_posix()
             )
             if current is not None:
-                item.text = Packed.of(current)
+                item.text = Current(current)
                 continue
         if result.kit is None:  # restored from the cache: its document is whole
             result.kit = zlib.compress(pickle.dumps((doc.data, {}), protocol=pickle.HIGHEST_PROTOCOL), 1)

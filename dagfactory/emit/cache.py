@@ -33,6 +33,15 @@ class CompileCache(SpecCache):
 
     def output_if_current(self, display: str, context: str, target: Path) -> str | None:
         """The output's text, when it was produced in the same context and is untouched since."""
+        raw = self._current_output(display, context, target)
+        return raw.decode("utf-8") if raw is not None else None
+
+    def current_output_sha(self, display: str, context: str, target: Path) -> str | None:
+        """The hash of the output's bytes, when it is current (as :meth:`output_if_current`): what a
+        large compile keeps of an output it need not write, instead of its text."""
+        return sha_hex(raw) if (raw := self._current_output(display, context, target)) is not None else None
+
+    def _current_output(self, display: str, context: str, target: Path) -> bytes | None:
         entry = self.entries.get(display)
         if entry is None or entry.get("context") != context or entry.get("target") != target.as_posix():
             return None
@@ -42,7 +51,7 @@ class CompileCache(SpecCache):
             raw = read_regular(target, limit=1 << 40)  # a FIFO or link put there: not ours, never blocks
         except OSError:
             return None
-        return raw.decode("utf-8") if raw is not None and sha_hex(raw) == entry["output"] else None
+        return raw if raw is not None and sha_hex(raw) == entry["output"] else None
 
     def remember(
         self,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import hashlib
 import os
 import stat
 import tempfile
@@ -50,6 +51,14 @@ class Packed:
         return zlib.decompress(self.data).decode("utf-8", "surrogatepass")
 
 
+@dataclass(frozen=True)
+class Current:
+    """A generated file the incremental cache found current: on disk, byte for byte what this
+    compile would write. Only the hash of its bytes is kept (:func:`plan` checks it again)."""
+
+    sha: str
+
+
 def text_of(text: str | Packed) -> str:
     return text.text if isinstance(text, Packed) else text
 
@@ -66,17 +75,27 @@ class Plan:
         return len(self.write) + len(self.remove)
 
 
-def plan(outputs: Mapping[PurePosixPath, tuple[str, str | Packed]], out_dir: Path, *, prune: bool) -> Plan:
+def plan(outputs: Mapping[PurePosixPath, tuple[str, str | Packed | Current]], out_dir: Path, *, prune: bool) -> Plan:
     """``outputs`` maps a relative output path to (spec display path, text)."""
     result = Plan()
-    for relative, (source, text) in sorted(outputs.items()):
+    real_out = os.path.realpath(out_dir)
+    folders: dict[Path, str | None] = {}  # why each folder leads outside (None: it does not), once per folder
+    for relative, (source, text) in sorted(outputs.items(), key=lambda item: item[0].parts):  # as paths sort
         target = out_dir / relative
-        outside = outside_folder(target, out_dir)
-        if outside is not None:
-            result.conflicts.append(_outside_conflict(source, out_dir, outside))
+        if target.parent not in folders:
+            folders[target.parent] = outside_folder(target, out_dir, real_out)
+        if folders[target.parent] is not None:
+            outside = outside_folder(target, out_dir, real_out)  # the message names the target
+            result.conflicts.append(_outside_conflict(source, out_dir, str(outside)))
             continue
         current = _owned_content(target)
-        if current is _NOT_OURS:
+        if isinstance(text, Current):
+            if isinstance(current, bytes) and hashlib.sha256(current).hexdigest() == text.sha:
+                result.unchanged.append(target)
+            else:  # changed since the cache vouched for it, a moment ago: another process is at work
+                message = f"{target.as_posix()} changed while this compile ran"
+                result.conflicts.append(Diagnostic(source, 1, 1, "DF403", message, hint="run the compile again"))
+        elif current is _NOT_OURS:
             result.conflicts.append(
                 Diagnostic(
                     source,
@@ -99,11 +118,12 @@ def plan(outputs: Mapping[PurePosixPath, tuple[str, str | Packed]], out_dir: Pat
     return result
 
 
-def outside_folder(target: Path, folder: Path) -> str | None:
+def outside_folder(target: Path, folder: Path, real_folder: str | None = None) -> str | None:
     """Why writing ``target`` would land outside ``folder``: a symlinked folder on the way leads out
-    (``folder`` itself may be a link); None when it stays inside. Used by ``compile`` and ``new``."""
+    (``folder`` itself may be a link, resolved as ``real_folder`` if given); None when it stays
+    inside. Used by ``compile`` and ``new``."""
     real = Path(os.path.realpath(target.parent))  # a folder not made yet resolves as named
-    if real.is_relative_to(os.path.realpath(folder)):
+    if real.is_relative_to(real_folder if real_folder is not None else os.path.realpath(folder)):
         return None
     return (
         f"{target.as_posix()} would be written to {real.as_posix()}, outside {folder.as_posix()}: "

@@ -210,3 +210,22 @@ def test_a_longest_file_name_is_written(tmp_path: Path):
     plan = writer.plan({PurePosixPath(name): ("specs/x.yaml", TEXT)}, tmp_path, prune=False)
     assert writer.apply(plan) == []
     assert (tmp_path / name).read_text() == TEXT
+
+
+def test_an_output_the_cache_vouched_for_is_checked_again_under_the_lock(tmp_path: Path) -> None:
+    """A large compile keeps only the hash of an output the cache found current (writer.Current):
+    the plan, made under the folder's lock, reads the file again; a file changed in between is a
+    DF403 (nothing is written), never silently kept as unchanged."""
+    import hashlib
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a.py").write_text(TEXT)
+    vouched = writer.Current(hashlib.sha256(TEXT.encode()).hexdigest())
+    same = writer.plan({PurePosixPath("a.py"): ("specs/a.yaml", vouched)}, out, prune=True)
+    assert (same.unchanged, same.write, same.conflicts) == ([out / "a.py"], {}, [])
+    (out / "a.py").write_text(TEXT + "y = 2\n")  # another process at work since
+    changed = writer.plan({PurePosixPath("a.py"): ("specs/a.yaml", vouched)}, out, prune=True)
+    assert changed.write == {}
+    assert [(d.code, d.path) for d in changed.conflicts] == [("DF403", "specs/a.yaml")]
+    assert "changed while this compile ran" in changed.conflicts[0].message
