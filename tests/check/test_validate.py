@@ -106,7 +106,8 @@ def test_validating_valid_specs_imports_only_what_it_needs():
 
     code = (
         "import sys\nfrom dagfactory.cli import main\n"
-        "try:\n    main(['validate', '--no-cache', 'specs'])\nexcept SystemExit as exit:\n    print('exit', int(exit.code))\n"
+        "try:\n    main(['validate', '--no-cache', 'specs'])\n"
+        "except SystemExit as exit:\n    print('exit', int(exit.code))\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'airflow', 'jinja2', 'jsonschema', 'networkx'}))\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
