@@ -100,3 +100,14 @@ def project(tmp_path: Path) -> Path:
     (tmp_path / "specs").mkdir()
     (tmp_path / "generated_dags").mkdir()
     return tmp_path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_cache_left_in_the_checkout() -> object:
+    """Tests that run `compile` or `validate` in the checkout (the cluster deploys its specs from
+    it) would leave `.dagfactory_cache/` behind: it is removed at the end when the run made it."""
+    cache = REPO / ".dagfactory_cache"
+    existed = cache.exists()
+    yield
+    if not existed:
+        shutil.rmtree(cache, ignore_errors=True)

@@ -313,7 +313,7 @@ def seed_employees(cluster: Cluster) -> None:
 def deploy(cluster: Cluster, specs: list[Path], dag_ids: set[str]) -> None:
     """Compile ``specs`` into the cluster's dags folder, create their pools, wait until they are parsed."""
     compiled = subprocess.run(
-        [str(BIN / "dagfactory"), "compile", *map(str, specs), "--out", str(cluster.dags)],
+        [str(BIN / "dagfactory"), "compile", "--no-cache", *map(str, specs), "--out", str(cluster.dags)],
         cwd=REPO,
         capture_output=True,
         text=True,
