@@ -52,7 +52,7 @@ FIELD_HINTS: dict[tuple[str, ...], str] = {
     ("tasks",): "declare at least one task, e.g. `tasks: {hello: {operator: bash, bash_command: echo hi}}`",
     ("business_owner", "email"): "write one address like name@example.com",
 }
-_WORDS = {
+TYPE_WORDS = {  # a JSON Schema type as the messages and hints name it
     "object": "a mapping",
     "array": "a list",
     "string": "a string",
@@ -88,7 +88,7 @@ def schema_hint(path: JsonPath, kind: str, schema: Mapping[str, Any], instance: 
     if special is not None:
         return special
     if kind == "type":
-        return _described(f"write {' or '.join(_WORDS.get(t, t) for t in _types(schema))} here", schema)
+        return _described(f"write {' or '.join(TYPE_WORDS.get(t, t) for t in _types(schema))} here", schema)
     if kind in ("enum", "const"):
         choices = [str(c) for c in schema.get("enum", [schema.get("const")])]
         return f"use one of: {', '.join(choices)}"

@@ -20,7 +20,7 @@ from dagfactory.check.schema import (
     XCOM_PROPERTIES,
     build_schema,
 )
-from dagfactory.check.schema_hints import missing_key_hint, schema_hint, unknown_key_hint
+from dagfactory.check.schema_hints import TYPE_WORDS, missing_key_hint, schema_hint, unknown_key_hint
 from dagfactory.check.semantics import check_semantics
 from dagfactory.diagnostics import Diagnostic, closest, did_you_mean
 from dagfactory.load.document import Document, JsonPath
@@ -41,15 +41,6 @@ _JSON_TYPES = {
     int: "integer",
     float: "number",
     type(None): "null",
-}
-_SCHEMA_TYPE_WORDS = {
-    "object": "a mapping",
-    "array": "a list",
-    "string": "a string",
-    "integer": "an integer",
-    "number": "a number",
-    "boolean": "true or false",
-    "null": "null",
 }
 
 
@@ -241,7 +232,7 @@ def _schema_error(doc: Document, path: JsonPath, error: jsonschema.ValidationErr
         # one of its keys is a misspelt `xcom` (then reported as that, by the unknown-key branch).
         if kind == "required":
             wanted = [t for t in schema["type"] if t != "object"]
-            words = " or ".join(_SCHEMA_TYPE_WORDS[t] for t in wanted)
+            words = " or ".join(TYPE_WORDS[t] for t in wanted)
             yield doc.diagnostic(
                 path,
                 "DF103",
@@ -276,7 +267,7 @@ def _schema_error(doc: Document, path: JsonPath, error: jsonschema.ValidationErr
         )
     elif kind == "type":
         wanted = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
-        words = " or ".join(_SCHEMA_TYPE_WORDS[t] for t in wanted)
+        words = " or ".join(TYPE_WORDS[t] for t in wanted)
         found = _JSON_TYPES.get(type(instance), "value")
         hint = schema_hint(path, kind, schema, instance)
         if isinstance(instance, dict) and "xcom" in instance:
