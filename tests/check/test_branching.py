@@ -9,13 +9,7 @@ from dagfactory.diagnostics import Diagnostic
 from dagfactory.load.document import load_text
 from dagfactory.load.files import scope_of
 from dagfactory.model import build_pipeline
-
-HEAD = """description: x
-owner: me
-business_owner: {name: A}
-schedule: "@daily"
-start_date: 2024-01-01
-"""  # five lines: a spec's body starts at line 6
+from tests.check.spec_body import HEAD, document
 
 BRANCHY = """tasks:
   choose:
@@ -31,9 +25,7 @@ edges:
 
 
 def check(body: str) -> list[Diagnostic]:
-    doc, problems = load_text(HEAD + body, "s.yaml")
-    assert doc is not None
-    assert problems == []
+    doc = document(body)
     found = check_document(doc)
     if not any(d.code < "DF200" for d in found):
         graph, problems = build_graph(doc)

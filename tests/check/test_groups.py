@@ -7,19 +7,11 @@ from dagfactory.check.groups import MAX_GROUP_DEPTH
 from dagfactory.check.spec import check_document
 from dagfactory.diagnostics import Diagnostic
 from dagfactory.load.document import load_text
-
-HEAD = """description: x
-owner: me
-business_owner: {name: A}
-schedule: "@daily"
-start_date: 2024-01-01
-"""  # five lines: a spec's body starts at line 6
+from tests.check.spec_body import HEAD, document
 
 
 def check(body: str) -> list[Diagnostic]:
-    doc, problems = load_text(HEAD + body, "s.yaml")
-    assert doc is not None
-    assert problems == []
+    doc = document(body)
     found = check_document(doc)
     if not any(d.code < "DF200" for d in found):
         found += build_graph(doc)[1]

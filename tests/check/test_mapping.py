@@ -11,19 +11,11 @@ from dagfactory.diagnostics import Diagnostic
 from dagfactory.load.discover import discover
 from dagfactory.load.document import load_text
 from dagfactory.targets import AIRFLOW_2
-
-HEAD = """description: x
-owner: me
-business_owner: {name: A}
-schedule: "@daily"
-start_date: 2024-01-01
-"""  # five lines: a spec's body starts at line 6
+from tests.check.spec_body import HEAD, document
 
 
 def check(body: str, **kwargs: object) -> list[Diagnostic]:
-    doc, problems = load_text(HEAD + body, "s.yaml")
-    assert doc is not None
-    assert problems == []
+    doc = document(body)
     return check_document(doc, **kwargs)  # type: ignore[arg-type]
 
 
