@@ -27,21 +27,24 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dagfactory.check.project import Restored
 from dagfactory.diagnostics import Diagnostic, has_errors
 from dagfactory.load.config import Config
 from dagfactory.load.document import Document, NodeInfo
+from dagfactory.load.files import stamp, stamp_now
 from dagfactory.load.references import referenced_files
 
 if TYPE_CHECKING:
     from dagfactory.check.project import SpecResult
 
 CACHE_DIR = ".dagfactory_cache"
-# v5: validate's entries (no output) beside compile's; keyed by the check settings, not every setting
-CACHE_FILE = "specs-v5.json"
+# v6: each entry keeps the spec's summary (dagfactory.check.summary) and stamp; the data on a line of its own
+CACHE_FILE = "specs-v6.json"
 OLD_FILES = ("compile-v*.json", "specs-v*.json")  # an earlier compiler's formats, removed on save
 # Settings that change no spec's own findings nor its output's text: the findings are promoted to
 # errors after the cache (warnings_as_errors), the output's place is checked on its own (out).
@@ -122,7 +125,14 @@ class _LazyNodes(dict[Any, NodeInfo]):
 
 
 class SpecCache:
-    """Each spec's own findings and data, as the last run that checked it left them."""
+    """Each spec's own findings and data, as the last run that checked it left them.
+
+    The file holds two lines of JSON: every spec's data as text, then the entries (what restoring
+    a spec needs, its summary, the hash of its bytes and their :func:`~dagfactory.load.files.stamp`)
+    with the hash of the first line. A run decodes the first line only if it renders a restored
+    spec again, and writes it back as it found it unless a spec's data changed. A spec whose stamp is unchanged
+    is not read at all: the first run that reads it when its stamp is settled keeps the stamp.
+    """
 
     def __init__(self, folder: Path, settings: str):
         self.file = folder / CACHE_DIR / CACHE_FILE
@@ -131,29 +141,56 @@ class SpecCache:
         self.salt = sha_hex(b"stored\0" + self._secret.encode())  # names the secret in the file, never reveals it
         self.entries: dict[str, dict[str, Any]] = {}
         self.dirty = False
+        # every entry's data (JSON text) as the file holds it, and its hash; decoded into ``_data``
+        # once a spec's data is read or changed (then it is written afresh)
+        self._data_line: bytes | memoryview = b"{}"
+        self._data_sha = sha_hex(b"{}")
+        self._data: dict[str, str] | None = None
+        self._paths: dict[str, Path] = {}
         self._shas: dict[Path, str | None] = {}  # a file shared by many specs (_defaults.yaml) is read once
         self.enabled = key is not None
         if not self.enabled:
             return
         try:
-            stored = json.loads(self.file.read_text(encoding="utf-8"))
-            if stored.get("salt") == self.salt:
-                self.entries = stored["entries"]
+            raw = self.file.read_bytes()
+            cut = raw.rindex(b"\n")
+            stored = json.loads(raw[cut + 1 :])
+            data_line = memoryview(raw)[:cut]
+            if stored.get("salt") == self.salt and stored.get("data") == hashlib.sha256(data_line).hexdigest():
+                self.entries, self._data_line, self._data_sha = stored["entries"], data_line, stored["data"]
         except (OSError, ValueError, KeyError, AttributeError):
             pass  # no cache, or an unreadable one: compile everything
 
     def _key(self, display: str, raw: bytes) -> str:
         return sha_hex(self._secret.encode() + b"\0" + display.encode("utf-8", "surrogateescape") + b"\0" + raw)
 
+    def _datas(self) -> dict[str, str]:
+        if self._data is None:
+            self._data = json.loads(bytes(self._data_line))
+            self._data_line = b""
+        return self._data
+
+    def data(self, display: str) -> Any:
+        """The data of a restored spec (decoded now: only a spec rendered again needs it)."""
+        return json.loads(self._datas()[display])
+
     def restore(
-        self, display: str, path: Path, defaults: list[Path], positions: Callable[[], dict[Any, NodeInfo]]
-    ) -> tuple[Document, list[Diagnostic]] | None:
+        self,
+        display: str,
+        path: Path,
+        defaults: list[Path],
+        positions: Callable[[], dict[Any, NodeInfo]],
+        *,
+        slim: bool = False,
+    ) -> Restored | None:
         """The validated document and its warnings, when the spec, the ``defaults`` files that
         apply to it now and the files it embeds are all unchanged. ``positions`` loads the
-        document's source positions again, if a diagnostic ever needs them."""
+        document's source positions again, if a diagnostic ever needs them. ``slim``: the
+        document holds the spec's cross-spec summary only, its data is decoded only if needed
+        (a large no-op run never decodes, nor walks, what it does not render)."""
         entry = self.entries.get(display)
         try:
-            if entry is None or entry["key"] != self._key(display, path.read_bytes()):
+            if entry is None or not self._unchanged(entry, display, path):
                 return None
             if entry["inputs"] != [str(p) for p in defaults]:
                 return None
@@ -161,36 +198,72 @@ class SpecCache:
                 return None
         except OSError:
             return None
-        base = Path(entry["base_dir"]) if entry["base_dir"] is not None else None
-        inputs = tuple(Path(p) for p in entry["inputs"])
-        data = json.loads(entry["data"]) if isinstance(entry["data"], _Encoded) else entry["data"]
-        doc = Document(display, data, _LazyNodes(positions), base, inputs)
-        return doc, [Diagnostic(**d) for d in entry["diagnostics"]]
+        base = self._path(entry["base_dir"]) if entry["base_dir"] is not None else None
+        inputs = tuple(self._path(p) for p in entry["inputs"])
+        found = [Diagnostic(**d) for d in entry["diagnostics"]]
+        if slim:
+            doc = Document(display, entry["cross"], _LazyNodes(positions), base, inputs)
+            return Restored(
+                doc, found, frozenset(entry["imports"]), entry["part"], functools.partial(self.data, display)
+            )
+        return Restored(Document(display, self.data(display), _LazyNodes(positions), base, inputs), found)
+
+    def _unchanged(self, entry: dict[str, Any], display: str, path: Path) -> bool:
+        """Whether the spec's bytes are those the entry was made from: its stamp says so, else
+        reading them does (and then their stamp is kept, once settled)."""
+        if entry.get("stamp") is not None and stamp_now(path, follow=True) == tuple(entry["stamp"]):
+            return True
+        raw, status = _read_stat(path)
+        if entry["key"] != self._key(display, raw):
+            return False
+        settled = stamp(status, time.time_ns())
+        if settled is not None:
+            entry["stamp"] = settled
+            self.dirty = True
+        return True
+
+    def _path(self, name: str) -> Path:
+        """One :class:`Path` per folder or defaults file named: ten thousand specs share a few."""
+        found = self._paths.get(name)
+        if found is None:
+            found = self._paths[name] = Path(name)
+        return found
 
     def _file_sha(self, path: Path) -> str | None:
         if path not in self._shas:
             self._shas[path] = _file_sha(path)
         return self._shas[path]
 
-    def entry(self, doc: Document, path: Path, diagnostics: list[Diagnostic], refs: list[Path]) -> dict[str, Any]:
-        """What restoring ``doc`` needs: the key of its bytes, the files it was made of, its data and
-        its own ``diagnostics``."""
-        return {
-            "key": self._key(doc.path, path.read_bytes()),
+    def remember(self, doc: Document, path: Path, diagnostics: list[Diagnostic], refs: list[Path]) -> dict[str, Any]:
+        """Keep what restoring ``doc`` needs: the key of its bytes and their stamp, the files it was
+        made of, its data, its own ``diagnostics`` and its summary; return the entry."""
+        from dagfactory.check.summary import summary_fields
+
+        raw, status = _read_stat(path)
+        entry = {
+            "key": self._key(doc.path, raw),
+            "stamp": stamp(status, time.time_ns()),
             "refs": {str(ref): self._file_sha(ref) for ref in refs},
             "base_dir": str(doc.base_dir) if doc.base_dir is not None else None,
             "inputs": [str(p) for p in doc.inputs],
-            "data": _Encoded(json.dumps(doc.data)),  # as text: a fifth of the memory of the objects
             "diagnostics": [d.to_json() for d in diagnostics],
+            **summary_fields(doc),
         }
+        self.entries[doc.path] = entry
+        self._datas()[doc.path] = json.dumps(doc.data)  # as text: a fifth of the memory of the objects
+        self.dirty = True
+        return entry
+
+    def forget(self, display: str) -> None:
+        if self.entries.pop(display, None) is not None:
+            self._datas().pop(display, None)
+            self.dirty = True
 
     def keep_only(self, displays: set[str]) -> None:
         """Forget the specs not in ``displays`` (deleted or renamed: a run over the whole specs
         folder knows them all), so the cache does not grow with the repository's history."""
-        gone = [display for display in self.entries if display not in displays]
-        for display in gone:
-            del self.entries[display]
-        self.dirty = self.dirty or bool(gone)
+        for display in [display for display in self.entries if display not in displays]:
+            self.forget(display)
 
     def remember_checked(self, results: Iterable[SpecResult]) -> None:
         """Keep what was found in each spec checked afresh (``validate``: nothing is rendered), when
@@ -202,10 +275,9 @@ class SpecCache:
             if doc is None:
                 continue
             try:
-                self.entries[doc.path] = self.entry(doc, result.spec.path, result.own, referenced_files(doc))
+                self.remember(doc, result.spec.path, result.own, referenced_files(doc))
             except OSError:  # gone since it was read: not kept
-                self.entries.pop(doc.path, None)
-            self.dirty = True
+                self.forget(doc.path)
         self.save()
 
     def save(self) -> None:
@@ -216,12 +288,23 @@ class SpecCache:
             self.file.parent.mkdir(parents=True, exist_ok=True)
             (self.file.parent / ".gitignore").write_text("*\n")
             fd, temp = tempfile.mkstemp(prefix=".specs.", dir=self.file.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(f'{{"salt": {json.dumps(self.salt)}, "entries": {{')
-                for index, (name, entry) in enumerate(self.entries.items()):
-                    handle.write(f"{', ' if index else ''}{json.dumps(name)}: {_entry_json(entry)}")
-                handle.write("}}")
+            with os.fdopen(fd, "wb") as handle:
+                if self._data is None:  # as read
+                    handle.write(self._data_line)
+                else:  # made again, of the entries' data only, a spec at a time
+                    digest = hashlib.sha256()
+                    for index, name in enumerate(self.entries):
+                        piece = f"{', ' if index else '{'}{json.dumps(name)}: {json.dumps(self._data[name])}".encode()
+                        digest.update(piece)
+                        handle.write(piece)
+                    closing = b"}" if self.entries else b"{}"
+                    digest.update(closing)
+                    handle.write(closing)
+                    self._data_sha = digest.hexdigest()
+                head = {"salt": self.salt, "data": self._data_sha, "entries": self.entries}
+                handle.write(b"\n" + json.dumps(head).encode())
             os.replace(temp, self.file)
+            self.dirty = False
             for pattern in OLD_FILES:
                 for old in self.file.parent.glob(pattern):
                     if old.name != CACHE_FILE:
@@ -230,18 +313,10 @@ class SpecCache:
             pass
 
 
-class _Encoded(str):
-    """A value already written as JSON (a remembered spec's data), written into the file as is."""
-
-
-def _entry_json(entry: dict[str, Any]) -> str:
-    """``json.dumps(entry)``, with a value already encoded written as it is."""
-    encoded = {key: value for key, value in entry.items() if isinstance(value, _Encoded)}
-    if not encoded:
-        return json.dumps(entry)
-    rest = json.dumps({key: value for key, value in entry.items() if key not in encoded})
-    parts = [f"{json.dumps(key)}: {value}" for key, value in encoded.items()]
-    return "{" + ", ".join(parts) + (", " + rest[1:] if rest != "{}" else "}")
+def _read_stat(path: Path) -> tuple[bytes, os.stat_result]:
+    """The bytes of ``path`` and the status of the file they were read from."""
+    with open(path, "rb") as handle:
+        return handle.read(), os.fstat(handle.fileno())
 
 
 def _file_sha(path: Path) -> str | None:

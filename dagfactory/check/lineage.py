@@ -10,6 +10,7 @@ stays fast; this module never imports Jinja2 or Airflow.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import json
 import re
@@ -77,8 +78,8 @@ def _listed(role: str, path: JsonPath, values: Any) -> Iterator[tuple[str, JsonP
 
 def context_part(doc: Document) -> str:
     """What this spec contributes to the docs of *other* specs (its path, dag_id and lineage), as
-    JSON: :func:`dagfactory.emit.cache.context_fingerprint` hashes the project's parts, and a slim
-    check result keeps its part instead of the tasks it was made from."""
+    the hash of its JSON: :func:`dagfactory.emit.cache.context_fingerprint` hashes the project's
+    parts, and a slim check result (and the cache) keeps its part instead of the tasks it was made from."""
     data = doc.data if isinstance(doc.data, dict) else {}
     tasks = data.get("tasks")
     if not isinstance(tasks, dict):
@@ -90,7 +91,7 @@ def context_part(doc: Document) -> str:
         data.get("schedule") if isinstance(data.get("schedule"), dict) else None,
         [[t.get("inputs"), t.get("outputs")] for t in tasks.values() if isinstance(t, dict)],
     ]
-    return json.dumps(part, sort_keys=True, default=str)
+    return hashlib.sha256(json.dumps(part, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def check_asset_uris(doc: Document) -> list[Diagnostic]:

@@ -14,7 +14,9 @@ Two ways to run it, with the same findings in the same order:
   these summaries reach this process, and the cross-spec rules run on them here, unchanged:
   memory grows with a few hundred bytes per spec, not with the specs' documents. A spec
   without an error alone also keeps a ``kit`` (its data and the files it embeds, pickled)
-  from which :mod:`dagfactory.emit` renders it later without reading it again.
+  from which :mod:`dagfactory.emit` renders it later without reading it again. A spec the
+  cache restores comes as the same summary, which the cache kept (:mod:`dagfactory.check.summary`),
+  with its whole data left in the cache, decoded only if it is rendered again.
 
 ``on_done`` is called in this process with each spec's result as it arrives, in spec order.
 
@@ -38,6 +40,7 @@ from dagfactory.check.lineage import RepoLineage, check_asset_uris, check_repo, 
 from dagfactory.check.policy import policy_diagnostics, promote_warnings
 from dagfactory.check.pools import check_pools
 from dagfactory.check.shadowing import imported_packages, shadow_diagnostic, taken_names
+from dagfactory.check.summary import cross_spec_data, positions_under
 from dagfactory.diagnostics import Diagnostic, has_errors
 from dagfactory.load.config import Config
 from dagfactory.load.defaults import SharedDefaults
@@ -46,12 +49,30 @@ from dagfactory.load.document import Document, JsonPath, NodeInfo, collector_pau
 from dagfactory.targets import target
 
 
+@dataclass
+class Restored:
+    """A spec's own work, as the cache kept it."""
+
+    document: Document  # whole; or, restored ``slim``, only what the cross-spec rules read
+    diagnostics: list[Diagnostic]  # its own findings
+    # restored slim: its summary (see dagfactory.check.summary) and how to get its whole data
+    imports: frozenset[str] | None = None
+    context: str | None = None
+    data: Callable[[], Any] | None = None
+
+
 class Restorer(Protocol):
     """Where earlier work on an unchanged spec can come from (the compile cache)."""
 
     def restore(
-        self, display: str, path: Path, defaults: list[Path], positions: Callable[[], dict[JsonPath, NodeInfo]]
-    ) -> tuple[Document, list[Diagnostic]] | None: ...
+        self,
+        display: str,
+        path: Path,
+        defaults: list[Path],
+        positions: Callable[[], dict[JsonPath, NodeInfo]],
+        *,
+        slim: bool = False,
+    ) -> Restored | None: ...
 
 
 @dataclass
@@ -65,23 +86,26 @@ class SpecResult:
     graph: TaskGraph | None = None
     restored: bool = False  # document and own diagnostics came from the incremental-compile cache
     # slim results (see the module docstring): the document holds only what the cross-spec rules
-    # read (a restored one is kept whole: its data is the cache's), ``imports`` the packages its
-    # DAG imports, and ``kit`` what rendering it needs (when it has no error alone and it was asked for)
+    # read, ``imports`` the packages its DAG imports, and ``kit`` what rendering it needs (when it
+    # has no error alone and it was asked for); a restored one has ``data`` instead of a kit
     slim: bool = False
     imports: frozenset[str] | None = None
     kit: bytes | None = None
     context: str | None = None  # its part of the cache's context (see dagfactory.check.lineage.context_part)
+    data: Callable[[], object] | None = field(default=None, repr=False)  # restored slim: its whole data, from the cache
 
     @property
     def ok(self) -> bool:
         return self.document is not None and isinstance(self.document.data, dict) and not has_errors(self.diagnostics)
 
     def whole_document(self) -> Document | None:
-        """The spec's whole document: as checked, or for a slim result rebuilt from its kit (None
-        when it has none: it had an error alone, or no kit was asked for)."""
+        """The spec's whole document: as checked, or for a slim result rebuilt from its kit or the
+        cache's text (None when it has neither: it had an error alone, or no kit was asked for)."""
         doc = self.document
-        if doc is None or not self.slim or self.restored:
+        if doc is None or not self.slim:
             return doc
+        if self.data is not None:
+            return Document(doc.path, self.data(), doc.nodes, doc.base_dir, doc.inputs, doc.file_roots)
         if self.kit is None:
             return None
         data, references = pickle.loads(zlib.decompress(self.kit))
@@ -153,7 +177,7 @@ def _slim_results(
 ) -> Iterator[SpecResult]:
     """Each spec's slim result, in spec order: restored here from the cache (cheap: it hashes
     bytes), else checked alone by :func:`check_alone`, here or in worker processes."""
-    restored = [_restored(spec, config, restore, defaults) for spec in specs] if restore is not None else []
+    restored = [_restored(spec, config, restore, defaults, slim=True) for spec in specs] if restore is not None else []
     token = os.urandom(8).hex()
     global _RUN
     _RUN = (token, defaults)  # checked in this process: the same shared defaults as the restored ones
@@ -163,7 +187,7 @@ def _slim_results(
     try:
         for i in range(len(specs)):
             earlier = restored[i] if restored else None
-            result = slimmed(earlier) if earlier is not None else _shared(next(fresh), specs[i], folders)
+            result = earlier if earlier is not None else _shared(next(fresh), specs[i], folders)
             if on_done is not None:
                 on_done(result)
             yield result
@@ -207,61 +231,13 @@ def slimmed(result: SpecResult, *, kit: bool = False) -> SpecResult:
     data = doc.data
     if isinstance(data, dict) and not has_errors(result.diagnostics):
         small.imports = frozenset(imported_packages(data))
-    if result.restored:  # its data is the cache's own copy; its positions are read only if a finding needs them
-        small.document = doc
-        return small
-    kept = _cross_spec_data(data) if isinstance(data, dict) else None
-    nodes = _positions_under(kept, doc.nodes)
+    kept = cross_spec_data(data) if isinstance(data, dict) else None
+    nodes = positions_under(kept, doc.nodes)
     small.document = Document(doc.path, kept, nodes, doc.base_dir, doc.inputs, doc.file_roots)
     small.context = context_part(doc)
     if kit and result.ok:
         small.kit = zlib.compress(pickle.dumps((data, doc.references), protocol=pickle.HIGHEST_PROTOCOL), 1)
     return small
-
-
-def _cross_spec_data(data: dict[str, Any]) -> dict[str, Any]:
-    """What the cross-spec rules read of a spec: its dag_id, lineage and schedule, the pools it
-    declares and uses, and the pool and assets of each task that has any (in spec order)."""
-    kept: dict[str, Any] = {key: data[key] for key in ("dag_id", "lineage", "schedule", "pools") if key in data}
-    args = data.get("default_args")
-    if isinstance(args, dict) and "pool" in args:
-        kept["default_args"] = {"pool": args["pool"]}
-    groups = data.get("groups")
-    if isinstance(groups, dict):
-        pooled = {
-            group_id: {"default_args": {"pool": group["default_args"]["pool"]}}
-            for group_id, group in groups.items()
-            if isinstance(group, dict)
-            and isinstance(group.get("default_args"), dict)
-            and "pool" in group["default_args"]
-        }
-        if pooled:
-            kept["groups"] = pooled
-    tasks = data.get("tasks")
-    if isinstance(tasks, dict):
-        kept["tasks"] = {
-            task_id: {key: task[key] for key in ("pool", "inputs", "outputs") if key in task}
-            for task_id, task in tasks.items()
-            if isinstance(task, dict) and ("pool" in task or "inputs" in task or "outputs" in task)
-        }
-    return kept
-
-
-def _positions_under(data: object, nodes: dict[JsonPath, NodeInfo]) -> dict[JsonPath, NodeInfo]:
-    """The positions of the root and of every value in ``data`` (a part of the document's data):
-    a diagnostic at any of them lands where it would in the whole document."""
-    kept: dict[JsonPath, NodeInfo] = {(): nodes[()]} if () in nodes else {}
-    stack: list[tuple[JsonPath, object]] = [((), data)]
-    while stack:
-        path, value = stack.pop()
-        children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-        for key, child in children:
-            below = (*path, key)
-            info = nodes.get(below)
-            if info is not None:
-                kept[below] = info
-            stack.append((below, child))
-    return kept
 
 
 def unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
@@ -289,17 +265,22 @@ def check_spec(
     return result
 
 
-def _restored(spec: SpecFile, config: Config, restore: Restorer | None, defaults: SharedDefaults) -> SpecResult | None:
-    """The spec's result as ``restore`` kept it, when its inputs are unchanged; else None."""
+def _restored(
+    spec: SpecFile, config: Config, restore: Restorer | None, defaults: SharedDefaults, *, slim: bool = False
+) -> SpecResult | None:
+    """The spec's result as ``restore`` kept it, when its inputs are unchanged; else None. ``slim``:
+    a slim result (see the module docstring) made of the summary the cache kept."""
     if restore is None or spec.escapes:
         return None
-    restored = restore.restore(
-        spec.display, spec.path, defaults.files(spec.path), positions=lambda: _positions(spec, defaults)
+    kept = restore.restore(
+        spec.display, spec.path, defaults.files(spec.path, spec.linked), lambda: _positions(spec, defaults), slim=slim
     )
-    if restored is None:
+    if kept is None:
         return None
-    result = SpecResult(spec, list(restored[1]), list(restored[1]), restored[0], restored=True)
-    restored[0].file_roots = file_roots(spec, config)
+    kept.document.file_roots = file_roots(spec, config)
+    result = SpecResult(spec, list(kept.diagnostics), list(kept.diagnostics), kept.document, restored=True)
+    if slim:
+        result.slim, result.imports, result.context, result.data = True, kept.imports, kept.context, kept.data
     return result
 
 

@@ -12,6 +12,7 @@ import sys
 
 import click
 
+from dagfactory.check.jobs import relax_gc
 from dagfactory.cli.check import check_command
 from dagfactory.cli.compile import compile_command
 from dagfactory.cli.lineage import graph_command, lineage_command
@@ -50,6 +51,7 @@ for command in (
 
 def run() -> None:
     """Console entry point: never a traceback, whatever happens."""
+    relax_gc()
     try:
         main(standalone_mode=True)
     except SystemExit:

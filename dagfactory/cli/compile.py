@@ -117,6 +117,9 @@ def compile_command(
             if check_only:
                 _check_verdict(plan, out, quiet)
             problems = writer.apply(plan)
+            if cache is not None:  # under the lock: the files are those this compile left
+                cache.settle_outputs({c.spec.display: out / c.spec.output_relative.as_posix() for c in compiled})
+                cache.save()
             if problems:
                 report(problems, fmt)
                 sys.exit(Exit.ERRORS)

@@ -117,7 +117,9 @@ def emit_project(
                 item.pipeline = model_of(result, project.lineage)
                 item.text = render_pipeline(item.pipeline, target(config.airflow))
             if cache is not None:
-                cache.remember(doc, result.spec.path, result.own, referenced_files(doc), context, output, item.text)
+                cache.remember_output(
+                    doc, result.spec.path, result.own, referenced_files(doc), context, output, item.text
+                )
         if done is not None:
             done(item)
     if cache is not None:
@@ -171,7 +173,6 @@ def render_project(
             cache.remember_checked(project.results)
         return rendered
     from dagfactory.emit.cache import context_fingerprint
-    from dagfactory.emit.writer import Current
 
     documents = [(r.document, r.context) for r in project.results if r.document is not None]
     context = context_fingerprint([doc for doc, _ in documents], [part for _, part in documents])
@@ -180,14 +181,16 @@ def render_project(
         result, doc = item.checked, item.checked.document
         assert doc is not None
         if result.restored and cache is not None:
-            current = cache.current_output_sha(
+            current = cache.current_output(
                 result.spec.display, context, config.out / result.spec.output_relative.as_posix()
             )
             if current is not None:
-                item.text = Current(current)
+                item.text = current
                 continue
-        if result.kit is None:  # restored from the cache: its document is whole
-            result.kit = zlib.compress(pickle.dumps((doc.data, {}), protocol=pickle.HIGHEST_PROTOCOL), 1)
+        if result.kit is None:  # restored from the cache: its data is the cache's text
+            whole = result.whole_document()
+            assert whole is not None
+            result.kit = zlib.compress(pickle.dumps((whole.data, {}), protocol=pickle.HIGHEST_PROTOCOL), 1)
         dag_id = doc.data.get("dag_id") or result.spec.relative.stem
         links = project.lineage.links(dag_id)
         todo.append(
@@ -224,8 +227,8 @@ def _remember(
     cache: CompileCache, result: SpecResult, refs: list[Path], context: str, target: Path, text: Packed
 ) -> None:
     whole = result.whole_document()
-    assert whole is not None  # rendered: it had a kit, or was restored whole
-    cache.remember(whole, result.spec.path, result.own, refs, context, target, text.text)
+    assert whole is not None  # rendered: it had a kit, or was restored with its data
+    cache.remember_output(whole, result.spec.path, result.own, refs, context, target, text.text)
 
 
 def render_one(job: _RenderJob) -> tuple[Packed, list[Path] | None]:

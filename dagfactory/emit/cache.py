@@ -7,11 +7,16 @@ context its docs depend on (which pipelines produce and consume which assets) is
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
+from typing import Any
 
 from dagfactory.check.cache import CACHE_DIR, CACHE_FILE, SpecCache, cache_settings, compiler_fingerprint, sha_hex
 from dagfactory.diagnostics import Diagnostic
+from dagfactory.emit.writer import Current
 from dagfactory.load.document import Document
+from dagfactory.load.files import read_regular_stat, stamp, stamp_now
 
 __all__ = ["CACHE_DIR", "CACHE_FILE", "CompileCache", "cache_settings", "compiler_fingerprint", "context_fingerprint"]
 
@@ -22,38 +27,52 @@ def context_fingerprint(documents: list[Document], parts: list[str | None] | Non
     from dagfactory.check.lineage import context_part
 
     given = parts or [None] * len(documents)
-    text = ", ".join(
-        part if part is not None else context_part(doc) for doc, part in zip(documents, given, strict=True)
-    )
-    return sha_hex(f"[{text}]".encode())  # the JSON list of the parts, as json.dumps writes it
+    text = " ".join(part if part is not None else context_part(doc) for doc, part in zip(documents, given, strict=True))
+    return sha_hex(text.encode())
 
 
 class CompileCache(SpecCache):
-    """A :class:`~dagfactory.check.cache.SpecCache` whose entries also vouch for an output file."""
+    """A :class:`~dagfactory.check.cache.SpecCache` whose entries also vouch for an output file:
+    the hash of the bytes written and, once settled, their stamp (then the file is not read)."""
 
     def output_if_current(self, display: str, context: str, target: Path) -> str | None:
         """The output's text, when it was produced in the same context and is untouched since."""
-        raw = self._current_output(display, context, target)
-        return raw.decode("utf-8") if raw is not None else None
+        raw = self._current_output(display, context, target, read=True)
+        return raw.decode("utf-8") if isinstance(raw, bytes) else None
 
-    def current_output_sha(self, display: str, context: str, target: Path) -> str | None:
-        """The hash of the output's bytes, when it is current (as :meth:`output_if_current`): what a
-        large compile keeps of an output it need not write, instead of its text."""
-        return sha_hex(raw) if (raw := self._current_output(display, context, target)) is not None else None
+    def current_output(self, display: str, context: str, target: Path) -> Current | None:
+        """What a large compile keeps of an output it need not write (as :meth:`output_if_current`
+        finds it): the hash of its bytes and their stamp, instead of its text."""
+        found = self._current_output(display, context, target, read=False)
+        if found is None:
+            return None
+        entry = self.entries[display]
+        return Current(entry["output"], tuple(entry["output_stamp"]) if entry.get("output_stamp") else None)
 
-    def _current_output(self, display: str, context: str, target: Path) -> bytes | None:
+    def _current_output(self, display: str, context: str, target: Path, *, read: bool) -> bytes | bool | None:
+        """The output's bytes (True: unread, its stamp vouches for them) when current, else None."""
         entry = self.entries.get(display)
         if entry is None or entry.get("context") != context or entry.get("target") != target.as_posix():
             return None
-        from dagfactory.load.files import read_regular
-
+        kept = entry.get("output_stamp")
+        if not read and kept is not None and stamp_now(target, follow=False) == tuple(kept):
+            return True
         try:
-            raw = read_regular(target, limit=1 << 40)  # a FIFO or link put there: not ours, never blocks
+            found = read_regular_stat(target, limit=1 << 40)  # a FIFO or link put there: not ours, never blocks
         except OSError:
             return None
-        return raw if raw is not None and sha_hex(raw) == entry["output"] else None
+        if found is None or sha_hex(found[0]) != entry["output"]:
+            return None
+        self._settle_output(entry, found[1])
+        return found[0]
 
-    def remember(
+    def _settle_output(self, entry: dict[str, Any], status: os.stat_result) -> None:
+        settled = stamp(status, time.time_ns())
+        if settled is not None and entry.get("output_stamp") != list(settled):
+            entry["output_stamp"] = list(settled)
+            self.dirty = True
+
+    def remember_output(
         self,
         doc: Document,
         path: Path,
@@ -63,7 +82,24 @@ class CompileCache(SpecCache):
         target: Path,
         text: str,
     ) -> None:
-        entry = self.entry(doc, path, diagnostics, refs)
+        """Keep ``doc`` (see :meth:`remember`) and the output ``text`` it renders to in ``context``."""
+        entry = self.remember(doc, path, diagnostics, refs)
         entry.update(context=context, target=target.as_posix(), output=sha_hex(text.encode("utf-8")))
-        self.entries[doc.path] = entry
-        self.dirty = True
+
+    def settle_outputs(self, written: dict[str, Path]) -> None:
+        """After a compile wrote its files (spec display -> output): keep the stamps of those whose
+        bytes are the ones remembered (a file written a moment ago is left to a later run)."""
+        for display, target in written.items():
+            entry = self.entries.get(display)
+            if entry is None or entry.get("target") != target.as_posix() or "output" not in entry:
+                continue
+            if entry.get("output_stamp") is not None and stamp_now(target, follow=False) == tuple(
+                entry["output_stamp"]
+            ):
+                continue  # settled already, and untouched
+            try:
+                found = read_regular_stat(target, limit=1 << 40)
+            except OSError:
+                continue
+            if found is not None and sha_hex(found[0]) == entry["output"]:
+                self._settle_output(entry, found[1])

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from dagfactory.diagnostics import Diagnostic, printable
+from dagfactory.load.files import stamp_now
 
 # The first two lines of every generated file: fixed text, because Python reads a source
 # encoding declaration (PEP 263) on either line; anything spec-derived goes below them.
@@ -54,9 +55,12 @@ class Packed:
 @dataclass(frozen=True)
 class Current:
     """A generated file the incremental cache found current: on disk, byte for byte what this
-    compile would write. Only the hash of its bytes is kept (:func:`plan` checks it again)."""
+    compile would write. Only the hash of its bytes is kept, and their stamp:
+    :func:`plan` checks again, under the lock, that the file is the one that was read (see
+    :func:`~dagfactory.load.files.stamp`; None: it must read it again)."""
 
     sha: str
+    stamp: tuple[int, ...] | None = None
 
 
 def text_of(text: str | Packed) -> str:
@@ -87,6 +91,9 @@ def plan(outputs: Mapping[PurePosixPath, tuple[str, str | Packed | Current]], ou
         if folders[target.parent] is not None:
             outside = outside_folder(target, out_dir, real_out)  # the message names the target
             result.conflicts.append(_outside_conflict(source, out_dir, str(outside)))
+            continue
+        if isinstance(text, Current) and text.stamp is not None and stamp_now(target, follow=False) == text.stamp:
+            result.unchanged.append(target)  # the very file the cache read, untouched since
             continue
         current = _owned_content(target)
         if isinstance(text, Current):

@@ -110,9 +110,10 @@ class SharedDefaults:
         self._files: dict[Path, list[Path]] = {}
         self._loaded: dict[Path, tuple[Document | None, list[Diagnostic]]] = {}
 
-    def files(self, spec: Path) -> list[Path]:
-        """The defaults files that apply to ``spec``, furthest first."""
-        key = spec if spec.is_symlink() else spec.parent  # a linked spec shares its target's folder
+    def files(self, spec: Path, linked: bool | None = None) -> list[Path]:
+        """The defaults files that apply to ``spec`` (a symlink if ``linked``; None: ask), furthest first."""
+        linked = spec.is_symlink() if linked is None else linked
+        key = spec if linked else spec.parent  # a linked spec shares its target's folder
         if key not in self._files:
             self._files[key] = defaults_files(spec, self.specs_root)
         return self._files[key]
@@ -120,7 +121,7 @@ class SharedDefaults:
     def apply(self, doc: Document, spec: SpecFile, problems: list[Diagnostic]) -> Document:
         """``doc`` with the defaults of its folders merged under it; their problems go to ``problems``."""
         layers = []
-        for path in self.files(spec.path):
+        for path in self.files(spec.path, spec.linked):
             if path not in self._loaded:
                 shown = os.path.normpath(
                     os.path.join(os.path.dirname(spec.display), os.path.relpath(path, spec.path.parent))

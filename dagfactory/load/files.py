@@ -111,6 +111,12 @@ def read_file(path: Path) -> bytes:
 def read_regular(path: Path, limit: int = MAX_FILE_BYTES) -> bytes | None:
     """At most ``limit + 1`` bytes of the regular file ``path`` (more than ``limit``: too big), or
     None when it is not one (a link is not followed). Never blocks on a FIFO; OSError if unreadable."""
+    found = read_regular_stat(path, limit)
+    return found[0] if found is not None else None
+
+
+def read_regular_stat(path: Path, limit: int = MAX_FILE_BYTES) -> tuple[bytes, os.stat_result] | None:
+    """:func:`read_regular`, with the status of the file it read (from the open file itself)."""
     before = os.lstat(path)
     if not stat.S_ISREG(before.st_mode):
         return None
@@ -131,7 +137,38 @@ def read_regular(path: Path, limit: int = MAX_FILE_BYTES) -> bytes | None:
             left -= len(chunk)
     finally:
         os.close(fd)
-    return b"".join(chunks)
+    return b"".join(chunks), opened
+
+
+# A file changed this close to the moment its status was read may change again within the
+# same tick of its file system's clock, keeping its stamp: such a file gets no stamp (it is read
+# again next time). Most file systems keep nanoseconds; one whose times are whole seconds (or
+# whose clock happened to sit on a whole second) is given a wide margin.
+RACY_FINE_NS = 100_000_000
+RACY_COARSE_NS = 2_000_000_000
+
+
+def stamp(status: os.stat_result, now_ns: int) -> tuple[int, ...] | None:
+    """Which file ``status`` describes and when it last changed (device, inode, size, mtime,
+    ctime), as git's index keeps it: any write moves ctime on, and no tool sets it back. None
+    when it changed too close to ``now_ns`` (a :func:`time.time_ns` taken after ``status``) to tell."""
+    changed = max(status.st_ctime_ns, status.st_mtime_ns)
+    coarse = status.st_ctime_ns % 1_000_000_000 == 0 or status.st_mtime_ns % 1_000_000_000 == 0
+    if changed >= now_ns - (RACY_COARSE_NS if coarse else RACY_FINE_NS):
+        return None
+    return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
+
+
+def stamp_now(path: Path, *, follow: bool) -> tuple[int, ...] | None:
+    """The stamp of the regular file at ``path`` now, racy or not (to compare with one kept
+    earlier); None when there is none (or not a regular file)."""
+    try:
+        status = os.stat(path) if follow else os.lstat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(status.st_mode):
+        return None
+    return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
 
 
 def _kind(mode: int) -> str:

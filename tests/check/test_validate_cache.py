@@ -3,7 +3,6 @@ re-checks exactly the specs it touches, and the report is always the one a cold 
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -14,7 +13,9 @@ from dagfactory.check.cache import CACHE_DIR, CACHE_FILE, SpecCache, cache_setti
 from dagfactory.check.project import check_project
 from dagfactory.load.config import Config, with_overrides
 from dagfactory.load.discover import discover
+from dagfactory.load.document import Document
 
+from ..cache_file import entries
 from ..conftest import MINIMAL_SPEC, run_cli
 
 SQL_SPEC = MINIMAL_SPEC.replace(
@@ -156,7 +157,7 @@ def test_a_spec_with_an_error_is_not_cached(repo: Path):
     code, out, rechecked = validate(repo)
     assert (code, rechecked) == (1, 1)
     assert "later.sql" in out
-    assert "specs/e.yaml" not in json.loads((repo / CACHE_DIR / CACHE_FILE).read_text())["entries"]
+    assert "specs/e.yaml" not in entries(repo)
     (repo / "specs" / "queries" / "later.sql").write_text("SELECT 3;\n")
     code, out, rechecked = validate(repo)
     assert (code, rechecked, out) == (0, 1, cold(repo)[1])
@@ -206,17 +207,8 @@ def _forge(repo: Path, home: Path, spec: Path) -> str:
         config = with_overrides(Config(), specs=Path("specs"))
         cache = SpecCache(repo, cache_settings(config))
         cache_module.compiler_fingerprint.cache_clear()
-        clean = {
-            "key": "",
-            "refs": {},
-            "base_dir": str(spec.parent),
-            "inputs": [],
-            "data": {"dag_id": "d", "tasks": {}},
-            "diagnostics": [],
-        }
-        clean["key"] = cache._key("specs/d.yaml", spec.read_bytes())
-        cache.entries["specs/d.yaml"] = clean
-        cache.dirty = True
+        clean = Document("specs/d.yaml", {"dag_id": "d", "tasks": {}}, base_dir=spec.parent)
+        cache.remember(clean, spec, [], [])  # the clean entry, keyed for the bad bytes
         cache.save()
     finally:
         if old is None:
@@ -227,17 +219,17 @@ def _forge(repo: Path, home: Path, spec: Path) -> str:
 
 
 def test_a_run_over_the_whole_folder_forgets_deleted_specs_a_run_over_some_keeps_them(repo: Path):
-    def entries() -> set[str]:
-        return set(json.loads((repo / CACHE_DIR / CACHE_FILE).read_text())["entries"])
+    def kept() -> set[str]:
+        return set(entries(repo))
 
-    assert "specs/d.yaml" in entries()
+    assert "specs/d.yaml" in kept()
     (repo / "specs" / "d.yaml").unlink()
     assert validate(repo, "specs/w.yaml")[2] == 0
-    assert "specs/d.yaml" in entries()  # a run over some specs knows nothing of the others
+    assert "specs/d.yaml" in kept()  # a run over some specs knows nothing of the others
     assert validate(repo)[2] == 0
-    assert "specs/d.yaml" not in entries()
-    assert len(entries()) == 4
+    assert "specs/d.yaml" not in kept()
+    assert len(kept()) == 4
     (repo / "specs" / "w.yaml").unlink()
     assert run_cli("compile", cwd=repo).returncode == 0
-    assert "specs/w.yaml" not in entries()
-    assert len(entries()) == 3
+    assert "specs/w.yaml" not in kept()
+    assert len(kept()) == 3

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
-from dagfactory.emit.cache import CACHE_DIR, CACHE_FILE, CompileCache, context_fingerprint
-from dagfactory.load.document import load_text
+import pytest
 
+from dagfactory.emit import render_project, writer
+from dagfactory.emit.cache import CACHE_DIR, CACHE_FILE, CompileCache, cache_settings, context_fingerprint
+from dagfactory.emit.writer import Current
+from dagfactory.load.config import Config, with_overrides
+from dagfactory.load.discover import discover
+from dagfactory.load.document import load_text
+from dagfactory.load.files import RACY_COARSE_NS, stamp
+
+from ..cache_file import cache_path, entries, store, stored, stored_data
 from ..conftest import MINIMAL_SPEC, run_cli
 
 SQL_SPEC = MINIMAL_SPEC.replace(
@@ -23,7 +33,7 @@ def compile_(project: Path, *args: str):
 
 
 def cached_entries(project: Path) -> dict:
-    return json.loads((project / CACHE_DIR / CACHE_FILE).read_text())["entries"]
+    return entries(project)
 
 
 def test_second_compile_restores_from_cache_and_output_is_identical(project: Path, tmp_path: Path):
@@ -152,14 +162,14 @@ def test_check_fails_on_an_edited_output_even_when_the_cache_vouches_for_it(proj
     edited = output.read_bytes() + b"__import__('os').system('id')\n"
     output.write_bytes(edited)
     assert check_(project)[0] == 1  # the edit alone
-    stored = json.loads((project / CACHE_DIR / CACHE_FILE).read_text())
-    stored["entries"]["specs/a.yaml"]["output"] = sha(edited)
-    (project / CACHE_DIR / CACHE_FILE).write_text(json.dumps(stored))
+    head = stored(project)
+    head["entries"]["specs/a.yaml"]["output"] = sha(edited)
+    store(project, head)
     code, output_text = check_(project)
     assert code == 1, output_text
     assert "is out of date: 1 to write" in output_text
     assert "+__import__" not in output_text
-    assert json.loads((project / CACHE_DIR / CACHE_FILE).read_text()) == stored  # --check writes no cache
+    assert stored(project) == head  # --check writes no cache
 
 
 def test_check_fails_when_cache_and_output_both_come_from_another_spec(project: Path):
@@ -171,9 +181,9 @@ def test_check_fails_when_cache_and_output_both_come_from_another_spec(project: 
     honest_key = cached_entries(project)["specs/a.yaml"]["key"]
     spec.write_text(MINIMAL_SPEC.replace("A test pipeline", "Evil pipeline"))
     compile_(project)
-    stored = json.loads((project / CACHE_DIR / CACHE_FILE).read_text())
-    stored["entries"]["specs/a.yaml"]["key"] = honest_key
-    (project / CACHE_DIR / CACHE_FILE).write_text(json.dumps(stored))
+    head = stored(project)
+    head["entries"]["specs/a.yaml"]["key"] = honest_key
+    store(project, head)
     spec.write_text(MINIMAL_SPEC)
     code, output_text = check_(project)
     assert code == 1, output_text
@@ -191,9 +201,9 @@ def test_a_cache_made_elsewhere_never_decides_what_compile_writes(project: Path,
     honest_key = cached_entries(project)["specs/a.yaml"]["key"]
     spec.write_text(MINIMAL_SPEC.replace("A test pipeline", "Evil pipeline"))
     assert run_cli("compile", cwd=project, env=attacker).returncode == 0
-    stored = json.loads((project / CACHE_DIR / CACHE_FILE).read_text())
-    stored["entries"]["specs/a.yaml"]["key"] = honest_key
-    (project / CACHE_DIR / CACHE_FILE).write_text(json.dumps(stored))
+    head = stored(project)
+    head["entries"]["specs/a.yaml"]["key"] = honest_key
+    store(project, head)
     spec.write_text(MINIMAL_SPEC)
     victim = run_cli("compile", cwd=project, env={"XDG_CACHE_HOME": str(tmp_path / "victim")})
     assert victim.returncode == 0, victim.stderr
@@ -218,3 +228,85 @@ def test_a_spec_whose_name_is_not_utf8_is_cached(project: Path):
     (project / "specs" / os.fsdecode(b"a\xff.yaml")).write_text(MINIMAL_SPEC)
     assert "1 written" in compile_(project)
     assert "0 written, 1 unchanged" in compile_(project)
+
+
+def _settled(*paths: Path) -> None:
+    """Wait until the files' last change is old enough for their stamps to be kept."""
+    latest = max(max(p.stat().st_ctime_ns, p.stat().st_mtime_ns) for p in paths)
+    while time.time_ns() < latest + RACY_COARSE_NS + 50_000_000:
+        time.sleep(0.05)
+
+
+def test_a_noop_compile_neither_models_nor_renders_nor_decodes_a_spec(project: Path, monkeypatch):
+    """Every spec restored, every output vouched for by its stamp: no spec's data is decoded and
+    nothing is rendered (a run that did either would still write the same bytes, only slower)."""
+    for i in range(3):
+        (project / "specs" / f"s{i}.yaml").write_text(MINIMAL_SPEC.replace("A test pipeline", f"Pipeline {i}"))
+    compile_(project)
+    _settled(*(project / "specs").glob("*.yaml"), *(project / "generated_dags").glob("*.py"))
+    compile_(project)  # keeps the stamps, now settled
+    assert all(e["stamp"] and e["output_stamp"] for e in entries(project).values())
+    monkeypatch.chdir(project)
+    config = with_overrides(Config(), specs=Path("specs"))
+    specs = discover([Path("specs")], Path("specs"), project)
+    cache = CompileCache(project, cache_settings(config))
+    monkeypatch.setattr(CompileCache, "data", lambda *_: pytest.fail("a spec's data was decoded"))
+    monkeypatch.setattr("dagfactory.emit.render_one", lambda *_: pytest.fail("a spec was rendered"))
+    monkeypatch.setattr("dagfactory.load.files.read_regular_stat", lambda *_: pytest.fail("an output was read"))
+    rendered = render_project(specs, config, cache)
+    assert [type(r.text) for r in rendered] == [Current] * 3
+    assert all(r.text.stamp is not None for r in rendered if isinstance(r.text, Current))
+    plan = writer.plan({r.spec.output_relative: (r.spec.display, r.text) for r in rendered}, config.out, prune=True)
+    assert (len(plan.unchanged), plan.changes, plan.conflicts) == (3, 0, [])
+
+
+def test_an_edit_that_keeps_size_and_mtime_is_noticed_in_a_spec_and_an_output(project: Path):
+    """A stamp is git's: an edit that keeps a file's size and sets its mtime back still moves its
+    ctime, which no tool sets back; so the cache reads the file and finds the change."""
+    spec = project / "specs" / "a.yaml"
+    spec.write_text(MINIMAL_SPEC)
+    compile_(project)
+    output = project / "generated_dags" / "a.py"
+    edits = [(spec, "A test pipeline", "A best pipeline"), (output, "A best pipeline", "A pest pipeline")]
+    for path, old, new in edits:
+        _settled(spec, output)
+        compile_(project)  # the stamps of both are kept
+        assert entries(project)["specs/a.yaml"]["stamp"]
+        assert entries(project)["specs/a.yaml"]["output_stamp"]
+        before = path.stat()
+        path.write_text(path.read_text().replace(old, new))
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+        assert (path.stat().st_size, path.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+        assert "1 written" in compile_(project)
+        assert 'description="A best pipeline"' in output.read_text()
+
+
+def test_stamps_are_kept_only_once_a_file_has_settled():
+    """A file changed within the file system's clock tick of the moment it is looked at may change
+    again unseen: no stamp then. Whole-second times (a coarse clock) get a wider margin."""
+    now = 1_800_000_000_123_456_789
+
+    def status(changed: int) -> os.stat_result:
+        return os.stat_result((0o100644, 7, 3, 1, 0, 0, 10, 0, 0, 0), {"st_mtime_ns": changed, "st_ctime_ns": changed})
+
+    assert stamp(status(now - 50_000_000), now) is None
+    assert stamp(status(now - 150_000_000), now) == (3, 7, 10, now - 150_000_000, now - 150_000_000)
+    whole = (now // 1_000_000_000 - 1) * 1_000_000_000  # a whole second, 1.1 s ago
+    assert stamp(status(whole), now) is None
+    assert stamp(status(whole - 1_000_000_000), now) is not None
+
+
+def test_a_damaged_data_line_is_a_cold_cache_and_deleted_specs_leave_it(project: Path):
+    for name in ("a", "b"):
+        (project / "specs" / f"{name}.yaml").write_text(MINIMAL_SPEC)
+    compile_(project)
+    assert sorted(stored_data(project)) == ["specs/a.yaml", "specs/b.yaml"]
+    assert stored_data(project)["specs/a.yaml"]["description"] == "A test pipeline"
+    (project / "specs" / "b.yaml").unlink()
+    assert "1 removed" in compile_(project)
+    assert sorted(stored_data(project)) == ["specs/a.yaml"]
+    raw = cache_path(project).read_bytes()
+    cache_path(project).write_bytes(raw.replace(b"A test pipeline", b"A evil pipeline", 1))
+    (project / "generated_dags" / "a.py").unlink()  # rendered again: from the spec, not the damaged line
+    assert "1 written" in compile_(project)
+    assert 'description="A test pipeline"' in (project / "generated_dags" / "a.py").read_text()
