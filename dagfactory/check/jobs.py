@@ -17,13 +17,14 @@ on the way to them is released whole, not kept alive by a few values shared with
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import pickle
 import signal
 from collections.abc import Callable, Generator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    import multiprocessing.context
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -71,6 +72,8 @@ def run_each(
         for item in items:
             yield pickle.loads(pickle.dumps(work(item), protocol=pickle.HIGHEST_PROTOCOL))
         return
+    from concurrent.futures import ProcessPoolExecutor  # only when there is a pool: a small run starts faster
+
     chunk = max(1, min(MAX_CHUNK, len(items) // (workers * 4)))
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context(preload), initializer=_worker_start)
     try:
@@ -86,6 +89,8 @@ def _worker_start() -> None:
 
 
 def _context(preload: Sequence[str]) -> multiprocessing.context.BaseContext:
+    import multiprocessing
+
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(list(preload))
