@@ -130,8 +130,9 @@ class SpecCache:
     The file holds two lines of JSON: every spec's data as text, then the entries (what restoring
     a spec needs, its summary, the hash of its bytes and their :func:`~dagfactory.load.files.stamp`)
     with the hash of the first line. A run decodes the first line only if it renders a restored
-    spec again, and writes it back as it found it unless a spec's data changed. A spec whose stamp is unchanged
-    is not read at all: the first run that reads it when its stamp is settled keeps the stamp.
+    spec again, and writes it back as it found it unless a spec's data changed. A spec whose
+    stamp is unchanged is not read at all; one that is read, and found unchanged once its stamp
+    has settled, gets its stamp kept.
     """
 
     def __init__(self, folder: Path, settings: str):
