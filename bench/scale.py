@@ -21,7 +21,7 @@ from sections import Context, _compiled_count
 from timing import CommandFailed, Measure, Run, Series, command_measure, interleaved, pairwise
 
 GROWTH = 10.5  # 10x the specs within 10.5x the time
-NOOP = 0.08  # a no-op compile under 8 % of a full one
+NOOP = 0.08  # a no-op compile of the large repository under 8 % of a full one (the issue sets no goal for the small)
 WARM = 0.15  # a warm validate at most 15 % of a cold one
 MEMORY = (2.0, 100.0)  # peak memory of the large repository <= 2x the small one's + 100 MB
 
@@ -132,8 +132,8 @@ def scale_section(ctx: Context) -> Section:
                     f"scale.{count}{tag}.noop_vs_full",
                     f"{count:,} specs{jobs}: no-op compile / full compile",
                     noop,
-                    f"< {NOOP:.2f}x",
-                    noop.median < NOOP,
+                    f"< {NOOP:.2f}x" if count == large else "",
+                    noop.median < NOOP if count == large else None,
                 ),
                 RatioRow(
                     f"scale.{count}{tag}.touch_vs_full",

@@ -233,3 +233,20 @@ def test_a_run_over_the_whole_folder_forgets_deleted_specs_a_run_over_some_keeps
     assert run_cli("compile", cwd=repo).returncode == 0
     assert "specs/w.yaml" not in kept()
     assert len(kept()) == 3
+
+
+def test_a_fresh_checkout_with_the_cache_restored_rechecks_nothing(
+    repo: Path, tmp_path_factory: pytest.TempPathFactory
+):
+    """CI on a fresh runner: every file is new (new inodes and times, so no stamp matches), the
+    cache folder and the key are restored: the specs are read and hashed, none is checked again."""
+    import shutil
+
+    assert run_cli("compile", cwd=repo).returncode == 0
+    checkout = tmp_path_factory.mktemp("checkout")
+    shutil.copytree(repo, checkout, copy_function=shutil.copyfile, dirs_exist_ok=True)
+    shutil.rmtree(repo)
+    checkout.rename(repo)
+    code, out, rechecked = validate(repo)
+    assert (code, out, rechecked) == (*cold(repo), 0)
+    assert "0 written, 5 unchanged" in run_cli("compile", cwd=repo).stderr
