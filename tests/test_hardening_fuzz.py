@@ -43,6 +43,7 @@ def assert_clean(diagnostics: list[Diagnostic]) -> None:
         assert d.line >= 1
         assert d.column >= 1
         assert d.format_text()  # a diagnostic always renders
+        assert d.hint or not d.is_error, f"an error without a hint (what to do): {d.format_text()}"
 
 
 @SETTINGS

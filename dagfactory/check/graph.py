@@ -163,7 +163,7 @@ def build_graph(doc: Document) -> tuple[TaskGraph, list[Diagnostic]]:
                             ref.offset,
                             "DF302",
                             f"unknown {what} {ref.task_id!r} in edge",
-                            did_you_mean(ref.task_id, names),
+                            did_you_mean(ref.task_id, names) or f"name a {what} defined in this spec",
                             ref.key,
                         )
                     )
@@ -173,7 +173,8 @@ def build_graph(doc: Document) -> tuple[TaskGraph, list[Diagnostic]]:
             problem = _self_edge(up.task_id, down.task_id, tree, group_ids)
             if problem is not None:
                 ok = False
-                diagnostics.append(_at(doc, index, down.offset, "DF303", problem, key=down.key))
+                hint = "remove this edge: an edge runs between two different tasks or groups, outside each other"
+                diagnostics.append(_at(doc, index, down.offset, "DF303", problem, hint, down.key))
         if ok:
             chains.append(chain)
     # References set their edges when the tasks are made, before any edge line runs.

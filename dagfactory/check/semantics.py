@@ -121,7 +121,8 @@ def _check_dates(doc: Document, data: dict[str, Any], out: list[Diagnostic]) -> 
                 out.append(doc.diagnostic((name,), "DF204", local, hint="write a local time that exists in the zone"))
                 del parsed[name]
     if len(parsed) == 2 and parsed["end_date"] < parsed["start_date"]:
-        out.append(doc.diagnostic(("end_date",), "DF206", "end_date is before start_date"))
+        hint = "set end_date after start_date, or remove it"
+        out.append(doc.diagnostic(("end_date",), "DF206", "end_date is before start_date", hint=hint))
     _check_first_interval(doc, data, parsed.get("start_date"), zone, out)
 
 

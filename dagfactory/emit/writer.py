@@ -243,7 +243,8 @@ def apply(plan_: Plan) -> list[Diagnostic]:
         try:
             target.unlink()
         except OSError as exc:
-            problems.append(Diagnostic(target.as_posix(), 1, 1, "DF403", f"cannot remove: {exc.strerror or exc}"))
+            message, hint = f"cannot remove: {exc.strerror or exc}", "check the output folder is writable"
+            problems.append(Diagnostic(target.as_posix(), 1, 1, "DF403", message, hint=hint))
     return problems
 
 

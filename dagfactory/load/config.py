@@ -94,7 +94,11 @@ def load_config(path: Path) -> Config:
     try:
         text = _read_bytes(path).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([Diagnostic(display, 1, 1, "DF601", f"cannot read the configuration: {exc}")]) from None
+        message, hint = (
+            f"cannot read the configuration: {exc}",
+            "make it a readable UTF-8 text file, or point --config elsewhere",
+        )
+        raise ConfigError([Diagnostic(display, 1, 1, "DF601", message, hint=hint)]) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -120,7 +124,9 @@ def _include_roots(names: list[str], base: Path, where: _Locator, problems: list
     for name in names:
         root = Path(os.path.relpath(base / name))
         if not root.is_dir():
-            problems.append(where.at("include_roots", "DF603", f"`include_roots`: {name!r} is not a folder"))
+            message = f"`include_roots`: {name!r} is not a folder"
+            hint = "name a folder relative to this file, or create it"
+            problems.append(where.at("include_roots", "DF603", message, hint))
         roots.append(root)
     return tuple(roots)
 
@@ -172,7 +178,8 @@ class _Locator:
 
 def _settings(table: Any, where: _Locator) -> tuple[dict[str, Any], list[Diagnostic]]:
     if not isinstance(table, dict):
-        return {}, [where.at("dagfactory", "DF603", "[tool.dagfactory] must be a table")]
+        hint = "write the settings under a `[tool.dagfactory]` header"
+        return {}, [where.at("dagfactory", "DF603", "[tool.dagfactory] must be a table", hint)]
     settings: dict[str, Any] = {}
     problems: list[Diagnostic] = []
     for key, value in table.items():
@@ -183,7 +190,7 @@ def _settings(table: Any, where: _Locator) -> tuple[dict[str, Any], list[Diagnos
             continue
         value, problem = _checked(key, value)
         if problem:
-            problems.append(where.at(key, "DF603", problem))
+            problems.append(where.at(key, "DF603", problem, "fix the value, or remove the key to use the default"))
         else:
             settings[key] = value
     return settings, problems

@@ -139,7 +139,8 @@ def load_file(path: Path, display_path: str | None = None) -> tuple[Document | N
             ]
         raw = path.read_bytes()
     except OSError as exc:
-        return None, [_file_diag(shown, "DF001", f"cannot read file: {exc.strerror or exc}")]
+        hint = "check that the file exists and that you may read it"
+        return None, [_file_diag(shown, "DF001", f"cannot read file: {exc.strerror or exc}", hint)]
     doc, problems = load_bytes(raw, shown)
     if doc is not None:
         doc.base_dir = path.parent
@@ -148,7 +149,8 @@ def load_file(path: Path, display_path: str | None = None) -> tuple[Document | N
 
 def load_bytes(raw: bytes, display_path: str) -> tuple[Document | None, list[Diagnostic]]:
     if len(raw) > MAX_FILE_BYTES:
-        return None, [_file_diag(display_path, "DF004", f"file is larger than {MAX_FILE_BYTES:,} bytes")]
+        message, hint = f"file is larger than {MAX_FILE_BYTES:,} bytes", "a pipeline spec is a few kilobytes; split it"
+        return None, [_file_diag(display_path, "DF004", message, hint)]
     text, problem = _decode(raw, display_path)
     if problem:
         return None, [problem]
@@ -177,6 +179,9 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+_YAML_HINT = "check the indentation and quoting at this line (a `:`, `#` or `{` inside a value needs quotes)"
+
+
 def _load_text(text: str, display_path: str) -> tuple[Document | None, list[Diagnostic]]:
     ambiguous = _AMBIGUOUS_BREAK.search(text)
     if ambiguous:
@@ -187,9 +192,9 @@ def _load_text(text: str, display_path: str) -> tuple[Document | None, list[Diag
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
-        return None, [Diagnostic(display_path, line, col, "DF001", f"invalid YAML: {message}")]
+        return None, [Diagnostic(display_path, line, col, "DF001", f"invalid YAML: {message}", hint=_YAML_HINT)]
     except (yaml.YAMLError, RecursionError) as exc:
-        return None, [_file_diag(display_path, "DF001", f"invalid YAML: {exc}")]
+        return None, [_file_diag(display_path, "DF001", f"invalid YAML: {exc}", _YAML_HINT)]
     doc = Document(display_path, None)
     if root is None:
         doc.data = None
@@ -231,7 +236,9 @@ def _decode(raw: bytes, display_path: str) -> tuple[str, Diagnostic | None]:
     nul = raw.find(b"\x00")
     if nul >= 0:
         line, col = _line_col(raw, nul)
-        return "", Diagnostic(display_path, line, col, "DF001", "file contains a NUL byte; it is not a text file")
+        message = "file contains a NUL byte; it is not a text file"
+        hint = "remove the NUL byte, or re-save as UTF-8"
+        return "", Diagnostic(display_path, line, col, "DF001", message, hint=hint)
     try:
         return raw.decode("utf-8"), None
     except UnicodeDecodeError as exc:
@@ -312,7 +319,7 @@ class _Builder:
                 "aliases (*name) multiply content; this looks like an alias bomb",
             )
         if depth > MAX_DEPTH:
-            raise _Refused(node, "DF004", f"nesting is deeper than {MAX_DEPTH} levels")
+            raise _Refused(node, "DF004", f"nesting is deeper than {MAX_DEPTH} levels", "flatten the structure")
         # libyaml reports a plain scalar's style as "", pure-Python PyYAML as None
         plain = isinstance(node, yaml.ScalarNode) and not node.style and node.start_mark.line == node.end_mark.line
         self.doc.nodes[path] = NodeInfo(_pos(node.start_mark), key_pos, plain)
@@ -358,7 +365,8 @@ class _Builder:
 
     def _key(self, node: yaml.Node) -> str:
         if not isinstance(node, yaml.ScalarNode):
-            raise _Refused(node, "DF003", "a mapping key must be a plain string, not a list or mapping")
+            message = "a mapping key must be a plain string, not a list or mapping"
+            raise _Refused(node, "DF003", message, "write the key as a string")
         if node.tag == _PLAIN and node.value == "<<":
             raise _Refused(
                 node,
@@ -409,7 +417,8 @@ def _typed_scalar(node: yaml.ScalarNode) -> Any:
         numeric = tag.endswith(("int", "float"))  # bool is an int in Python, never a number in YAML
         if isinstance(resolved, wanted) and not (numeric and isinstance(resolved, bool)):
             return float(resolved) if tag.endswith("float") else resolved
-        raise _Refused(node, "DF003", f"{value!r} is not a valid {tag[len(_STD) :]}")
+        hint = f"remove the tag, or write a {tag[len(_STD) :]} after it"
+        raise _Refused(node, "DF003", f"{value!r} is not a valid {tag[len(_STD) :]}", hint)
     raise _Refused(
         node,
         "DF003",

@@ -149,7 +149,8 @@ def _file_diagnostics(result: Compiled, tasks: dict[str, Any], import_error: str
         task = pipeline.task(task_id)
         where = f"task {task_id!r}: {found['class']}"
         if found.get("error"):
-            out.append(doc.diagnostic(("tasks", task_id, "operator"), "DF502", f"{where} {found['error']}"))
+            hint = "install the package that provides it (`dagfactory requirements` lists them), or fix the path"
+            out.append(doc.diagnostic(("tasks", task_id, "operator"), "DF502", f"{where} {found['error']}", hint=hint))
             continue
         for keyword in found["rejected"]:
             key = _spec_key(task, keyword)
@@ -159,11 +160,13 @@ def _file_diagnostics(result: Compiled, tasks: dict[str, Any], import_error: str
                     "DF501",
                     f"{where} does not accept the argument {key!r}",
                     key=True,
-                    hint=did_you_mean(keyword, found["accepted"]),
+                    hint=did_you_mean(keyword, found["accepted"])
+                    or "remove it: the installed version of the operator does not take it",
                 )
             )
         for name in found["missing"]:
-            out.append(doc.diagnostic(("tasks", task_id), "DF501", f"{where} needs the argument {name!r}", key=True))
+            needs = f"{where} needs the argument {name!r}"
+            out.append(doc.diagnostic(("tasks", task_id), "DF501", needs, key=True, hint=f"add `{name}:` to the task"))
         for keyword in found.get("untemplated", []):
             templated = ", ".join(found.get("template_fields", [])) or "none"
             out.append(
@@ -182,7 +185,8 @@ def _file_diagnostics(result: Compiled, tasks: dict[str, Any], import_error: str
         for task_id, found in tasks.items():
             if not found["loaded"]:
                 message = f"task {task_id!r}: {found['class']} made no Airflow task; is it an operator class?"
-                out.append(doc.diagnostic(("tasks", task_id, "operator"), "DF502", message))
+                hint = "name an operator class (a subclass of BaseOperator)"
+                out.append(doc.diagnostic(("tasks", task_id, "operator"), "DF502", message, hint=hint))
     return out
 
 
@@ -199,7 +203,9 @@ def _import_error(result: Compiled, message: str) -> Diagnostic:
     path: tuple[str | int, ...] = ()
     if 0 < target <= len(lines):
         path = _path_for_line(pipeline.tasks, lines, target)
-    return doc.diagnostic(path, "DF502", f"the generated DAG fails to import in Airflow: {last}", key=bool(path))
+    message = f"the generated DAG fails to import in Airflow: {last}"
+    hint = "fix the value at this place (or report the spec as a bug in dagfactory if it looks right)"
+    return doc.diagnostic(path, "DF502", message, key=bool(path), hint=hint)
 
 
 def _path_for_line(tasks: tuple[Task, ...], lines: list[str], number: int) -> tuple[str | int, ...]:

@@ -243,3 +243,24 @@ def test_branches_on_another_operator_says_which_operator_takes_them() -> None:
     [found] = check_document(doc)
     assert (found.code, found.line, found.column) == ("DF101", 7, 40)
     assert found.hint == "only a branch_python task names its branches: make it one, or remove `branches:`"
+
+
+def test_every_error_of_every_invalid_fixture_says_what_to_do() -> None:
+    """Beyond the schema: loading, values, the graph, groups, branching, references, mapping, the
+    cross-spec rules. Each invalid fixture and replayed regression is checked as a project; every
+    error it gets carries a hint (the fuzz tests hold the loader and check stages to the same)."""
+    from collections import Counter
+
+    from dagfactory.check.project import check_project
+    from dagfactory.load.config import Config
+    from dagfactory.load.discover import discover
+
+    seen: Counter[str] = Counter()
+    for folder in (FIXTURES / "invalid", REPO / "tests" / "regressions"):
+        for path in sorted(folder.rglob("*.y*ml")):
+            project = check_project(discover([path], path.parent, REPO), Config(specs=path.parent))
+            for d in project.diagnostics:
+                if d.is_error:
+                    seen[d.code] += 1
+                    assert d.hint, f"{path.name}: an error without a hint: {d.format_text()}"
+    assert len(seen) >= 20, seen  # the fixtures reach most codes: the test is not vacuous

@@ -177,7 +177,13 @@ def test_check_locates_mapped_arguments_in_expand_and_expand_kwargs(tmp_path: Pa
     assert proc.returncode == 1, proc.stderr
     found = [(d["code"], d["line"], d["column"], d["message"], d["hint"]) for d in json.loads(proc.stdout)]
     assert found == [
-        ("DF501", 8, 3, "task 'greet': BashOperator needs the argument 'bash_command'", None),
+        (
+            "DF501",
+            8,
+            3,
+            "task 'greet': BashOperator needs the argument 'bash_command'",
+            "add `bash_command:` to the task",
+        ),
         (
             "DF501",
             11,
