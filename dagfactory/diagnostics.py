@@ -52,7 +52,8 @@ CODES: dict[str, str] = {
     "both, a teardown sets trigger_rule, or a setup's downstream task does not use all_success",
     "DF308": "a branch task's `branches` names a task that is not directly downstream of it",
     "DF309": "a reference to another task's result ({xcom: task_id, key: name}) is misplaced or malformed: "
-    "outside a TaskFlow task's `args` or an operator's templated argument, with other keys, or naming a task "
+    "outside a TaskFlow task's `args` or an operator's templated argument (the DAG's `params` and `macros` "
+    "included), with other keys, or naming a task "
     "that has no result",
     "DF311": "an argument cannot be mapped: not an argument of the operator, one Airflow sets once for a "
     "mapped task, given both mapped and plain, or `expand` with `expand_kwargs`",

@@ -4,9 +4,10 @@ A reference is a mapping with an ``xcom`` key, written as a value (or nested in 
 mapping) where Airflow resolves an ``XComArg``: the ``args`` of a TaskFlow task, a
 catalog operator's templated arguments, and a class-path operator's own arguments
 (``dagfactory check`` checks those against the class's ``template_fields``). Anywhere else
-in a task it is DF309. A reference makes the task it names upstream of the task holding it
-(:func:`reference_edges`; graph.py looks for cycles through them); an unknown task is DF302
-with a did-you-mean, a task naming itself DF303.
+in a task, and anywhere outside the tasks (``params``, ``macros``), it is DF309. A reference
+makes the task it names upstream of the task holding it (:func:`reference_edges`; graph.py
+looks for cycles through them); an unknown task is DF302 with a did-you-mean, a task naming
+itself DF303.
 
 ``key`` pulls the XCom the named task pushed under that key: one key of the dict a TaskFlow
 task with ``multiple_outputs`` returns, or a key the task's code pushes itself. Airflow
@@ -172,7 +173,18 @@ def check_references(doc: Document) -> list[Diagnostic]:
             )
         else:
             out.extend(_source_problems(doc, tid, where, ref, tasks[source]))
+    for key, value in data.items() if isinstance(data, dict) else ():
+        if key != "tasks":  # DAG-level settings are fixed values, made before any task has run
+            for path, _ in find_references(value, (key,)):
+                message = f"a reference to a task's result is not allowed in {key!r}, outside the tasks"
+                out.append(doc.diagnostic(path, "DF309", message, hint=_OUTSIDE_HINT))
     return out
+
+
+_OUTSIDE_HINT = (
+    "only a task's arguments take another task's result (a TaskFlow task's `args:`, an operator's "
+    "templated fields): write the reference in the task that needs it"
+)
 
 
 def _misplaced(doc: Document, tid: str, key: str, path: JsonPath, task: dict[str, Any]) -> Diagnostic:

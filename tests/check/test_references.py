@@ -109,6 +109,28 @@ def test_reference_problems_are_reported_at_the_reference(body: str, code: str, 
     assert all(d.hint for d in found), [str(d) for d in found]
 
 
+@pytest.mark.parametrize(
+    "setting",
+    [
+        "params: {day: {xcom: extract}}\n",
+        "params: {days: [1, {xcom: extract, key: n}]}\n",
+        "params: {window: {start: {xcom: extract}}}\n",
+        "macros: {latest: {xcom: extract}}\n",
+    ],
+    ids=["params", "params-list", "params-nested", "macros"],
+)
+def test_a_reference_outside_the_tasks_is_refused_at_the_reference(setting: str):
+    """DAG-level settings (params, macros) are fixed values, made before any task runs: a reference
+    there would reach Airflow as a plain mapping {"xcom": ...}."""
+    spec = setting + "tasks:\n  extract: {task: python, callable: p.m:extract}\n"
+    found = check(spec)
+    line = 6
+    column = (HEAD + spec).splitlines()[line - 1].index("{xcom") + 1
+    assert codes(found) == [("DF309", line, column)], [str(d) for d in found]
+    assert "outside the tasks" in found[0].message
+    assert found[0].hint
+
+
 def test_the_unknown_task_hint_names_the_closest_task():
     found = check(
         "tasks:\n  extract: {task: python, callable: p.m:f}\n  t: {operator: bash, bash_command: {xcom: extrat}}\n"
