@@ -1,7 +1,7 @@
 """The ``dagfactory`` command line: one module per command. A command parses its options,
 calls the stages (:mod:`dagfactory.load`, :mod:`dagfactory.check`, :mod:`dagfactory.emit`,
 :mod:`dagfactory.verify`) and reports; :mod:`.options` holds what the commands share,
-exit statuses included (0 no errors, 1 errors or drift, 2 bad usage).
+exit statuses included (0 no errors, 1 errors or drift, 2 bad usage, 130 interrupted).
 
 Each command imports its stages when it runs: ``validate`` never loads Jinja2 or Airflow.
 """
@@ -50,15 +50,21 @@ for command in (
 
 
 def run() -> None:
-    """Console entry point: never a traceback, whatever happens."""
+    """Console entry point: never a traceback, whatever happens; Ctrl-C is exit status 130."""
     relax_gc()
     try:
-        main(standalone_mode=True)
+        code = main.main(standalone_mode=False)  # click's errors and Ctrl-C come here to be reported
+    except click.exceptions.Abort:  # click's word for Ctrl-C (and end of input at a prompt)
+        click.echo("interrupted", err=True)
+        sys.exit(Exit.INTERRUPTED)
+    except click.ClickException as exc:  # bad usage: the message and usage line click would print
+        exc.show()
+        sys.exit(exc.exit_code)
     except SystemExit:
         raise
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
-        sys.exit(130)
+        sys.exit(Exit.INTERRUPTED)
     except Exception as exc:
         click.echo(
             f"dagfactory: error[DF900]: internal compiler error: {type(exc).__name__}: {exc}\n"
@@ -66,3 +72,4 @@ def run() -> None:
             err=True,
         )
         sys.exit(Exit.ERRORS)
+    sys.exit(code if isinstance(code, int) else Exit.OK)  # --help, --version: click's own status

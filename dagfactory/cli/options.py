@@ -26,6 +26,7 @@ class Exit(IntEnum):
     OK = 0  # no errors (warnings allowed)
     ERRORS = 1  # errors found, `compile --check` found drift, or output could not be written
     USAGE = 2  # bad usage: options, a bad configuration file, a bad name for `new`
+    INTERRUPTED = 130  # Ctrl-C (SIGINT), as a shell reports it: 128 + the signal's number
 
 
 def finish(diagnostics: list[Diagnostic]) -> NoReturn:
