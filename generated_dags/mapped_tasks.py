@@ -49,9 +49,7 @@ with DAG(
         task_id="list_regions",
         python_callable=list_partitions,
     )
-    load_region = task(
-        task_id="load_region",
-    )(load_partition).expand(
+    load_region = task(task_id="load_region")(load_partition).expand(
         partition=list_regions.output,
     )
     greet_regions = BashOperator.partial(

@@ -259,12 +259,20 @@ class _Renderer:
         function = self.value(task.callable)
         parts = self.task_arguments(task)
         call = [(identifier(k) + "=", self.value(v)) for k, v in task.call_args]
-        if task.is_mapped:  # task(...)(function).partial(args).expand(...): `args` are the partial ones
-            partial = call_block(".partial", call, depth) if call else ""
-            return PyCode(call_block(decorator, parts, depth) + f"({function})" + partial + self.expansion(task, depth))
         head = f"{decorator}({', '.join(p + inline(v) for p, v in parts)})({function})"
-        line = f"{head}({', '.join(p + inline(v) for p, v in call)})"
         used = len(INDENT * depth) + len(self.names.get(task.task_id, "")) + 3
+        multiline = any(isinstance(v, str) and "\n" in v for _, v in parts)
+        if task.is_mapped:  # task(...)(function)[.partial(args)].expand(...): `args` are the partial ones
+            if call:  # a chain of two calls after the decorator: ruff format lays it out fluently
+                inner = INDENT * (depth + 1)
+                fits = not multiline and len(inner) + text_width(head) <= 88
+                decorated = head if fits else call_block(decorator, parts, depth + 1) + f"({function})"
+                chain = [decorated, call_block(".partial", call, depth + 1), self.expansion(task, depth + 1)]
+                return PyCode("(\n" + "".join(f"{inner}{link}\n" for link in chain) + INDENT * depth + ")")
+            fits = not multiline and used + text_width(head + ".expand(") <= 88
+            decorated = head if fits else call_block(decorator, parts, depth) + f"({function})"
+            return PyCode(decorated + self.expansion(task, depth))
+        line = f"{head}({', '.join(p + inline(v) for p, v in call)})"
         # a multi-line string reads best as a block: its call is laid out one argument per line
         scripts = [any(isinstance(v, str) and "\n" in v for _, v in side) for side in (parts, call)]
         if not any(scripts) and used + text_width(line) <= 88:

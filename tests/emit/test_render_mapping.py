@@ -7,6 +7,7 @@ import ast
 from pathlib import Path
 
 from dagfactory.check.graph import build_graph
+from dagfactory.check.spec import check_document
 from dagfactory.emit.dag import render_pipeline
 from dagfactory.emit.docs import render_doc
 from dagfactory.emit.lineage import _pipeline_data, task_graph_dot, task_graph_mermaid
@@ -190,14 +191,15 @@ def test_mapping_over_results_renders_xcomargs_and_taskflow_partial():
     p = build_pipeline(doc.data, graph, "s.yaml", "s", scope_of(doc))
     text = render_pipeline(p)
     assert (
-        """    each = task(
-        task_id="each",
-        retries=2,
-    )(load).partial(
-        table="t",
-    ).expand(
-        item=items_task,
-        mode=["a", "b"],
+        """    each = (
+        task(task_id="each", retries=2)(load)
+        .partial(
+            table="t",
+        )
+        .expand(
+            item=items_task,
+            mode=["a", "b"],
+        )
     )
 """
         in text
@@ -218,3 +220,56 @@ def test_mapping_over_results_renders_xcomargs_and_taskflow_partial():
         in doc_text
     )
     assert "| `sets` | `BashOperator`, mapped over the argument sets `make` returns | `make` (result) |" in doc_text
+
+
+MAPPED_TASKFLOW = """description: x
+owner: me
+business_owner: {name: A}
+schedule: "@daily"
+start_date: 2024-01-01
+groups:
+  g: {tooltip: t}
+tasks:
+  items: {task: python, callable: pkg.mod:items}
+  short: {task: python, callable: pkg.mod:load, expand: {item: {xcom: items}}}
+  a_rather_long_task_name_that_does_not_fit_on_one_line_with_its_decorator:
+    task: python
+    callable: pkg.module_with_a_long_name:a_function_with_a_long_name
+    retries: 3
+    expand: {item: {xcom: items}}
+  partial_short: {task: python, callable: pkg.mod:load, args: {table: t}, expand: {item: [1, 2]}}
+  partial_long_head_in_a_group:
+    task: python
+    callable: pkg.module_with_a_long_name:a_function_with_a_long_name
+    group: g
+    retries: 3
+    execution_timeout: 1h
+    args: {script: "line 1\\nline 2\\n", n: 1}
+    expand_kwargs: {xcom: items}
+  script_in_the_decorator:
+    task: bash
+    callable: pkg.mod:command
+    doc_md: "# Title\\n\\nbody\\n"
+    args: {n: 1}
+    expand: {word: [a, b]}
+"""
+
+
+def test_mapped_taskflow_tasks_are_in_ruff_format_style(tmp_path: Path):
+    """Short and long decorators, partial arguments or none, a multi-line script, inside a group:
+    every layout is the one `ruff format` keeps (a chain of .partial and .expand after the
+    decorator is written fluently, in parentheses)."""
+    from tests.test_hardening_injection import assert_ruff_accepts
+
+    doc, problems = load_text(MAPPED_TASKFLOW, "s.yaml")
+    assert doc is not None, problems
+    assert check_document(doc) == []  # a valid spec: what compile would render
+    graph, problems = build_graph(doc)
+    assert problems == []
+    p = build_pipeline(doc.data, graph, "s.yaml", "s", scope_of(doc))
+    texts = [render_pipeline(p), render_pipeline(p, AIRFLOW_2)]
+    assert_ruff_accepts(texts, tmp_path / "ruff")
+    assert 'short = task(task_id="short")(load).expand(\n' in texts[0]
+    assert "        partial_long_head_in_a_group = (\n" in texts[0]
+    for text in texts:
+        compile(text, "s.py", "exec")
