@@ -395,12 +395,20 @@ class _Renderer:
 
     @staticmethod
     def _long_edge(left: list[PyCode], right: list[PyCode]) -> PyCode:
-        def side(refs: list[PyCode]) -> PyCode:
+        """One edge statement too long for a line, in the layout ``ruff format`` keeps: a list
+        exploded one name per line, or (two single names) each on its own line in parentheses."""
+
+        def side(refs: list[PyCode], depth: int) -> PyCode:
             if len(refs) == 1:
                 return refs[0]
-            return literal(list(refs), 1, 88, 0)
+            return literal(list(refs), depth, 88, 0)
 
-        return PyCode(f"{side(left)} >> {side(right)}")
+        if len(left) > 1 or len(right) > 1:
+            return PyCode(f"{side(left, 1)} >> {side(right, 1)}")
+        line = f"{left[0]} >> {right[0]}"
+        if len(line) + 4 <= 88:
+            return PyCode(line)
+        return PyCode(f"(\n{INDENT * 2}{left[0]}\n{INDENT * 2}>> {right[0]}\n{INDENT})")
 
     def render(self) -> str:
         self.imports.add(*self.target.dag_import)

@@ -125,12 +125,19 @@ def identifier(name: str) -> PyCode:
     return PyCode(name)
 
 
+# The longest variable name derived from a task id or group id (before a suffix that makes it
+# unique; ids may be 250 characters long): an edge's last line (`] >> name`) and a name in an
+# edge split over lines fit in 88 columns, so every edge keeps the layout ruff format gives it.
+MAX_NAME = 64
+
+
 def python_name(text: str, taken: set[str]) -> PyCode:
     """A fresh variable name derived from ``text``, neither in ``taken`` (which it extends)
     nor reserved (:func:`is_reserved`)."""
     base = re.sub(r"\W", "_", text, flags=re.ASCII) or "task"
     if base[0].isdigit():
         base = "task_" + base
+    base = base[:MAX_NAME]  # a task id may be 250 characters long: its variable need not be
     if is_reserved(base) or base in taken:
         base = base + "_task"
     name, n = base, 2
@@ -154,7 +161,7 @@ def literal(value: Any, indent: int = 0, used: int = 0, suffix: int = 1) -> PyCo
             return PyCode('float("nan")')
         if math.isinf(value):
             return PyCode('float("inf")' if value > 0 else 'float("-inf")')
-        return PyCode(repr(value))
+        return PyCode(repr(value).replace("e+", "e"))  # 1e16, not 1e+16: as ruff format writes it
     if isinstance(value, str):
         return string_literal(value)
     if isinstance(value, Call):

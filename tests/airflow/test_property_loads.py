@@ -51,7 +51,7 @@ from dagfactory.load.discover import SpecFile
 from dagfactory.load.document import load_file
 from dagfactory.targets import AIRFLOW_2
 from tests.conftest import property_settings
-from tests.test_hardening_injection import dump_spec, hostile_text, nonempty_text
+from tests.test_hardening_injection import assert_ruff_accepts, dump_spec, hostile_text, nonempty_text
 from tests.test_hardening_injection import task_id as plain_task_id
 
 from .harness import airflow_env, load_dagbag, run_isolated, scratch_home
@@ -608,6 +608,7 @@ def compile_batch(root: Path, batch: list[tuple[dict[str, Any], dict[str, Any]]]
     specs.mkdir(parents=True)
     write_helpers(dags)
     compiled: dict[str, Any] = {}
+    texts: list[str] = []
     for index, (spec, expected) in enumerate(batch):
         path = specs / f"p{index}.yaml"
         path.write_text(dump_spec(spec), encoding="utf-8")
@@ -634,9 +635,11 @@ def compile_batch(root: Path, batch: list[tuple[dict[str, Any], dict[str, Any]]]
         assert warnings == sorted((*at(*w), "warning") for w in expected["warned"].values()), (path, warnings)
         assert result.text is not None
         (dags / f"p{index}.py").write_text(result.text, encoding="utf-8")
+        texts.append(result.text)
         for task in expected["tasks"].values():  # a catalog name: the class the target ships it as
             task["class"] = CATALOG_CLASSES[airflow].get(task["class"], task["class"])
         compiled[f"p{index}"] = expected
+    assert_ruff_accepts(texts, root / "ruff")  # generated code is already in `ruff format` style
     return compiled
 
 

@@ -64,3 +64,33 @@ def test_python_names_never_collide_or_shadow():
     assert names == ["load_x", "load_x_task", "load_x_task_2", "class_task", "task_2nd", "dag_task", "DAG_task"]
     assert len(set(names)) == len(names)
     assert all(isinstance(n, PyCode) for n in names)
+
+
+@pytest.mark.parametrize("value", [1e16, -4.6e16, 1.7976931348623157e308, 5e-324, 1e-05, 0.1, 123.0])
+def test_float_literals_are_exact_and_written_as_ruff_format_writes_them(value: float) -> None:
+    text = literal(value)
+    assert "e+" not in text  # ruff format writes 1e16, not 1e+16
+    assert ast.literal_eval(text) == value
+
+
+def test_a_long_id_gets_a_short_variable_and_its_edges_stay_in_ruff_format_style(tmp_path) -> None:
+    """Task ids may be 250 characters: their variables are cut to MAX_NAME (still unique), so
+    an edge between two of them reads as one statement in the layout ruff format keeps."""
+    from dagfactory.emit.pycode import MAX_NAME
+    from tests.check.spec_body import HEAD
+    from tests.emit.test_render_taskflow import render
+    from tests.test_hardening_injection import assert_ruff_accepts
+
+    taken: set[str] = set()
+    long_id = "a" * 250
+    first, second = python_name(long_id, taken), python_name(long_id + "b", taken)
+    assert len(first) == MAX_NAME
+    assert first != second
+    assert len(second) <= MAX_NAME + len("_task_99")  # a suffix makes it unique
+    ids = ["x" * 200 + str(i) for i in range(4)] + ["y" * 38 + "1", "y" * 38 + "2"]
+    tasks = "".join(f"  {t}: {{operator: empty}}\n" for t in ids)
+    chains = [f"{ids[0]} >> {ids[1]}", f"[{ids[0]}, {ids[1]}] >> {ids[2]}", f"{ids[3]} >> [{ids[4]}, {ids[5]}]"]
+    edges = "edges:\n" + "".join(f'  - "{chain}"\n' for chain in [*chains, f"{ids[4]} >> {ids[5]}"])
+    text = render(tmp_path, HEAD + "tasks:\n" + tasks + edges)
+    assert f'task_id="{ids[0]}"' in text
+    assert_ruff_accepts([text], tmp_path / "ruff")
