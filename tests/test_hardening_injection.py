@@ -254,13 +254,17 @@ def test_hostile_specs_compile_to_exact_literals(tmp_path: Path) -> None:
 
 
 def assert_ruff_accepts(texts: list[str], folder: Path) -> None:
-    """The generated files are already in `ruff format` style (default 88 columns): one ruff run."""
+    """The generated files are already in `ruff format` style (default 88 columns) and pass
+    `ruff check` (pyflakes, pycodestyle's errors and warnings, import order)."""
     folder.mkdir()
     for i, text in enumerate(texts):
         (folder / f"dag_{i}.py").write_text(text, encoding="utf-8")
     proc = subprocess.run(
         [str(RUFF), "format", "--isolated", "--check", "--diff", str(folder)], capture_output=True, text=True
     )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    lint = [str(RUFF), "check", "--isolated", "--select", "E4,E7,E9,F,I,W", str(folder)]
+    proc = subprocess.run(lint, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
 
 

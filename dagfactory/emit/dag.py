@@ -109,23 +109,34 @@ class _Imports:
         return identifier(self.names[key])
 
     def groups(self) -> list[list[str]]:
-        def line(module: str, attrs: list[tuple[str, str]]) -> str:
-            ordered = sorted(attrs, key=lambda pair: _isort_key(pair[0]))
-            parts = [a if a == local else f"{a} as {local}" for a, local in ordered]
+        def statement(module: str, parts: list[str]) -> str:
             text = f"from {module} import {', '.join(parts)}"
             if len(text) <= 88:
                 return text
             # ruff/isort's wrapped form, so the generated file stays lint-clean
             return f"from {module} import (\n" + "".join(f"    {part},\n" for part in parts) + ")"
 
+        def lines(module: str, attrs: list[tuple[str, str]]) -> list[str]:
+            """isort's defaults: the plain names of a module in one statement, each aliased one in a
+            statement of its own (no combine-as-imports), the statements in member order."""
+            ordered = sorted(attrs, key=lambda pair: _isort_key(pair[0]))
+            plain = [a for a, local in ordered if a == local]
+            found = [(_isort_key(a), [f"{a} as {local}"]) for a, local in ordered if a != local]
+            if plain:
+                found.append((_isort_key(plain[0]), plain))
+            return [statement(module, parts) for _, parts in sorted(found)]
+
         by_module: dict[str, list[tuple[str, str]]] = {}
         for (module, attr), local in self.names.items():
             if module:
                 by_module.setdefault(module, []).append((attr, local))
         plain = sorted(f"import {attr}" for (module, attr) in self.names if not module)
-        stdlib = [line(m, a) for m, a in sorted(by_module.items()) if m in STDLIB_IMPORTS]
+        stdlib = [text for m, a in sorted(by_module.items()) if m in STDLIB_IMPORTS for text in lines(m, a)]
         other = [
-            line(m, a) for m, a in sorted(by_module.items(), key=lambda i: i[0].lower()) if m not in STDLIB_IMPORTS
+            text
+            for m, a in sorted(by_module.items(), key=lambda i: i[0].lower())
+            if m not in STDLIB_IMPORTS
+            for text in lines(m, a)
         ]
         return [g for g in (stdlib, plain + other) if g]
 

@@ -87,10 +87,10 @@ def string_literal(value: str) -> PyCode:
 def block_string_literal(value: str) -> PyCode:
     """A triple-quoted literal for multi-line text (scripts, SQL, Markdown), exact to the byte.
 
-    Newlines stay real newlines so the text reads as written; backslashes,
-    carriage returns and unprintable characters are escaped, and every quote
-    that touches another quote (or ends the text) is escaped so ``\"\"\"``
-    can never close the literal early.
+    Newlines stay real newlines so the text reads as written; backslashes, carriage returns,
+    unprintable characters and a line's last trailing space are escaped, and every quote that
+    touches another quote (or ends the text) is escaped so ``\"\"\"`` can never close the
+    literal early.
     """
     last = len(value) - 1
 
@@ -103,13 +103,20 @@ def block_string_literal(value: str) -> PyCode:
             return '\\"' if touching or i == last else '"'
         return _escape_char(char)
 
-    return PyCode('"""\\\n' + _NEEDS_ESCAPE.sub(escape, value) + '"""')
+    # a space ending a line would be trailing whitespace in the file (which linters flag and
+    # editors strip): the last one of each line is written as an escape
+    text = _NEEDS_ESCAPE.sub(escape, value).replace(" \n", "\\x20\n")
+    return PyCode('"""\\\n' + text + '"""')
 
 
 # Names generated code must never bind: keywords and soft keywords (``match``, ``type``, ``_``),
 # and builtins, which the generated file itself may call (``float("nan")``) and whose
 # shadowing would make any later use mean something else.
 RESERVED_NAMES = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(dir(builtins))
+
+
+# Names pycodestyle (E741) refuses for looking like 1 and 0.
+AMBIGUOUS_NAMES = frozenset({"l", "O", "I"})
 
 
 def is_reserved(name: str) -> bool:
@@ -138,7 +145,7 @@ def python_name(text: str, taken: set[str]) -> PyCode:
     if base[0].isdigit():
         base = "task_" + base
     base = base[:MAX_NAME]  # a task id may be 250 characters long: its variable need not be
-    if is_reserved(base) or base in taken:
+    if is_reserved(base) or base in taken or base in AMBIGUOUS_NAMES:
         base = base + "_task"
     name, n = base, 2
     while name in taken or is_reserved(name):
@@ -157,10 +164,9 @@ def literal(value: Any, indent: int = 0, used: int = 0, suffix: int = 1) -> PyCo
     if isinstance(value, int):
         return PyCode(repr(value))
     if isinstance(value, float):
-        if math.isnan(value):
-            return PyCode('float("nan")')
-        if math.isinf(value):
-            return PyCode('float("inf")' if value > 0 else 'float("-inf")')
+        if math.isnan(value) or math.isinf(value):  # a call: split over lines like any other
+            word = "nan" if math.isnan(value) else "inf" if value > 0 else "-inf"
+            return _call(Call("float", (word,)), indent, used, suffix)
         return PyCode(repr(value).replace("e+", "e"))  # 1e16, not 1e+16: as ruff format writes it
     if isinstance(value, str):
         return string_literal(value)
