@@ -8,6 +8,7 @@ never break out of a Mermaid label, a DOT string or the HTML page.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from dagfactory.check.lineage import RepoLineage
@@ -162,6 +163,23 @@ def _nested_groups(p: Pipeline) -> list[tuple[int, str, list[str]]]:
     return out
 
 
+def _nodes_in_groups(
+    p: Pipeline, node: Callable[[str], str], opening: Callable[[int, str], list[str]], closing: str
+) -> list[str]:
+    """The node lines of a task graph: the tasks outside groups, then each group's block (its
+    ``opening`` lines, its own tasks, then the ``closing`` of every group that ends there),
+    indented by depth; Mermaid's subgraphs and DOT's clusters alike."""
+    lines = [node(t.task_id) for t in tasks_in_order(p) if t.group is None]
+    groups = _nested_groups(p)
+    for index, (depth, group, tasks) in enumerate(groups):
+        pad = "    " * (depth + 1)
+        lines += [pad + line for line in opening(index, group)]
+        lines += [pad + node(t) for t in tasks]
+        following = groups[index + 1][0] if index + 1 < len(groups) else 0
+        lines += ["    " * (d + 1) + closing for d in range(depth, following - 1, -1)]
+    return lines
+
+
 def _mermaid_node(p: Pipeline, ids: dict[str, str], task_id: str) -> str:
     """A task's node line: a branch task (one with `branches:`) is a decision diamond, a mapped
     task a double-edged box (Mermaid's subroutine shape: many instances of one task)."""
@@ -184,14 +202,12 @@ def task_graph_mermaid(p: Pipeline) -> str:
     """Tasks (named as Airflow names them), groups as nested subgraphs, labels on their edges."""
     ids = {t.task_id: f"t{i}" for i, t in enumerate(tasks_in_order(p))}
     lines = ["flowchart LR"]
-    lines += [_mermaid_node(p, ids, t) for t in ids if p.task(t).group is None]
-    groups = _nested_groups(p)
-    for index, (depth, group, tasks) in enumerate(groups):
-        pad = "    " * (depth + 1)
-        lines.append(f"{pad}subgraph g{index}[{mermaid_label(p.group(group).airflow_id)}]")
-        lines += [f"{pad}{_mermaid_node(p, ids, t)}" for t in tasks]
-        following = groups[index + 1][0] if index + 1 < len(groups) else 0
-        lines += ["    " * (d + 1) + "end" for d in range(depth, following - 1, -1)]
+    lines += _nodes_in_groups(
+        p,
+        lambda t: _mermaid_node(p, ids, t),
+        lambda index, group: [f"subgraph g{index}[{mermaid_label(p.group(group).airflow_id)}]"],
+        "end",
+    )
     for up, down in p.all_edges:
         label = p.graph.label(up, down)
         arrow = f" -->|{mermaid_label(label)}| " if label is not None else " --> "
@@ -205,15 +221,12 @@ def task_graph_dot(p: Pipeline) -> str:
     """Tasks, groups as nested clusters, labels on their edges."""
     ids = {t.task_id: f"t{i}" for i, t in enumerate(tasks_in_order(p))}
     lines = [f"digraph {dot_string(p.dag_id)} {{", "    rankdir=LR;", "    node [shape=box, style=rounded];"]
-    lines += [_dot_node(p, ids, t) for t in ids if p.task(t).group is None]
-    groups = _nested_groups(p)
-    for index, (depth, group, tasks) in enumerate(groups):
-        pad = "    " * (depth + 1)
-        lines.append(f"{pad}subgraph cluster_{index} {{")
-        lines.append(f"{pad}    label={dot_string(p.group(group).airflow_id)};")
-        lines += [f"{pad}{_dot_node(p, ids, t)}" for t in tasks]
-        following = groups[index + 1][0] if index + 1 < len(groups) else 0
-        lines += ["    " * (d + 1) + "}" for d in range(depth, following - 1, -1)]
+    lines += _nodes_in_groups(
+        p,
+        lambda t: _dot_node(p, ids, t),
+        lambda index, group: [f"subgraph cluster_{index} {{", f"    label={dot_string(p.group(group).airflow_id)};"],
+        "}",
+    )
     for up, down in p.all_edges:
         label = p.graph.label(up, down)
         attrs = f" [label={dot_string(label)}]" if label is not None else ""
