@@ -54,13 +54,10 @@ EMIT_MODULES = (*CHECK_MODULES, "dagfactory.emit", "dagfactory.emit.dag")
 
 
 @dataclass
-class Compiled:
-    """One spec after emit: its check result, its model and its DAG file's text (both None when
-    the project has errors; the model is None when the cache vouched for the output as is)."""
+class _Emitted:
+    """One spec after emit (see :class:`Compiled` and :class:`Rendered`): its check result."""
 
     checked: SpecResult
-    pipeline: Pipeline | None = None
-    text: str | None = None
 
     @property
     def spec(self) -> SpecFile:
@@ -69,6 +66,15 @@ class Compiled:
     @property
     def diagnostics(self) -> list[Diagnostic]:
         return self.checked.diagnostics
+
+
+@dataclass
+class Compiled(_Emitted):
+    """One spec after emit: its check result, its model and its DAG file's text (both None when
+    the project has errors; the model is None when the cache vouched for the output as is)."""
+
+    pipeline: Pipeline | None = None
+    text: str | None = None
 
     @property
     def document(self) -> Document | None:
@@ -128,20 +134,11 @@ def emit_project(
 
 
 @dataclass
-class Rendered:
+class Rendered(_Emitted):
     """One spec of a slim compile: its (slim) check result and, when the project has no error,
     its DAG file's text, packed."""
 
-    checked: SpecResult
     text: Packed | Current | None = None  # Current: the output on disk is what it would be
-
-    @property
-    def spec(self) -> SpecFile:
-        return self.checked.spec
-
-    @property
-    def diagnostics(self) -> list[Diagnostic]:
-        return self.checked.diagnostics
 
 
 @dataclass(frozen=True)
