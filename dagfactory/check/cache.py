@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from dagfactory.check.project import Restored
 from dagfactory.diagnostics import Diagnostic, has_errors
 from dagfactory.load.config import Config
-from dagfactory.load.document import Document, NodeInfo
+from dagfactory.load.document import Document, NodeInfo, Source
 from dagfactory.load.files import stamp, stamp_now
 from dagfactory.load.references import referenced_files
 
@@ -162,8 +162,11 @@ class SpecCache:
         except (OSError, ValueError, KeyError, AttributeError):
             pass  # no cache, or an unreadable one: compile everything
 
-    def _key(self, display: str, raw: bytes) -> str:
-        return sha_hex(self._secret.encode() + b"\0" + display.encode("utf-8", "surrogateescape") + b"\0" + raw)
+    def _key(self, display: str, digest: str) -> str:
+        """The entry key of a spec named ``display`` whose bytes hash to ``digest`` (SHA-256)."""
+        return sha_hex(
+            f"{self._secret}\0".encode() + display.encode("utf-8", "surrogateescape") + f"\0{digest}".encode()
+        )
 
     def _datas(self) -> dict[str, str]:
         if self._data is None:
@@ -215,7 +218,7 @@ class SpecCache:
         if entry.get("stamp") is not None and stamp_now(path, follow=True) == tuple(entry["stamp"]):
             return True
         raw, status = _read_stat(path)
-        if entry["key"] != self._key(display, raw):
+        if entry["key"] != self._key(display, sha_hex(raw)):
             return False
         settled = stamp(status, time.time_ns())
         if settled is not None:
@@ -235,15 +238,27 @@ class SpecCache:
             self._shas[path] = _file_sha(path)
         return self._shas[path]
 
-    def remember(self, doc: Document, path: Path, diagnostics: list[Diagnostic], refs: list[Path]) -> dict[str, Any]:
-        """Keep what restoring ``doc`` needs: the key of its bytes and their stamp, the files it was
-        made of, its data, its own ``diagnostics`` and its summary; return the entry."""
+    def remember(
+        self,
+        doc: Document,
+        path: Path,
+        diagnostics: list[Diagnostic],
+        refs: list[Path],
+        source: Source | None = None,
+    ) -> dict[str, Any]:
+        """Keep what restoring ``doc`` needs: the key of the bytes it was checked in (``source``;
+        else the file's bytes now) and their stamp, the files it was made of, its data, its own
+        ``diagnostics`` and its summary; return the entry. The bytes checked, not the file now: a
+        spec edited while the run went on is checked again next time."""
         from dagfactory.check.summary import summary_fields
 
-        raw, status = _read_stat(path)
+        if source is None:
+            read_ns = time.time_ns()
+            raw, status = _read_stat(path)
+            source = Source(sha_hex(raw), status, read_ns)
         entry = {
-            "key": self._key(doc.path, raw),
-            "stamp": stamp(status, time.time_ns()),
+            "key": self._key(doc.path, source.digest),
+            "stamp": stamp(source.status, source.read_ns),
             "refs": {str(ref): self._file_sha(ref) for ref in refs},
             "base_dir": str(doc.base_dir) if doc.base_dir is not None else None,
             "inputs": [str(p) for p in doc.inputs],
@@ -276,7 +291,7 @@ class SpecCache:
             if doc is None:
                 continue
             try:
-                self.remember(doc, result.spec.path, result.own, referenced_files(doc))
+                self.remember(doc, result.spec.path, result.own, referenced_files(doc), result.source)
             except OSError:  # gone since it was read: not kept
                 self.forget(doc.path)
         self.save()

@@ -45,7 +45,7 @@ from dagfactory.diagnostics import Diagnostic, has_errors
 from dagfactory.load.config import Config
 from dagfactory.load.defaults import SharedDefaults
 from dagfactory.load.discover import SpecFile, file_roots
-from dagfactory.load.document import Document, JsonPath, NodeInfo, collector_paused, load_file
+from dagfactory.load.document import Document, JsonPath, NodeInfo, Source, collector_paused, load_file
 from dagfactory.targets import target
 
 
@@ -93,6 +93,7 @@ class SpecResult:
     kit: bytes | None = None
     context: str | None = None  # its part of the cache's context (see dagfactory.check.lineage.context_part)
     data: Callable[[], object] | None = field(default=None, repr=False)  # restored slim: its whole data, from the cache
+    source: Source | None = field(default=None, repr=False)  # the bytes it was checked in (for the cache)
 
     @property
     def ok(self) -> bool:
@@ -226,6 +227,7 @@ def slimmed(result: SpecResult, *, kit: bool = False) -> SpecResult:
     what rendering needs, when the spec has no error alone); the rest can be released."""
     doc = result.document
     small = SpecResult(result.spec, result.own, list(result.diagnostics), restored=result.restored, slim=True)
+    small.source = result.source
     if doc is None:
         return small
     data = doc.data
@@ -299,6 +301,7 @@ def _check_alone(spec: SpecFile, config: Config, restore: Restorer | None, defau
     result.own.extend(problems)
     if doc is None:
         return result
+    result.source = doc.source
     doc = defaults.apply(doc, spec, result.own)
     doc.file_roots = file_roots(spec, config)
     result.document = doc

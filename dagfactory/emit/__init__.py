@@ -123,8 +123,9 @@ def emit_project(
                 item.pipeline = model_of(result, project.lineage)
                 item.text = render_pipeline(item.pipeline, target(config.airflow))
             if cache is not None:
+                refs = referenced_files(doc)
                 cache.remember_output(
-                    doc, result.spec.path, result.own, referenced_files(doc), context, output, item.text
+                    doc, result.spec.path, result.own, refs, context, output, item.text, result.source
                 )
         if done is not None:
             done(item)
@@ -225,7 +226,7 @@ def _remember(
 ) -> None:
     whole = result.whole_document()
     assert whole is not None  # rendered: it had a kit, or was restored with its data
-    cache.remember_output(whole, result.spec.path, result.own, refs, context, target, text.text)
+    cache.remember_output(whole, result.spec.path, result.own, refs, context, target, text.text, result.source)
 
 
 def render_one(job: _RenderJob) -> tuple[Packed, list[Path] | None]:

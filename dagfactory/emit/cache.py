@@ -15,7 +15,7 @@ from typing import Any
 from dagfactory.check.cache import CACHE_DIR, CACHE_FILE, SpecCache, cache_settings, compiler_fingerprint, sha_hex
 from dagfactory.diagnostics import Diagnostic
 from dagfactory.emit.writer import Current
-from dagfactory.load.document import Document
+from dagfactory.load.document import Document, Source
 from dagfactory.load.files import read_regular_stat, stamp, stamp_now
 
 __all__ = ["CACHE_DIR", "CACHE_FILE", "CompileCache", "cache_settings", "compiler_fingerprint", "context_fingerprint"]
@@ -81,9 +81,10 @@ class CompileCache(SpecCache):
         context: str,
         target: Path,
         text: str,
+        source: Source | None = None,
     ) -> None:
         """Keep ``doc`` (see :meth:`remember`) and the output ``text`` it renders to in ``context``."""
-        entry = self.remember(doc, path, diagnostics, refs)
+        entry = self.remember(doc, path, diagnostics, refs, source)
         entry.update(context=context, target=target.as_posix(), output=sha_hex(text.encode("utf-8")))
 
     def settle_outputs(self, written: dict[str, Path]) -> None:

@@ -18,8 +18,11 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import hashlib
 import math
+import os
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,6 +84,16 @@ class NodeInfo:
     source: str | None = None  # the file it was written in, when not the document's own (_defaults.yaml)
 
 
+@dataclass(frozen=True)
+class Source:
+    """The bytes a spec was loaded from, as the incremental cache keys it: their SHA-256, the
+    file's status taken before they were read, and the time just before that."""
+
+    digest: str
+    status: os.stat_result
+    read_ns: int
+
+
 @dataclass
 class Document:
     """A loaded spec: its data and a map from JSON path to source position."""
@@ -94,6 +107,7 @@ class Document:
     # what :func:`dagfactory.load.files.resolve_reference` found for each reference: validate, the
     # secrets lint, the model and the cache ask about the same files; each is read once
     references: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    source: Source | None = field(default=None, compare=False, repr=False)  # set by load_file
 
     def locate(self, path: JsonPath, *, key: bool = False) -> tuple[str, Position]:
         """File and position of the value (or its key) at ``path``, else of the nearest ancestor."""
@@ -128,7 +142,9 @@ def load_file(path: Path, display_path: str | None = None) -> tuple[Document | N
     """Read and load one spec file. Returns (None, diagnostics) when it cannot be loaded."""
     shown = display_path or str(path)
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
+        read_ns = time.time_ns()
+        status = path.stat()
+        if status.st_size > MAX_FILE_BYTES:
             return None, [
                 _file_diag(
                     shown,
@@ -144,6 +160,7 @@ def load_file(path: Path, display_path: str | None = None) -> tuple[Document | N
     doc, problems = load_bytes(raw, shown)
     if doc is not None:
         doc.base_dir = path.parent
+        doc.source = Source(hashlib.sha256(raw).hexdigest(), status, read_ns)
     return doc, problems
 
 

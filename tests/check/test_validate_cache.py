@@ -250,3 +250,23 @@ def test_a_fresh_checkout_with_the_cache_restored_rechecks_nothing(
     code, out, rechecked = validate(repo)
     assert (code, out, rechecked) == (*cold(repo), 0)
     assert "0 written, 5 unchanged" in run_cli("compile", cwd=repo).stderr
+
+
+def test_the_cache_keeps_the_bytes_that_were_checked_not_an_edit_made_since(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A spec saved again while a run is checking the others: the run keeps its findings under
+    the bytes it checked, so the next run sees the edit and checks the spec again."""
+    monkeypatch.chdir(repo)
+    spec = repo / "specs" / "d.yaml"
+    spec.write_text(MINIMAL_SPEC.replace("A test pipeline", "Checked"))
+    config = with_overrides(Config(), specs=Path("specs"))
+    specs = discover([Path("specs")], Path("specs"), repo)
+    cache = SpecCache(repo, cache_settings(config))
+    project = check_project(specs, config, cache, slim=True, kits=True)
+    assert project.ok
+    spec.write_text(MINIMAL_SPEC.replace("empty", "emty"))  # saved before the run keeps what it found
+    cache.remember_checked(project.results)
+    code, out, rechecked = validate(repo)
+    assert (code, rechecked) == (1, 1)
+    assert "error[DF104]" in out
