@@ -245,11 +245,13 @@ class SpecCache:
         diagnostics: list[Diagnostic],
         refs: list[Path],
         source: Source | None = None,
+        summary: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Keep what restoring ``doc`` needs: the key of the bytes it was checked in (``source``;
         else the file's bytes now) and their stamp, the files it was made of, its data, its own
-        ``diagnostics`` and its summary; return the entry. The bytes checked, not the file now: a
-        spec edited while the run went on is checked again next time."""
+        ``diagnostics`` and its summary (made from ``doc`` unless given); return the entry. The
+        bytes checked, not the file now: a spec edited while the run went on is checked again
+        next time."""
         from dagfactory.check.summary import summary_fields
 
         if source is None:
@@ -263,7 +265,7 @@ class SpecCache:
             "base_dir": str(doc.base_dir) if doc.base_dir is not None else None,
             "inputs": [str(p) for p in doc.inputs],
             "diagnostics": [d.to_json() for d in diagnostics],
-            **summary_fields(doc),
+            **(summary or summary_fields(doc)),
         }
         self.entries[doc.path] = entry
         self._datas()[doc.path] = json.dumps(doc.data)  # as text: a fifth of the memory of the objects
@@ -291,7 +293,8 @@ class SpecCache:
             if doc is None:
                 continue
             try:
-                self.remember(doc, result.spec.path, result.own, referenced_files(doc), result.source)
+                refs = referenced_files(doc)
+                self.remember(doc, result.spec.path, result.own, refs, result.source, result.summary())
             except OSError:  # gone since it was read: not kept
                 self.forget(doc.path)
         self.save()

@@ -40,7 +40,7 @@ from dagfactory.check.lineage import RepoLineage, check_asset_uris, check_repo, 
 from dagfactory.check.policy import policy_diagnostics, promote_warnings
 from dagfactory.check.pools import check_pools
 from dagfactory.check.shadowing import imported_packages, shadow_diagnostic, taken_names
-from dagfactory.check.summary import cross_spec_data, positions_under
+from dagfactory.check.summary import cross_spec_data, fields, positions_under
 from dagfactory.diagnostics import Diagnostic, has_errors
 from dagfactory.load.config import Config
 from dagfactory.load.defaults import SharedDefaults
@@ -98,6 +98,14 @@ class SpecResult:
     @property
     def ok(self) -> bool:
         return self.document is not None and isinstance(self.document.data, dict) and not has_errors(self.diagnostics)
+
+    def summary(self) -> dict[str, Any] | None:
+        """The summary the cache keeps of this spec (:func:`dagfactory.check.summary.fields`), when
+        this slim result holds it already; None: the cache makes it from the whole document."""
+        doc, imports, context = self.document, self.imports, self.context
+        if not self.slim or doc is None or not isinstance(doc.data, dict) or imports is None or context is None:
+            return None
+        return fields(doc.data, imports, context)
 
     def whole_document(self) -> Document | None:
         """The spec's whole document: as checked, or for a slim result rebuilt from its kit or the

@@ -65,8 +65,9 @@ def summary_fields(doc: Document) -> dict[str, Any]:
     """A valid spec's summary as the cache keeps it: its cross-spec data, the packages its DAG
     imports and its part of the docs' context (see :func:`~dagfactory.check.lineage.context_part`)."""
     data = doc.data if isinstance(doc.data, dict) else {}
-    return {
-        "cross": cross_spec_data(data),
-        "imports": sorted(imported_packages(data)),
-        "part": context_part(doc),
-    }
+    return fields(cross_spec_data(data), frozenset(imported_packages(data)), context_part(doc))
+
+
+def fields(cross: dict[str, Any], imports: frozenset[str], part: str) -> dict[str, Any]:
+    """A summary as the cache keeps it, from its parts (a slim check result holds them already)."""
+    return {"cross": cross, "imports": sorted(imports), "part": part}

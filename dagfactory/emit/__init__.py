@@ -226,7 +226,9 @@ def _remember(
 ) -> None:
     whole = result.whole_document()
     assert whole is not None  # rendered: it had a kit, or was restored with its data
-    cache.remember_output(whole, result.spec.path, result.own, refs, context, target, text.text, result.source)
+    cache.remember_output(
+        whole, result.spec.path, result.own, refs, context, target, text.text, result.source, result.summary()
+    )
 
 
 def render_one(job: _RenderJob) -> tuple[Packed, list[Path] | None]:

@@ -82,9 +82,10 @@ class CompileCache(SpecCache):
         target: Path,
         text: str,
         source: Source | None = None,
+        summary: dict[str, Any] | None = None,
     ) -> None:
         """Keep ``doc`` (see :meth:`remember`) and the output ``text`` it renders to in ``context``."""
-        entry = self.remember(doc, path, diagnostics, refs, source)
+        entry = self.remember(doc, path, diagnostics, refs, source, summary)
         entry.update(context=context, target=target.as_posix(), output=sha_hex(text.encode("utf-8")))
 
     def settle_outputs(self, written: dict[str, Path]) -> None:
@@ -92,15 +93,5 @@ class CompileCache(SpecCache):
         bytes are the ones remembered (a file written a moment ago is left to a later run)."""
         for display, target in written.items():
             entry = self.entries.get(display)
-            if entry is None or entry.get("target") != target.as_posix() or "output" not in entry:
-                continue
-            if entry.get("output_stamp") is not None and stamp_now(target, follow=False) == tuple(
-                entry["output_stamp"]
-            ):
-                continue  # settled already, and untouched
-            try:
-                found = read_regular_stat(target, limit=1 << 40)
-            except OSError:
-                continue
-            if found is not None and sha_hex(found[0]) == entry["output"]:
-                self._settle_output(entry, found[1])
+            if entry is not None and "output" in entry:  # settled already, or read and settled now
+                self._current_output(display, entry["context"], target, read=False)

@@ -151,11 +151,16 @@ RACY_COARSE_NS = 2_000_000_000
 def stamp(status: os.stat_result, now_ns: int) -> tuple[int, ...] | None:
     """Which file ``status`` describes and when it last changed (device, inode, size, mtime,
     ctime), as git's index keeps it: any write moves ctime on, and no tool sets it back. None
-    when it changed too close to ``now_ns`` (a :func:`time.time_ns` taken after ``status``) to tell."""
+    when it changed too close to ``now_ns``, the moment ``status`` was taken (a :func:`time.time_ns`
+    just before it; just after, when the status is used at once), to tell."""
     changed = max(status.st_ctime_ns, status.st_mtime_ns)
     coarse = status.st_ctime_ns % 1_000_000_000 == 0 or status.st_mtime_ns % 1_000_000_000 == 0
     if changed >= now_ns - (RACY_COARSE_NS if coarse else RACY_FINE_NS):
         return None
+    return _stamp_fields(status)
+
+
+def _stamp_fields(status: os.stat_result) -> tuple[int, ...]:
     return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
 
 
@@ -166,9 +171,7 @@ def stamp_now(path: Path, *, follow: bool) -> tuple[int, ...] | None:
         status = os.stat(path) if follow else os.lstat(path)
     except OSError:
         return None
-    if not stat.S_ISREG(status.st_mode):
-        return None
-    return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
+    return _stamp_fields(status) if stat.S_ISREG(status.st_mode) else None
 
 
 def _kind(mode: int) -> str:

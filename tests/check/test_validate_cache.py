@@ -270,3 +270,19 @@ def test_the_cache_keeps_the_bytes_that_were_checked_not_an_edit_made_since(
     code, out, rechecked = validate(repo)
     assert (code, rechecked) == (1, 1)
     assert "error[DF104]" in out
+
+
+def test_a_slim_result_holds_the_summary_the_cache_would_make_of_the_whole_spec(monkeypatch: pytest.MonkeyPatch):
+    """What the cache keeps of a spec checked afresh comes from its slim result, not from walking
+    the whole document again: the two are the same for every shipped example."""
+    from dagfactory.check.summary import summary_fields
+    from tests.conftest import REPO
+
+    monkeypatch.chdir(REPO)
+    config = with_overrides(Config(), specs=Path("specs"))
+    project = check_project(discover([Path("specs")], Path("specs"), REPO), config, slim=True, kits=True)
+    assert project.ok
+    for result in project.results:
+        whole = result.whole_document()
+        assert whole is not None
+        assert result.summary() == summary_fields(whole), result.spec.display
