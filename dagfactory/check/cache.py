@@ -36,7 +36,7 @@ from dagfactory.check.project import Restored
 from dagfactory.diagnostics import Diagnostic, has_errors
 from dagfactory.load.config import Config
 from dagfactory.load.document import Document, NodeInfo, Source
-from dagfactory.load.files import stamp, stamp_now
+from dagfactory.load.files import stamp, unchanged_since
 from dagfactory.load.references import referenced_files
 
 if TYPE_CHECKING:
@@ -215,16 +215,21 @@ class SpecCache:
     def _unchanged(self, entry: dict[str, Any], display: str, path: Path) -> bool:
         """Whether the spec's bytes are those the entry was made from: its stamp says so, else
         reading them does (and then their stamp is kept, once settled)."""
-        if entry.get("stamp") is not None and stamp_now(path, follow=True) == tuple(entry["stamp"]):
+        if unchanged_since(entry.get("stamp"), path, follow=True):
             return True
         raw, status = _read_stat(path)
         if entry["key"] != self._key(display, sha_hex(raw)):
             return False
-        settled = stamp(status, time.time_ns())
-        if settled is not None:
-            entry["stamp"] = settled
-            self.dirty = True
+        self._settle(entry, "stamp", status)
         return True
+
+    def _settle(self, entry: dict[str, Any], field: str, status: os.stat_result) -> None:
+        """Keep the stamp of a file just read and found unchanged, in ``entry[field]``, once it has
+        settled (see :func:`~dagfactory.load.files.stamp`)."""
+        settled = stamp(status, time.time_ns())
+        if settled is not None and entry.get(field) != list(settled):
+            entry[field] = list(settled)
+            self.dirty = True
 
     def _path(self, name: str) -> Path:
         """One :class:`Path` per folder or defaults file named: ten thousand specs share a few."""

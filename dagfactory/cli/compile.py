@@ -106,6 +106,8 @@ def compile_command(
         click.echo(f"nothing written: {summary(diagnostics)}", err=True)
         sys.exit(Exit.ERRORS)
     outputs = {c.spec.output_relative: (c.spec.display, c.text or "") for c in compiled}
+    # outputs whose stamp the cache does not hold yet (one it vouched for with a stamp is settled)
+    unstamped = [c for c in compiled if not (isinstance(c.text, writer.Current) and c.text.stamp is not None)]
     try:
         with _output_lock(out, check_only):
             plan = writer.plan(outputs, out, prune=not paths)
@@ -118,7 +120,7 @@ def compile_command(
                 _check_verdict(plan, out, quiet)
             problems = writer.apply(plan)
             if cache is not None:  # under the lock: the files are those this compile left
-                cache.settle_outputs({c.spec.display: out / c.spec.output_relative.as_posix() for c in compiled})
+                cache.settle_outputs({c.spec.display: out / c.spec.output_relative.as_posix() for c in unstamped})
                 cache.save()
             if problems:
                 report(problems, fmt)

@@ -7,8 +7,6 @@ context its docs depend on (which pipelines produce and consume which assets) is
 
 from __future__ import annotations
 
-import os
-import time
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +14,7 @@ from dagfactory.check.cache import CACHE_DIR, CACHE_FILE, SpecCache, cache_setti
 from dagfactory.diagnostics import Diagnostic
 from dagfactory.emit.writer import Current
 from dagfactory.load.document import Document, Source
-from dagfactory.load.files import read_regular_stat, stamp, stamp_now
+from dagfactory.load.files import read_regular_stat, unchanged_since
 
 __all__ = ["CACHE_DIR", "CACHE_FILE", "CompileCache", "cache_settings", "compiler_fingerprint", "context_fingerprint"]
 
@@ -54,8 +52,7 @@ class CompileCache(SpecCache):
         entry = self.entries.get(display)
         if entry is None or entry.get("context") != context or entry.get("target") != target.as_posix():
             return None
-        kept = entry.get("output_stamp")
-        if not read and kept is not None and stamp_now(target, follow=False) == tuple(kept):
+        if not read and unchanged_since(entry.get("output_stamp"), target, follow=False):
             return True
         try:
             found = read_regular_stat(target, limit=1 << 40)  # a FIFO or link put there: not ours, never blocks
@@ -63,14 +60,8 @@ class CompileCache(SpecCache):
             return None
         if found is None or sha_hex(found[0]) != entry["output"]:
             return None
-        self._settle_output(entry, found[1])
+        self._settle(entry, "output_stamp", found[1])
         return found[0]
-
-    def _settle_output(self, entry: dict[str, Any], status: os.stat_result) -> None:
-        settled = stamp(status, time.time_ns())
-        if settled is not None and entry.get("output_stamp") != list(settled):
-            entry["output_stamp"] = list(settled)
-            self.dirty = True
 
     def remember_output(
         self,

@@ -272,26 +272,28 @@ class _Renderer:
         call = [(identifier(k) + "=", self.value(v)) for k, v in task.call_args]
         head = f"{decorator}({', '.join(p + inline(v) for p, v in parts)})({function})"
         used = len(INDENT * depth) + len(self.names.get(task.task_id, "")) + 3
-        multiline = any(isinstance(v, str) and "\n" in v for _, v in parts)
+        # a multi-line string reads best as a block: its call is laid out one argument per line
+        scripts = [any(isinstance(v, str) and "\n" in v for _, v in side) for side in (parts, call)]
+
+        def block(at: int) -> str:  # the decorator's arguments one per line, then (function)
+            return call_block(decorator, parts, at) + f"({function})"
+
         if task.is_mapped:  # task(...)(function)[.partial(args)].expand(...): `args` are the partial ones
             if call:  # a chain of two calls after the decorator: ruff format lays it out fluently
                 inner = INDENT * (depth + 1)
-                fits = not multiline and len(inner) + text_width(head) <= 88
-                decorated = head if fits else call_block(decorator, parts, depth + 1) + f"({function})"
-                chain = [decorated, call_block(".partial", call, depth + 1), self.expansion(task, depth + 1)]
+                fits = not scripts[0] and len(inner) + text_width(head) <= 88
+                chain = [head if fits else block(depth + 1), call_block(".partial", call, depth + 1)]
+                chain.append(self.expansion(task, depth + 1))
                 return PyCode("(\n" + "".join(f"{inner}{link}\n" for link in chain) + INDENT * depth + ")")
-            fits = not multiline and used + text_width(head + ".expand(") <= 88
-            decorated = head if fits else call_block(decorator, parts, depth) + f"({function})"
-            return PyCode(decorated + self.expansion(task, depth))
+            fits = not scripts[0] and used + text_width(head + ".expand(") <= 88
+            return PyCode((head if fits else block(depth)) + self.expansion(task, depth))
         line = f"{head}({', '.join(p + inline(v) for p, v in call)})"
-        # a multi-line string reads best as a block: its call is laid out one argument per line
-        scripts = [any(isinstance(v, str) and "\n" in v for _, v in side) for side in (parts, call)]
         if not any(scripts) and used + text_width(line) <= 88:
             return PyCode(line)
         arguments = call_block("", call, depth) if call else "()"
         if call and not scripts[0] and used + text_width(head) + 1 <= 88:
             return PyCode(head + arguments)
-        return PyCode(call_block(decorator, parts, depth) + f"({function})" + arguments)
+        return PyCode(block(depth) + arguments)
 
     def group(self, group: Group, depth: int) -> PyCode:
         """The ``TaskGroup(...)`` call of ``group`` (its imports recorded)."""

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from dagfactory.diagnostics import Diagnostic, printable
-from dagfactory.load.files import stamp_now
+from dagfactory.load.files import unchanged_since
 
 # The first two lines of every generated file: fixed text, because Python reads a source
 # encoding declaration (PEP 263) on either line; anything spec-derived goes below them.
@@ -92,7 +92,7 @@ def plan(outputs: Mapping[PurePosixPath, tuple[str, str | Packed | Current]], ou
             outside = outside_folder(target, out_dir, real_out)  # the message names the target
             result.conflicts.append(_outside_conflict(source, out_dir, str(outside)))
             continue
-        if isinstance(text, Current) and text.stamp is not None and stamp_now(target, follow=False) == text.stamp:
+        if isinstance(text, Current) and unchanged_since(text.stamp, target, follow=False):
             result.unchanged.append(target)  # the very file the cache read, untouched since
             continue
         current = _owned_content(target)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -162,6 +163,11 @@ def stamp(status: os.stat_result, now_ns: int) -> tuple[int, ...] | None:
 
 def _stamp_fields(status: os.stat_result) -> tuple[int, ...]:
     return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
+
+
+def unchanged_since(kept: Sequence[int] | None, path: Path, *, follow: bool) -> bool:
+    """Whether the regular file at ``path`` still has the stamp ``kept`` (None: none was kept)."""
+    return kept is not None and stamp_now(path, follow=follow) == tuple(kept)
 
 
 def stamp_now(path: Path, *, follow: bool) -> tuple[int, ...] | None:
